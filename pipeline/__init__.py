@@ -1,0 +1,1 @@
+"""modelscale: the pipeline that builds the dataset of ML models and their scale."""

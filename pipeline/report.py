@@ -1,0 +1,341 @@
+"""Report stage: figures (SVG and PNG), a self-contained HTML page and a Markdown summary.
+
+    python -m pipeline.report --models FILE --metrics FILE --frontier FILE
+                              --validation FILE --out-dir DIR
+
+Every value shown in the HTML page is escaped: model names come from scraped,
+untrusted pages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from pipeline.io import load_params, write_atomic, write_csv, write_text  # noqa: E402
+from pipeline.schema import DOMAINS  # noqa: E402
+from pipeline.trends import decimal_year, is_sparse  # noqa: E402
+
+FIGURES = {
+    "params_over_time": "Parameter count of ML systems through time",
+    "mmlu_vs_training": "MMLU against active parameters × training tokens (open language models)",
+    "frontier_extrapolation": "Frontier parameter count and its extrapolation",
+    "best_mmlu_by_memory": "Best MMLU of open-weight models that fit in a memory budget",
+}
+DOMAIN_COLOURS = dict(zip(DOMAINS, plt.get_cmap("tab10").colors))
+plt.rcParams.update({"svg.hashsalt": "modelscale", "font.size": 9, "figure.dpi": 100})
+
+
+def save_figure(figure: plt.Figure, out_dir: Path, name: str) -> None:
+    """SVG and PNG, without timestamps, written atomically."""
+    figure.tight_layout()
+    for suffix, metadata in ((".svg", {"Date": None}), (".png", {"Software": None})):
+        write_atomic(out_dir / f"{name}{suffix}",
+                     lambda tmp, suffix=suffix, metadata=metadata: figure.savefig(
+                         tmp, format=suffix[1:], metadata=metadata))
+    plt.close(figure)
+
+
+def _fit_line(axes: plt.Axes, fit: dict[str, Any] | None, label: str, colour: str = "black") -> None:
+    if not fit:
+        return
+    years = np.array([fit["start_year"], fit["end_year"]])
+    growth = f"×2 every {fit['doubling_months']:.1f} months" if fit["doubling_months"] else "not growing"
+    axes.plot(years, 10 ** (fit["intercept_log10"] + fit["slope_oom_per_year"] * years),
+              color=colour, linewidth=1.5, label=f"{label}: {growth}")
+
+
+def figure_params_over_time(models: pd.DataFrame, metrics: dict[str, Any], out_dir: Path) -> pd.DataFrame:
+    sized = models[models["params_total"].notna() & models["publication_date"].notna()].copy()
+    sized["year"] = decimal_year(sized["publication_date"], sized["date_precision"])
+    figure, axes = plt.subplots(figsize=(9, 5.5))
+    for domain in DOMAINS:
+        subset = sized[sized["domain"] == domain]
+        if len(subset):
+            axes.scatter(subset["year"], subset["params_total"], s=14, alpha=0.8,
+                         color=DOMAIN_COLOURS[domain], label=f"{domain} ({len(subset)})")
+    for era, fit in metrics["params"]["eras"].items():
+        _fit_line(axes, fit, era)
+    axes.set_yscale("log")
+    axes.set_xlabel("Publication date")
+    axes.set_ylabel("Parameters (log scale)")
+    axes.set_title(FIGURES["params_over_time"])
+    axes.grid(True, which="major", alpha=0.3)
+    axes.legend(fontsize=7, ncol=2, loc="upper left")
+    save_figure(figure, out_dir, "params_over_time")
+    return sized.loc[:, ["model_id", "domain", "year", "params_total"]]
+
+
+def figure_mmlu_vs_training(models: pd.DataFrame, label_top_n: int, out_dir: Path) -> None:
+    """Open language models: MMLU against N_active × D, families joined by lines."""
+    chosen = models[
+        (models["open_weights"] == True)  # noqa: E712 - nullable boolean column
+        & (models["domain"] == "Language")
+        & models["mmlu"].notna()
+        & models["training_tokens"].notna()
+        & models["params_total"].notna()
+    ].copy()
+    chosen["scale"] = chosen["params_active"].fillna(chosen["params_total"]) * chosen["training_tokens"]
+    figure, axes = plt.subplots(figsize=(9, 5.5))
+    families = chosen["family"].fillna(chosen["name"])
+    for family in sorted(families.unique()):
+        members = chosen[families == family].sort_values("scale")
+        axes.plot(members["scale"], members["mmlu"], marker="o", markersize=4, linewidth=1, alpha=0.8)
+    for row in chosen.nlargest(label_top_n, "mmlu").itertuples():
+        axes.annotate(row.name, (row.scale, row.mmlu), fontsize=6, xytext=(3, 3), textcoords="offset points")
+    axes.set_xscale("log")
+    axes.set_xlabel("Active parameters × training tokens (log scale)")
+    axes.set_ylabel("MMLU, 5-shot (%)")
+    axes.set_title(f"{FIGURES['mmlu_vs_training']} — {len(chosen)} models")
+    axes.grid(True, alpha=0.3)
+    save_figure(figure, out_dir, "mmlu_vs_training")
+
+
+def figure_frontier(frontier: pd.DataFrame, metrics: dict[str, Any], out_dir: Path) -> None:
+    figure, axes = plt.subplots(figsize=(9, 5.5))
+    shown = frontier[frontier["frontier"]]
+    extrapolation = metrics["extrapolation"]
+    threshold = extrapolation["threshold_params"]
+    for group, marker, colour in (("dense", "o", "tab:blue"), ("sparse", "^", "tab:red")):
+        members = shown[shown["sparse"] == (group == "sparse")]
+        axes.scatter(members["decimal_year"], members["params_total"], marker=marker, s=16, color=colour,
+                     alpha=0.7, label=f"{group} frontier models")
+        entry = extrapolation[group]
+        if entry.get("year"):
+            start = float(pd.Timestamp(extrapolation["fit_start"]).year)
+            end = max(entry["interval"][1] or entry["year"], entry["year"]) + 1
+            years = np.linspace(start, end, 200)
+            axes.plot(years, 10 ** (entry["intercept_log10"] + entry["slope_oom_per_year"] * years),
+                      color=colour, linestyle="--", linewidth=1)
+            low, high = entry["interval"]
+            axes.axvspan(low or entry["year"], high or end, color=colour, alpha=0.08)
+            axes.annotate(f"{group}: {entry['year']:.1f} [{_fmt_year(low)}–{_fmt_year(high)}]",
+                          (entry["year"], threshold), fontsize=7, color=colour, xytext=(0, 6 if group == "dense" else -12),
+                          textcoords="offset points", ha="center")
+    axes.axhline(threshold, color="grey", linewidth=1)
+    axes.set_yscale("log")
+    axes.set_xlabel("Publication date")
+    axes.set_ylabel("Parameters (log scale)")
+    axes.set_title(f"{FIGURES['frontier_extrapolation']} to {threshold:.0e} (95% prediction interval)")
+    axes.grid(True, alpha=0.3)
+    axes.legend(fontsize=7, loc="upper left")
+    save_figure(figure, out_dir, "frontier_extrapolation")
+
+
+def best_mmlu_by_memory(models: pd.DataFrame, budgets_gb: list[float], bytes_per_param: dict[str, float]) -> pd.DataFrame:
+    """Running best MMLU of open-weight models whose weights fit each budget (1 GB = 1e9 bytes)."""
+    open_models = models[(models["open_weights"] == True) & models["mmlu"].notna()  # noqa: E712
+                         & models["params_total"].notna() & models["publication_date"].notna()]
+    open_models = open_models.sort_values(["publication_date", "model_id"], kind="stable")
+    rows = []
+    for precision, size in bytes_per_param.items():
+        for budget in budgets_gb:
+            fits = open_models[open_models["params_total"] * size <= budget * 1e9]
+            best = -np.inf
+            for row in fits.itertuples():
+                if row.mmlu > best:
+                    best = row.mmlu
+                    rows.append({"precision": precision, "budget_gb": budget, "model_id": row.model_id,
+                                 "name": row.name, "publication_date": row.publication_date,
+                                 "params_total": row.params_total, "mmlu": row.mmlu})
+    return pd.DataFrame(rows, columns=["precision", "budget_gb", "model_id", "name", "publication_date",
+                                       "params_total", "mmlu"])
+
+
+def figure_best_mmlu(records: pd.DataFrame, as_of: pd.Timestamp, out_dir: Path) -> None:
+    figure, axes = plt.subplots(figsize=(9, 5.5))
+    budgets = sorted(records["budget_gb"].unique())
+    colours = dict(zip(budgets, plt.get_cmap("viridis")(np.linspace(0, 0.9, max(len(budgets), 1)))))
+    for (precision, budget), steps in records.groupby(["precision", "budget_gb"], sort=True):
+        years = decimal_year(steps["publication_date"]).tolist() + [float(decimal_year(pd.Series([as_of])).iloc[0])]
+        scores = steps["mmlu"].tolist() + [steps["mmlu"].iloc[-1]]
+        axes.step(years, scores, where="post", color=colours[budget],
+                  linestyle="-" if precision == "16-bit" else ":", label=f"{budget:g} GB at {precision}")
+    axes.set_xlabel("Publication date")
+    axes.set_ylabel("Best MMLU, 5-shot (%)")
+    axes.set_title(FIGURES["best_mmlu_by_memory"])
+    axes.grid(True, alpha=0.3)
+    axes.legend(fontsize=7, ncol=2, loc="lower right")
+    save_figure(figure, out_dir, "best_mmlu_by_memory")
+
+
+def _fmt_year(value: float | None) -> str:
+    return "beyond the horizon" if value is None else f"{value:.1f}"
+
+
+def _fmt_interval(pair: list[float | None]) -> str:
+    return "[" + ", ".join("∞" if value is None else f"{value:.1f}" for value in pair) + "]"
+
+
+def doubling_rows(metrics: dict[str, Any]) -> list[list[str]]:
+    rows = []
+    for quantity in ("params", "compute"):
+        for era, fit in metrics[quantity]["eras"].items():
+            if fit:
+                rows.append([quantity, era, str(fit["n"]), f"{fit['doubling_months']:.1f}" if fit["doubling_months"] else "not growing",
+                             _fmt_interval(fit["doubling_months_ci"]), f"{fit['slope_oom_per_year']:.3f}", f"{fit['r2']:.2f}"])
+            else:
+                rows.append([quantity, era, "too few", "", "", "", ""])
+    return rows
+
+
+def coverage_rows(models: pd.DataFrame, eras: list[dict[str, Any]]) -> list[list[str]]:
+    rows = []
+    for domain in DOMAINS:
+        subset = models[models["domain"] == domain]
+        counts = [int(((subset["publication_date"] >= pd.Timestamp(era["start"]))
+                       & (subset["publication_date"] < pd.Timestamp(era["end"]))).sum()) for era in eras]
+        rows.append([domain, str(len(subset)), *map(str, counts)])
+    return rows
+
+
+def html_table(header: list[str], rows: list[list[Any]]) -> str:
+    head = "".join(f"<th>{html.escape(str(cell))}</th>" for cell in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def markdown_table(header: list[str], rows: list[list[Any]]) -> str:
+    def cell(value: Any) -> str:
+        return str(value).replace("|", "\\|").replace("\n", " ")
+    lines = ["| " + " | ".join(map(cell, header)) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(map(cell, row)) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def inline_svg(path: Path) -> str:
+    """The SVG element of a figure file, without its XML prolog."""
+    text = path.read_text(encoding="utf-8")
+    return text[text.index("<svg"):]
+
+
+def build_sections(models, metrics, validation, best, params) -> dict[str, Any]:
+    """The facts the HTML page and the Markdown summary both show."""
+    latest_era = params["eras"][-1]["name"]
+    latest = metrics["params"]["eras"][latest_era]
+    dense = metrics["extrapolation"]["dense"]
+    headline = [f"{metrics['n_models']} models ({metrics['n_with_params']} with a parameter count, "
+                f"{metrics['n_with_compute']} with training compute)."]
+    if latest:
+        headline.append(f"Since {latest_era.split('-')[0]}, parameter counts double every "
+                        f"{latest['doubling_months']:.1f} months (95% CI {_fmt_interval(latest['doubling_months_ci'])}, "
+                        f"n = {latest['n']}).")
+    if dense.get("year"):
+        headline.append(f"The dense frontier trend reaches {metrics['extrapolation']['threshold_params']:.0e} "
+                        f"parameters around {dense['year']:.1f} (95% prediction interval "
+                        f"{_fmt_year(dense['interval'][0])} to {_fmt_year(dense['interval'][1])}).")
+    for group in ("dense", "sparse"):
+        if metrics["extrapolation"][group].get("already_claimed_by"):
+            headline.append(f"Note ({group}): {metrics['extrapolation'][group]['note']}.")
+    latest_best = best.sort_values("publication_date").groupby(["precision", "budget_gb"]).tail(1)
+    best_rows = [[row.precision, f"{row.budget_gb:g} GB", row.name, f"{row.mmlu:.1f}",
+                  row.publication_date.strftime("%Y-%m-%d")] for row in latest_best.itertuples()]
+    by_source = validation["by_source"]
+    return {
+        "headline": headline,
+        "doubling": (["quantity", "era", "n", "doubling (months)", "95% CI", "OOM / year", "R²"], doubling_rows(metrics)),
+        "coverage": (["domain", "models", *[era["name"] for era in params["eras"]]], coverage_rows(models, params["eras"])),
+        "best": (["weights at", "memory", "best open model", "MMLU", "released"], best_rows),
+        "sources": (["source", "observations", "valid", "quarantined"],
+                    [[source, counts["input"], counts["valid"], counts["quarantined"]] for source, counts in by_source.items()]),
+        "validation": validation,
+    }
+
+
+def render_html(sections: dict[str, Any], out_dir: Path, as_of: str) -> str:
+    figures = "".join(
+        f'<figure id="{name}">{inline_svg(out_dir / "figures" / f"{name}.svg")}'
+        f"<figcaption>{html.escape(title)}</figcaption></figure>"
+        for name, title in FIGURES.items()
+    )
+    validation = sections["validation"]
+    checks = [[check, count] for check, count in validation["failed_checks"].items()]
+    flags = [[flag, count] for flag, count in validation["flags"].items()]
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>modelscale report</title>
+<style>
+body {{ font-family: sans-serif; max-width: 980px; margin: 2em auto; color: #222; }}
+table {{ border-collapse: collapse; margin: 1em 0; }} td, th {{ border: 1px solid #ccc; padding: 3px 8px; }}
+figure {{ margin: 1.5em 0; }} figure svg {{ width: 100%; height: auto; }}
+</style></head><body>
+<h1>modelscale: ML models and their scale</h1>
+<p>Data as of {html.escape(as_of)}.</p>
+<h2>Headline</h2><ul>{"".join(f"<li>{html.escape(line)}</li>" for line in sections["headline"])}</ul>
+<h2>Doubling times</h2>{html_table(*sections["doubling"])}
+<h2>Best open-weight model by memory</h2>{html_table(*sections["best"])}
+<h2>Figures</h2>{figures}
+<h2>Sources included</h2>{html_table(*sections["sources"])}
+<h2>Coverage</h2>{html_table(*sections["coverage"])}
+<h2>Validation</h2>
+<p>{validation["input_rows"]} observations: {validation["valid_rows"]} valid,
+{validation["quarantined_rows"]} quarantined (see <code>processed/quarantine.csv</code>).</p>
+{html_table(["failed check", "rows"], checks) if checks else "<p>No check failed.</p>"}
+{html_table(["flag (kept, with a warning)", "rows"], flags) if flags else ""}
+</body></html>
+"""
+
+
+def render_markdown(sections: dict[str, Any], as_of: str) -> str:
+    validation = sections["validation"]
+    figures = "\n".join(f"![{title}](figures/{name}.svg)" for name, title in FIGURES.items())
+    return "\n\n".join([
+        f"# modelscale report\n\nData as of {as_of}.",
+        "## Headline\n\n" + "\n".join(f"- {line}" for line in sections["headline"]),
+        "## Doubling times\n\n" + markdown_table(*sections["doubling"]),
+        "## Best open-weight model by memory\n\n" + markdown_table(*sections["best"]),
+        "## Figures\n\n" + figures,
+        "## Sources included\n\n" + markdown_table(*sections["sources"]),
+        "## Coverage\n\n" + markdown_table(*sections["coverage"]),
+        f"## Validation\n\n{validation['input_rows']} observations: {validation['valid_rows']} valid, "
+        f"{validation['quarantined_rows']} quarantined (`processed/quarantine.csv`).",
+    ]) + "\n"
+
+
+def build_report(models, metrics, frontier, validation, params, out_dir: Path) -> None:
+    figures_dir = out_dir / "figures"
+    as_of = params["as_of_date"]
+    sized = figure_params_over_time(models, metrics, figures_dir)
+    figure_mmlu_vs_training(models, params["label_top_n"], figures_dir)
+    figure_frontier(frontier, metrics, figures_dir)
+    best = best_mmlu_by_memory(models, params["memory_budgets_gb"], params["bytes_per_param"])
+    figure_best_mmlu(best, pd.Timestamp(as_of), figures_dir)
+    write_csv(out_dir / "plots" / "params_over_time.csv", sized)
+    write_csv(out_dir / "plots" / "best_mmlu_by_memory.csv", best)
+    sections = build_sections(models, metrics, validation, best, params)
+    write_text(out_dir / "index.html", render_html(sections, out_dir, as_of))
+    write_text(out_dir / "summary.md", render_markdown(sections, as_of))
+
+
+def main(argv: list[str] | None = None) -> None:
+    import json
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    for option in ("--models", "--metrics", "--frontier", "--validation", "--out-dir"):
+        parser.add_argument(option, type=Path, required=True)
+    args = parser.parse_args(argv)
+    # The report shows the eras and the snapshot date that the trends and validate stages used.
+    params = {**load_params("report"), "eras": load_params("trends")["eras"],
+              "as_of_date": load_params("validate")["as_of_date"]}
+    build_report(
+        pd.read_parquet(args.models),
+        json.loads(args.metrics.read_text(encoding="utf-8")),
+        pd.read_csv(args.frontier, parse_dates=["publication_date"]),
+        json.loads(args.validation.read_text(encoding="utf-8")),
+        params,
+        args.out_dir,
+    )
+    print(f"report: {args.out_dir / 'index.html'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,199 @@
+"""The single truth about the dataset's columns: names, types, units, allowed values.
+
+Two boundaries are guarded:
+- `Observation`: one row per (source, model), what every source's parser produces.
+- `CanonicalModel`: one row per model, what the merge stage publishes.
+
+The data dictionary in the README and the datapackage schema are generated from the
+field metadata here (`pipeline.docs`), never written twice.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing.pandas import Series
+
+DOMAINS = (
+    "Language",
+    "Vision",
+    "Games",
+    "Speech",
+    "Multimodal",
+    "Biology",
+    "Recommendation",
+    "Image generation",
+    "Robotics",
+    "Other",
+)
+DATE_PRECISIONS = ("day", "month", "year")
+CONFIDENCES = ("confident", "likely", "speculative")
+ARCHITECTURES = ("dense", "moe", "sparse")
+
+# Numeric fields that carry a value of their own unit, in the order they are shown.
+NUMERIC_FIELDS = (
+    "params_total",
+    "params_active",
+    "training_compute_flop",
+    "training_tokens",
+    "mmlu",
+)
+# Fields whose source is recorded for each canonical model.
+PROVENANCE_FIELDS = ("publication_date", *NUMERIC_FIELDS)
+
+PARAMS_MIN = 1.0
+PARAMS_MAX = 1e15
+EARLIEST_DATE = pd.Timestamp("1950-01-01")
+
+
+def _field(description: str, unit: str | None = None, **kwargs):
+    """A pandera Field whose description and unit feed the generated docs."""
+    return pa.Field(description=description, metadata={"unit": unit}, **kwargs)
+
+
+_optional = functools.partial(_field, nullable=True)
+
+
+class ModelFields(pa.DataFrameModel):
+    """Columns shared by observations and canonical models."""
+
+    model_id: Series[str] = _field(
+        "Stable identifier: the lower-case slug of the canonical name.",
+        str_matches=r"^[a-z0-9]+(-[a-z0-9]+)*$",
+    )
+    name: Series[str] = _field("Display name, as the developer writes it.", str_length={"min_value": 1})
+    aliases: Series[str] = _optional("Other names of the model, joined by ' | '.")
+    family: Series[str] = _optional("Model family whose sizes are compared together.")
+    organization: Series[str] = _optional("Developer(s), joined by ', '.")
+    publication_date: Series[pd.Timestamp] = _optional(
+        "First publication (paper, announcement or release), truncated to its precision.",
+        unit="date",
+    )
+    date_precision: Series[str] = _optional(
+        "How much of publication_date the source states: day, month or year "
+        "(month: the date is the 1st of the month; year: 1 January).",
+        isin=DATE_PRECISIONS,
+    )
+    domain: Series[str] = _field("Main domain, from a closed vocabulary.", isin=DOMAINS)
+    task: Series[str] = _optional("What the model does, in a few words.")
+    architecture: Series[str] = _optional(
+        "dense, moe (mixture-of-experts) or sparse (sparse-embedding models).",
+        isin=ARCHITECTURES,
+    )
+    params_total: Series[float] = _optional(
+        "Total trainable parameters.", unit="parameters", ge=PARAMS_MIN, le=PARAMS_MAX
+    )
+    params_active: Series[float] = _optional(
+        "Parameters active per token (mixture-of-experts); empty for dense models.",
+        unit="parameters",
+        ge=PARAMS_MIN,
+        le=PARAMS_MAX,
+    )
+    training_compute_flop: Series[float] = _optional(
+        "Training compute as stated by a source.", unit="FLOP", gt=0
+    )
+    training_tokens: Series[float] = _optional("Tokens seen during training.", unit="tokens", gt=0)
+    mmlu: Series[float] = _optional("MMLU accuracy, 5-shot, as reported.", unit="percent", ge=0, le=100)
+    open_weights: Series[pd.BooleanDtype] = _optional("Weights downloadable by the public.")
+    confidence: Series[str] = _optional(
+        "confident (stated by the developer), likely (derived from the developer's "
+        "statements) or speculative (third-party or rough estimate).",
+        isin=CONFIDENCES,
+    )
+    flags: Series[str] = _optional(
+        "Warnings that do not remove the row, joined by '; ' "
+        "(e.g. compute inconsistent with 6·N·D)."
+    )
+
+    @pa.dataframe_check(name="active_le_total")
+    def active_le_total(cls, df: pd.DataFrame) -> Series[bool]:
+        return df.params_active.isna() | df.params_total.isna() | (df.params_active <= df.params_total)
+
+    class Config:
+        coerce = True
+
+
+class Observation(ModelFields):
+    """One row per (source, model): what every source's parser produces."""
+
+    source: Series[str] = _field("Source the row comes from (registry, epoch, …).")
+    source_record: Series[str] = _field("Where in the source: file:line, row number or URL.")
+    source_url: Series[str] = _field("Primary source of the numbers.", str_length={"min_value": 1})
+    evidence: Series[str] = _optional(
+        "JSON object: for each number, the phrase of the source that states it."
+    )
+    field_urls: Series[str] = _optional("JSON object: a different source URL for a field.")
+    confidence_basis: Series[str] = _optional("What is estimated and how, when not confident.")
+    notes: Series[str] = _optional("Curator's notes.")
+
+    @pa.dataframe_check(name="basis_unless_confident")
+    def basis_unless_confident(cls, df: pd.DataFrame) -> Series[bool]:
+        stated = df.confidence_basis.fillna("").str.strip() != ""
+        return df.confidence.isna() | (df.confidence == "confident") | stated
+
+    @pa.dataframe_check(name="evidence_for_each_number")
+    def evidence_for_each_number(cls, df: pd.DataFrame) -> Series[bool]:
+        return numbers_without_evidence(df).str.len() == 0
+
+    class Config:
+        strict = True
+        unique = ["source", "model_id"]
+
+
+class CanonicalModel(ModelFields):
+    """One row per model: the published table `processed/models.csv`."""
+
+    model_id: Series[str] = _field(
+        "Stable identifier: the lower-case slug of the canonical name.",
+        unique=True,
+        str_matches=r"^[a-z0-9]+(-[a-z0-9]+)*$",
+    )
+    source_url: Series[str] = _optional("Primary source of the row's highest-precedence observation.")
+    sources: Series[str] = _field("Every source with an observation of the model, joined by ' | '.")
+    publication_date_source: Series[str] = _optional("Source of publication_date.")
+    params_total_source: Series[str] = _optional("Source of params_total.")
+    params_active_source: Series[str] = _optional("Source of params_active.")
+    training_compute_flop_source: Series[str] = _optional("Source of training_compute_flop.")
+    training_tokens_source: Series[str] = _optional("Source of training_tokens.")
+    mmlu_source: Series[str] = _optional("Source of mmlu.")
+
+    class Config:
+        strict = True
+
+
+# For checks over several columns, the columns a quarantine reason should name.
+CHECK_COLUMNS = {
+    "active_le_total": ("params_active", "params_total"),
+    "basis_unless_confident": ("confidence", "confidence_basis"),
+    "multiple_fields_uniqueness": ("source", "model_id"),
+}
+
+
+def numbers_without_evidence(df: pd.DataFrame) -> pd.Series:
+    """For each row, the numeric fields that have a value but no evidence phrase."""
+    stated = [set(json.loads(cell)) if isinstance(cell, str) else set() for cell in df["evidence"]]
+    present = df[list(NUMERIC_FIELDS)].notna().to_numpy()
+    missing = [
+        ", ".join(field for field, has in zip(NUMERIC_FIELDS, row) if has and field not in keys)
+        for keys, row in zip(stated, present)
+    ]
+    return pd.Series(missing, index=df.index, dtype="str")
+
+
+def observation_schema(as_of: pd.Timestamp) -> pa.DataFrameSchema:
+    """The observation schema with the date window ending at the snapshot date."""
+    schema = Observation.to_schema()
+    schema.report_duplicates = "all"
+    date_checks = [pa.Check.ge(EARLIEST_DATE), pa.Check.le(pd.Timestamp(as_of))]
+    return schema.update_column("publication_date", checks=date_checks)
+
+
+def observation_columns() -> list[str]:
+    return list(Observation.to_schema().columns)
+
+
+def canonical_columns() -> list[str]:
+    return list(CanonicalModel.to_schema().columns)

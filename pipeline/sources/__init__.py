@@ -1,0 +1,1 @@
+"""Source plug-ins: one module per source, each with `collect` and `parse`."""

@@ -1,0 +1,223 @@
+"""The hand-curated registry (`raw/registry/*.yaml`) as observations.
+
+The registry lives in git, so there is nothing to collect: `parse` reads the
+YAML files. A file that is not valid YAML, or an entry with an unknown key or a
+number that is not a number, stops the run with `RegistryError` naming the file
+and line: those are typing mistakes a curator must fix. Entries that are
+well-formed but break a rule (a negative count, a future date, …) flow on and
+are quarantined by the validate stage with the reason.
+
+Run `python -m pipeline.sources.registry FILE…` to check files while curating.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from pipeline.schema import NUMERIC_FIELDS, observation_columns
+
+SOURCE = "registry"
+ENTRY_KEYS = {
+    "name",
+    "aliases",
+    "family",
+    "organization",
+    "publication_date",
+    "domain",
+    "task",
+    "architecture",
+    *NUMERIC_FIELDS,
+    "open_weights",
+    "confidence",
+    "confidence_basis",
+    "url",
+    "evidence",
+    "field_urls",
+    "notes",
+}
+TEXT_KEYS = ("name", "family", "organization", "domain", "task", "architecture", "confidence",
+             "confidence_basis", "url", "notes")
+DATE_PATTERNS = (
+    (re.compile(r"^\d{4}-\d{2}-\d{2}$"), "day", "%Y-%m-%d"),
+    (re.compile(r"^\d{4}-\d{2}$"), "month", "%Y-%m"),
+    (re.compile(r"^\d{4}$"), "year", "%Y"),
+)
+NUMBER_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+LINE_KEY = "__line__"
+
+
+class RegistryError(ValueError):
+    """A registry file that cannot be read as intended; names the file and line."""
+
+
+class _RegistryLoader(yaml.SafeLoader):
+    """Safe YAML, dates kept as text (precision matters), line numbers kept, no aliases.
+
+    Aliases are refused because the registry never needs them and they are the
+    vehicle of "billion laughs" expansion bombs.
+    """
+
+    def compose_node(self, parent, index):  # noqa: ANN001 - PyYAML's signature
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "YAML aliases (*name) are not allowed in the registry", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):  # noqa: ANN001
+        mapping = super().construct_mapping(node, deep=deep)
+        mapping[LINE_KEY] = node.start_mark.line + 1
+        return mapping
+
+
+# Without the timestamp resolver, "2020-05" and 2020-05-28 both stay text.
+_RegistryLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def slugify(name: str) -> str:
+    """The stable model_id: ASCII, lower case, words joined by hyphens."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+
+
+def parse_date(text: Any, where: str) -> tuple[pd.Timestamp, str]:
+    """'YYYY', 'YYYY-MM' or 'YYYY-MM-DD' to (first day of that period, precision)."""
+    text = str(text).strip()
+    for pattern, precision, fmt in DATE_PATTERNS:
+        if pattern.match(text):
+            try:
+                return pd.Timestamp(pd.to_datetime(text, format=fmt)), precision
+            except ValueError as error:
+                raise RegistryError(f"{where}: publication_date '{text}' is not a real date") from error
+    raise RegistryError(f"{where}: publication_date '{text}' is not YYYY, YYYY-MM or YYYY-MM-DD")
+
+
+def parse_number(value: Any, field: str, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise RegistryError(f"{where}: {field} must be a number, got {value!r}")
+    if isinstance(value, str):
+        if not NUMBER_TEXT.match(value.strip()):
+            raise RegistryError(
+                f"{where}: {field} must be a plain number (e.g. 70000000000 or 7.0e+10), got {value!r}"
+            )
+        value = value.strip()
+    return float(value)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return str(value).strip() or None
+
+
+def _string_map(value: Any, key: str, where: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise RegistryError(f"{where}: {key} must be a mapping of field to text")
+    cleaned = {str(field): str(text).strip() for field, text in value.items() if field != LINE_KEY}
+    return json.dumps(cleaned, sort_keys=True, ensure_ascii=False)
+
+
+def entry_to_observation(entry: Any, where: str) -> dict[str, Any]:
+    """One registry entry to one observation row (types checked, rules left to validate)."""
+    if not isinstance(entry, dict):
+        raise RegistryError(f"{where}: each entry must be a mapping, got {type(entry).__name__}")
+    unknown = sorted(set(entry) - ENTRY_KEYS - {LINE_KEY})
+    if unknown:
+        raise RegistryError(f"{where}: unknown key(s) {', '.join(unknown)}")
+    name = _text(entry.get("name"))
+    if name is None:
+        raise RegistryError(f"{where}: entry has no name")
+    row: dict[str, Any] = {key: _text(entry.get(key)) for key in TEXT_KEYS}
+    row.update(source=SOURCE, source_record=where, model_id=slugify(name), name=name)
+    row["source_url"] = row.pop("url")
+    aliases = entry.get("aliases") or []
+    if not isinstance(aliases, list):
+        raise RegistryError(f"{where}: aliases must be a list")
+    row["aliases"] = " | ".join(str(alias).strip() for alias in aliases) or None
+    row["publication_date"], row["date_precision"] = (
+        parse_date(entry["publication_date"], where) if entry.get("publication_date") else (pd.NaT, None)
+    )
+    for field in NUMERIC_FIELDS:
+        value = entry.get(field)
+        row[field] = float("nan") if value is None else parse_number(value, field, where)
+    open_weights = entry.get("open_weights")
+    if open_weights is not None and not isinstance(open_weights, bool):
+        raise RegistryError(f"{where}: open_weights must be true or false, got {open_weights!r}")
+    row["open_weights"] = open_weights
+    row["evidence"] = _string_map(entry.get("evidence"), "evidence", where)
+    row["field_urls"] = _string_map(entry.get("field_urls"), "field_urls", where)
+    row["flags"] = None
+    return row
+
+
+def read_file(path: Path, display_path: str | None = None) -> list[dict[str, Any]]:
+    """All entries of one registry file as observation rows."""
+    shown = display_path or str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise RegistryError(f"{shown}: not valid UTF-8 ({error.reason} at byte {error.start})") from error
+    try:
+        document = yaml.load(text, Loader=_RegistryLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise RegistryError(f"{shown}{line}: malformed YAML: {problem}") from error
+    if document is None:
+        return []
+    if not isinstance(document, dict) or not isinstance(document.get("models"), list):
+        raise RegistryError(f"{shown}:1: a registry file is a mapping with a 'models:' list")
+    return [entry_to_observation(entry, f"{shown}:{entry.get(LINE_KEY, '?') if isinstance(entry, dict) else '?'}")
+            for entry in document["models"]]
+
+
+def parse(config: dict[str, Any]) -> pd.DataFrame:
+    """Every `*.yaml` under config['path'], in file-name order, as observations."""
+    root = Path(config["path"])
+    rows: list[dict[str, Any]] = []
+    for path in sorted(root.glob("*.yaml")):
+        rows.extend(read_file(path, display_path=path.as_posix()))
+    return pd.DataFrame(rows, columns=observation_columns())
+
+
+def main(argv: list[str]) -> int:
+    """Check registry files against the schema; print every problem."""
+    from pipeline import validate
+    from pipeline.io import load_params
+
+    if not argv:
+        print("usage: python -m pipeline.sources.registry FILE [FILE …]", file=sys.stderr)
+        return 2
+    rows: list[dict[str, Any]] = []
+    try:
+        for name in argv:
+            rows.extend(read_file(Path(name)))
+    except RegistryError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    params = load_params("validate")
+    observations = pd.DataFrame(rows, columns=observation_columns())
+    result = validate.validate_observations(observations, params)
+    for _, row in result.quarantined.iterrows():
+        print(f"{row['source_record']}: {row['name']}: {row['quarantine_reason']}")
+    print(f"{len(observations)} entries, {len(result.quarantined)} with problems")
+    return 1 if len(result.quarantined) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,279 @@
+"""Trends stage: growth fits, doubling times, the frontier and its extrapolation.
+
+    python -m pipeline.trends --models FILE --metrics FILE --frontier FILE
+
+Fits are ordinary least squares of log10(value) on decimal year, per era and per
+domain, with a seeded bootstrap confidence interval on the slope. The frontier
+is the set of models that were among the `frontier_top_n` largest when
+released. The extrapolation fits the frontier since `extrapolation.fit_start`,
+separately for dense and sparse (mixture-of-experts, sparse-embedding) models,
+and solves for the date the trend reaches `threshold_params`, with the
+interval from the fit's 95% prediction band.
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from pipeline.io import load_params, write_csv, write_json
+
+LOG10_2 = math.log10(2.0)
+# Where in its period a date of month or year precision is placed for fitting.
+PERIOD_MIDPOINT_DAYS = {"day": 0.0, "month": 14.5, "year": 181.5}
+SPARSE_ARCHITECTURES = ("moe", "sparse")
+
+
+def decimal_year(dates: pd.Series, precision: pd.Series | None = None) -> pd.Series:
+    """Dates as fractional years; a month- or year-precise date sits mid-period."""
+    dates = pd.to_datetime(dates)
+    offset = 0.0 if precision is None else precision.map(PERIOD_MIDPOINT_DAYS).fillna(0.0)
+    days_in_year = np.where(dates.dt.is_leap_year, 366.0, 365.0)
+    return dates.dt.year + (dates.dt.day_of_year - 1 + offset) / days_in_year
+
+
+def _significant(value: float | None, digits: int = 6) -> float | None:
+    if value is None or not math.isfinite(value):
+        return None
+    return float(f"{value:.{digits}g}")
+
+
+def doubling_months(slope_oom_per_year: float) -> float | None:
+    """Months to double at a growth of `slope` orders of magnitude per year."""
+    if slope_oom_per_year <= 0:
+        return None
+    return 12.0 * LOG10_2 / slope_oom_per_year
+
+
+def bootstrap_slopes(x: np.ndarray, y: np.ndarray, samples: int, rng: np.random.Generator) -> np.ndarray:
+    """OLS slopes of `samples` resamples of the (x, y) pairs, computed all at once."""
+    picks = rng.integers(0, len(x), size=(samples, len(x)))
+    xs, ys = x[picks], y[picks]
+    x_centred = xs - xs.mean(axis=1, keepdims=True)
+    y_centred = ys - ys.mean(axis=1, keepdims=True)
+    spread = (x_centred**2).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slopes = (x_centred * y_centred).sum(axis=1) / spread
+    return slopes[np.isfinite(slopes)]
+
+
+def fit_loglinear(
+    years: np.ndarray,
+    values: np.ndarray,
+    *,
+    bootstrap_samples: int,
+    confidence_level: float,
+    seed: int,
+    min_points: int,
+) -> dict[str, Any] | None:
+    """log10(values) = intercept + slope × year, with a bootstrap CI on the slope.
+
+    Returns None when there are fewer than min_points points or no spread in time.
+    """
+    keep = np.isfinite(years) & np.isfinite(values) & (values > 0)
+    x, y = np.asarray(years, float)[keep], np.log10(np.asarray(values, float)[keep])
+    if len(x) < max(min_points, 2) or np.ptp(x) == 0:
+        return None
+    fit = stats.linregress(x, y)
+    slopes = bootstrap_slopes(x, y, bootstrap_samples, np.random.default_rng(seed))
+    tail = (1.0 - confidence_level) / 2.0
+    low, high = np.quantile(slopes, [tail, 1.0 - tail])
+    return {
+        "n": int(len(x)),
+        "start_year": _significant(float(x.min())),
+        "end_year": _significant(float(x.max())),
+        "slope_oom_per_year": _significant(fit.slope),
+        "slope_ci": [_significant(low), _significant(high)],
+        "intercept_log10": _significant(fit.intercept, 12),
+        "r2": _significant(fit.rvalue**2),
+        "doubling_months": _significant(doubling_months(fit.slope)),
+        # A faster slope means a shorter doubling time, so the bounds swap.
+        "doubling_months_ci": [_significant(doubling_months(high)), _significant(doubling_months(low))],
+    }
+
+
+def in_era(dates: pd.Series, era: dict[str, Any]) -> pd.Series:
+    start = pd.Timestamp(era["start"])
+    end = pd.Timestamp(era["end"]) if era.get("end") else pd.Timestamp.max
+    return (dates >= start) & (dates < end)
+
+
+def era_fits(models: pd.DataFrame, field: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Fits of one field per era, overall and per domain."""
+    fit_options = {key: params[key] for key in ("bootstrap_samples", "confidence_level", "seed", "min_points")}
+    known = models[models[field].notna() & models["publication_date"].notna()]
+    years = decimal_year(known["publication_date"], known["date_precision"])
+    result: dict[str, Any] = {"eras": {}, "by_domain": {}}
+    for era in params["eras"]:
+        chosen = in_era(known["publication_date"], era)
+        result["eras"][era["name"]] = fit_loglinear(
+            years[chosen].to_numpy(), known.loc[chosen, field].to_numpy(), **fit_options
+        )
+        for domain in sorted(known["domain"].unique()):
+            subset = chosen & (known["domain"] == domain)
+            fit = fit_loglinear(years[subset].to_numpy(), known.loc[subset, field].to_numpy(), **fit_options)
+            if fit is not None:
+                result["by_domain"].setdefault(domain, {})[era["name"]] = fit
+    return result
+
+
+def frontier_flags(dates: pd.Series, values: pd.Series, top_n: int) -> pd.Series:
+    """True for models among the top_n largest of all models released up to then.
+
+    One pass in date order with a min-heap of the N largest so far: O(n log N).
+    """
+    order = pd.DataFrame({"date": dates, "value": values}).sort_values(
+        ["date", "value"], ascending=[True, False], kind="stable"
+    )
+    largest: list[float] = []
+    flags = np.zeros(len(order), dtype=bool)
+    for position, value in enumerate(order["value"].to_numpy()):
+        if len(largest) < top_n:
+            heapq.heappush(largest, value)
+            flags[position] = True
+        elif value >= largest[0]:
+            heapq.heapreplace(largest, value)
+            flags[position] = True
+    return pd.Series(flags, index=order.index).reindex(values.index)
+
+
+def is_sparse(models: pd.DataFrame) -> pd.Series:
+    fewer_active = models["params_active"].notna() & (models["params_active"] < models["params_total"])
+    return models["architecture"].isin(SPARSE_ARCHITECTURES) | fewer_active
+
+
+def prediction_band_crossing(x: np.ndarray, y: np.ndarray, target: float, confidence_level: float) -> dict[str, Any]:
+    """When the line, and its prediction band, reach `target` (in log10 units).
+
+    Inverse prediction: the earliest date is where the band's upper edge reaches
+    the target, the latest where its lower edge does.
+    """
+    fit = stats.linregress(x, y)
+    if fit.slope <= 0:
+        return {"year": None, "interval": [None, None], "note": "frontier not growing over the fit window"}
+    n = len(x)
+    residual_sd = math.sqrt(np.sum((y - (fit.intercept + fit.slope * x)) ** 2) / (n - 2))
+    t_value = stats.t.ppf(0.5 + confidence_level / 2.0, n - 2)
+    spread = np.sum((x - x.mean()) ** 2)
+    grid = np.arange(x.min(), x.max() + 500.0, 0.01)
+    half_width = t_value * residual_sd * np.sqrt(1.0 + 1.0 / n + (grid - x.mean()) ** 2 / spread)
+    centre = fit.intercept + fit.slope * grid
+    upper_reached = grid[centre + half_width >= target]
+    lower_reached = grid[centre - half_width >= target]
+    return {
+        "year": _significant((target - fit.intercept) / fit.slope),
+        "interval": [
+            _significant(float(upper_reached[0])) if len(upper_reached) else None,
+            _significant(float(lower_reached[0])) if len(lower_reached) else None,
+        ],
+        "slope_oom_per_year": _significant(fit.slope),
+        "intercept_log10": _significant(fit.intercept, 12),
+        "residual_sd_log10": _significant(residual_sd),
+        "note": None,
+    }
+
+
+def extrapolation(models: pd.DataFrame, params: dict[str, Any]) -> dict[str, Any]:
+    """Date the frontier of dense and of sparse models reaches the threshold."""
+    options = params["extrapolation"]
+    threshold = float(options["threshold_params"])
+    result: dict[str, Any] = {"threshold_params": threshold, "fit_start": options["fit_start"]}
+    sized = models[models["params_total"].notna() & models["publication_date"].notna()]
+    sparse = is_sparse(sized)
+    for group, members in (("dense", sized[~sparse]), ("sparse", sized[sparse])):
+        recent = members[members["publication_date"] >= pd.Timestamp(options["fit_start"])]
+        frontier = recent[frontier_flags(recent["publication_date"], recent["params_total"], params["frontier_top_n"])]
+        claims = members[members["params_total"] >= threshold].sort_values("publication_date")
+        entry: dict[str, Any] = {"n": int(len(frontier))}
+        if len(frontier) < max(params["min_points"], 3):
+            entry.update(year=None, interval=[None, None], note="too few frontier models to fit")
+        else:
+            x = decimal_year(frontier["publication_date"], frontier["date_precision"]).to_numpy()
+            y = np.log10(frontier["params_total"].to_numpy())
+            entry.update(prediction_band_crossing(x, y, math.log10(threshold), params["confidence_level"]))
+        entry["already_claimed_by"] = [
+            {"model_id": row.model_id, "params_total": row.params_total,
+             "publication_date": row.publication_date.strftime("%Y-%m-%d")}
+            for row in claims.itertuples()
+        ]
+        if len(claims):
+            entry["note"] = (entry.get("note") or "") + (
+                f"{len(claims)} existing {group} model(s) already claim at least the threshold"
+            )
+        result[group] = entry
+    return result
+
+
+def frontier_summary(models: pd.DataFrame, params: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Running maximum of parameters, top-N frontier models and their growth."""
+    sized = models[models["params_total"].notna() & models["publication_date"].notna()].copy()
+    sized = sized.sort_values(["publication_date", "params_total"], ascending=[True, False], kind="stable")
+    sized["decimal_year"] = decimal_year(sized["publication_date"], sized["date_precision"])
+    sized["running_max"] = sized["params_total"].cummax()
+    sized["record"] = sized["params_total"] >= sized["running_max"]
+    sized["frontier"] = frontier_flags(sized["publication_date"], sized["params_total"], params["frontier_top_n"])
+    fit_options = {key: params[key] for key in ("bootstrap_samples", "confidence_level", "seed", "min_points")}
+    frontier = sized[sized["frontier"]]
+    since = frontier["publication_date"] >= pd.Timestamp(params["extrapolation"]["fit_start"])
+    largest = sized.loc[sized["params_total"].idxmax()]
+    summary = {
+        "top_n": params["frontier_top_n"],
+        "n_frontier_models": int(len(frontier)),
+        "largest_model": {"model_id": largest["model_id"], "params_total": float(largest["params_total"])},
+        "growth_all_time": fit_loglinear(
+            frontier["decimal_year"].to_numpy(), frontier["params_total"].to_numpy(), **fit_options
+        ),
+        "growth_since_fit_start": fit_loglinear(
+            frontier.loc[since, "decimal_year"].to_numpy(), frontier.loc[since, "params_total"].to_numpy(), **fit_options
+        ),
+    }
+    table = sized.loc[:, ["model_id", "name", "domain", "publication_date", "decimal_year",
+                          "params_total", "running_max", "record", "frontier"]]
+    table["sparse"] = is_sparse(sized).to_numpy()
+    return summary, table
+
+
+def compute_metrics(models: pd.DataFrame, params: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame]:
+    frontier, frontier_table = frontier_summary(models, params)
+    metrics = {
+        "n_models": int(len(models)),
+        "n_with_params": int(models["params_total"].notna().sum()),
+        "n_with_compute": int(models["training_compute_flop"].notna().sum()),
+        "params": era_fits(models, "params_total", params),
+        "compute": era_fits(models, "training_compute_flop", params),
+        "frontier": frontier,
+        "extrapolation": extrapolation(models, params),
+    }
+    return metrics, frontier_table
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", type=Path, required=True)
+    parser.add_argument("--metrics", type=Path, required=True)
+    parser.add_argument("--frontier", type=Path, required=True)
+    args = parser.parse_args(argv)
+
+    params = load_params("trends")
+    metrics, frontier_table = compute_metrics(pd.read_parquet(args.models), params)
+    write_json(args.metrics, metrics)
+    write_csv(args.frontier, frontier_table)
+    latest_era = params["eras"][-1]["name"]
+    latest = metrics["params"]["eras"][latest_era]
+    if latest:
+        low, high = latest["doubling_months_ci"]
+        print(f"trends: in {latest_era} parameters double every {latest['doubling_months']:.1f} months "
+              f"(95% CI {low or float('inf'):.1f}-{high or float('inf'):.1f}) -> {args.metrics}")
+    else:
+        print(f"trends: too few models for a fit in {latest_era} -> {args.metrics}")
+
+
+if __name__ == "__main__":
+    main()

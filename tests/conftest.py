@@ -1,0 +1,61 @@
+"""Shared fixtures: paths, real data in ../shared, and observation rows built from YAML."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.schema import observation_columns
+from pipeline.sources import registry
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+EPOCH_DIR = SHARED / "data" / "epoch"
+VALIDATE_PARAMS = {"as_of_date": "2026-11-22", "compute_6nd_tolerance": 10}
+
+
+@pytest.fixture
+def epoch_dir() -> Path:
+    if not EPOCH_DIR.is_dir():
+        pytest.skip("../shared/data/epoch not present (real Epoch AI snapshots are only beside the repo in CI)")
+    return EPOCH_DIR
+
+
+def write_registry(directory: Path, text: str, name: str = "2023.yaml") -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def observations_from_yaml(tmp_path: Path, text: str) -> pd.DataFrame:
+    write_registry(tmp_path / "registry", text)
+    return registry.parse({"path": str(tmp_path / "registry")})
+
+
+# A valid entry of a made-up model; tests break one field at a time.
+VALID_ENTRY = """\
+  - name: Example LM 7B
+    organization: Example Lab
+    publication_date: "2023-07-18"
+    domain: Language
+    params_total: 7.0e+9
+    training_tokens: 2.0e+12
+    mmlu: 45.3
+    open_weights: true
+    url: https://example.org/example-lm
+    evidence:
+      params_total: "a 7B-parameter model"
+      training_tokens: "trained on 2 trillion tokens"
+      mmlu: "MMLU (5-shot) 45.3"
+"""
+
+
+@pytest.fixture
+def valid_row(tmp_path) -> dict:
+    frame = observations_from_yaml(tmp_path, "models:\n" + VALID_ENTRY)
+    assert list(frame.columns) == observation_columns()
+    return frame.iloc[0].to_dict()

@@ -1,0 +1,76 @@
+"""Reading the curated registry: types, dates, and clear errors for malformed files."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from pipeline.sources import registry
+from tests.conftest import VALID_ENTRY, observations_from_yaml, write_registry
+
+
+def test_entry_becomes_one_observation_with_units(tmp_path):
+    frame = observations_from_yaml(tmp_path, "models:\n" + VALID_ENTRY)
+    row = frame.iloc[0]
+    assert row["model_id"] == "example-lm-7b"
+    assert row["params_total"] == 7e9 and row["training_tokens"] == 2e12
+    assert row["publication_date"] == pd.Timestamp("2023-07-18") and row["date_precision"] == "day"
+    assert row["source_record"].endswith("2023.yaml:2")
+    assert bool(row["open_weights"]) is True
+
+
+@pytest.mark.parametrize(
+    ("text", "date", "precision"),
+    [("2023", "2023-01-01", "year"), ("2023-07", "2023-07-01", "month"), ("2023-07-18", "2023-07-18", "day")],
+)
+def test_date_keeps_its_precision(text, date, precision):
+    assert registry.parse_date(text, "f:1") == (pd.Timestamp(date), precision)
+
+
+@pytest.mark.parametrize("text", ["2023-13", "July 2023", "2023-02-30", "23-07-18"])
+def test_bad_date_is_an_error_naming_the_place(text):
+    with pytest.raises(registry.RegistryError, match="f.yaml:3: publication_date"):
+        registry.parse_date(text, "f.yaml:3")
+
+
+def test_number_written_with_a_unit_is_refused(tmp_path):
+    with pytest.raises(registry.RegistryError, match=r"2023.yaml:2: params_total must be a plain number.*'70B'"):
+        observations_from_yaml(tmp_path, "models:\n" + VALID_ENTRY.replace("7.0e+9", "70B"))
+
+
+def test_scientific_notation_text_is_a_number(tmp_path):
+    # YAML 1.1 reads 7e9 (no dot) as text; the registry still takes it as the number.
+    frame = observations_from_yaml(tmp_path, "models:\n" + VALID_ENTRY.replace("7.0e+9", "7e9"))
+    assert frame.iloc[0]["params_total"] == 7e9
+
+
+def test_unknown_key_is_an_error(tmp_path):
+    with pytest.raises(registry.RegistryError, match="unknown key.*param_total"):
+        observations_from_yaml(tmp_path, "models:\n" + VALID_ENTRY.replace("params_total:", "param_total:"))
+
+
+def test_malformed_yaml_names_file_and_line(tmp_path):
+    path = write_registry(tmp_path / "registry", "models:\n  - name: A\n    domain: [Language\n  - name: B\n")
+    with pytest.raises(registry.RegistryError) as raised:
+        registry.parse({"path": str(path.parent)})
+    assert str(path.parent / "2023.yaml") in str(raised.value)
+    assert "malformed YAML" in str(raised.value)
+    assert ":4:" in str(raised.value) or ":5:" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &x [1, 2]\nmodels: *x\n",
+        "models: !!python/object/apply:os.system ['true']\n",
+    ],
+)
+def test_aliases_and_python_tags_are_refused(tmp_path, text):
+    path = write_registry(tmp_path / "registry", text)
+    with pytest.raises(registry.RegistryError, match="malformed YAML"):
+        registry.read_file(path)
+
+
+def test_slug_is_stable_and_ascii():
+    assert registry.slugify("GPT-3 175B (davinci)") == "gpt-3-175b-davinci"
+    assert registry.slugify("Ünïcode  Model--X") == "unicode-model-x"

@@ -1,0 +1,94 @@
+"""Validation: broken rows are quarantined with a readable reason, none is lost."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline import validate
+from pipeline.schema import observation_columns
+from tests.conftest import VALIDATE_PARAMS
+
+
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=observation_columns())
+
+
+@pytest.mark.parametrize(
+    ("change", "column", "check"),
+    [
+        ({"params_total": -5.0}, "params_total", "greater_than_or_equal_to"),
+        ({"publication_date": pd.Timestamp("2030-01-01")}, "publication_date", "less_than_or_equal_to"),
+        ({"publication_date": pd.Timestamp("1949-12-31")}, "publication_date", "greater_than_or_equal_to"),
+        ({"domain": "Poetry"}, "domain", "isin"),
+        ({"params_active": 8e9}, "params_active+params_total", "active_le_total"),
+        ({"mmlu": 101.0}, "mmlu", "less_than_or_equal_to"),
+        ({"params_total": 2e15}, "params_total", "less_than_or_equal_to"),
+        ({"confidence": "likely"}, "confidence+confidence_basis", "basis_unless_confident"),
+        ({"evidence": json.dumps({"params_total": "7B"})}, "evidence", "evidence_for_each_number"),
+        ({"source_url": None}, "source_url", "not_nullable"),
+    ],
+)
+def test_broken_field_is_quarantined_with_reason(valid_row, change, column, check):
+    broken = {**valid_row, **change, "name": "Broken", "model_id": "broken"}
+    result = validate.validate_observations(_frame([valid_row, broken]), VALIDATE_PARAMS)
+    assert list(result.valid["model_id"]) == ["example-lm-7b"]
+    assert len(result.quarantined) == 1
+    row = result.quarantined.iloc[0]
+    assert row["name"] == "Broken"
+    assert column in row["quarantine_column"].split(" | ")
+    assert check in row["quarantine_check"]
+    assert row["quarantine_reason"]
+
+
+def test_duplicated_model_quarantines_every_copy(valid_row):
+    copy = {**valid_row, "name": "example LM 7b", "source_record": "other.yaml:9"}
+    result = validate.validate_observations(_frame([valid_row, copy]), VALIDATE_PARAMS)
+    assert result.valid.empty
+    assert set(result.quarantined["quarantine_check"]) == {"multiple_fields_uniqueness"}
+    assert result.summary["failed_checks"] == {"multiple_fields_uniqueness": 2}
+
+
+def test_compute_far_from_6nd_is_flagged_not_dropped(valid_row):
+    row = {**valid_row, "training_compute_flop": 1e30,
+           "evidence": json.dumps({**json.loads(valid_row["evidence"]), "training_compute_flop": "1e30 FLOPs"})}
+    result = validate.validate_observations(_frame([row]), VALIDATE_PARAMS)
+    assert len(result.valid) == 1
+    assert result.valid.iloc[0]["flags"] == validate.COMPUTE_FLAG
+    assert result.summary["flags"] == {validate.COMPUTE_FLAG: 1}
+
+
+def test_compute_consistent_with_6nd_is_not_flagged(valid_row):
+    compute = 6 * 7e9 * 2e12 * 1.5
+    row = {**valid_row, "training_compute_flop": compute,
+           "evidence": json.dumps({**json.loads(valid_row["evidence"]), "training_compute_flop": "x"})}
+    result = validate.validate_observations(_frame([row]), VALIDATE_PARAMS)
+    assert pd.isna(result.valid.iloc[0]["flags"])
+
+
+# valid_row is only read, never changed, so sharing it across examples is safe.
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    params=st.lists(st.one_of(st.none(), st.floats(-1e16, 1e16, allow_nan=False)), min_size=1, max_size=12),
+    days=st.lists(st.integers(-30000, 40000), min_size=12, max_size=12),
+    domains=st.lists(st.sampled_from(["Language", "Vision", "Nonsense"]), min_size=12, max_size=12),
+)
+def test_input_rows_equal_valid_plus_quarantined(valid_row, params, days, domains):
+    rows = []
+    for position, value in enumerate(params):
+        evidence = {"params_total": "x"} if value is not None else {}
+        rows.append({**valid_row, "name": f"M{position % 5}", "model_id": f"m{position % 5}",
+                     "params_total": np.nan if value is None else value, "training_tokens": np.nan, "mmlu": np.nan,
+                     "evidence": json.dumps(evidence),
+                     "publication_date": pd.Timestamp("1970-01-01") + pd.Timedelta(days=days[position]),
+                     "domain": domains[position]})
+    result = validate.validate_observations(_frame(rows), VALIDATE_PARAMS)
+    assert len(result.valid) + len(result.quarantined) == len(rows)
+    assert result.summary["input_rows"] == len(rows)
+    assert sorted(result.valid["source_record"].tolist() + result.quarantined["source_record"].tolist()) == sorted(
+        row["source_record"] for row in rows)
