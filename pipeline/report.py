@@ -225,10 +225,12 @@ def build_sections(models, metrics, validation, best, params) -> dict[str, Any]:
     dense = metrics["extrapolation"]["dense"]
     headline = [f"{metrics['n_models']} models ({metrics['n_with_params']} with a parameter count, "
                 f"{metrics['n_with_compute']} with training compute)."]
-    if latest:
-        headline.append(f"Since {latest_era.split('-')[0]}, parameter counts double every "
+    if latest and latest["doubling_months"]:
+        headline.append(f"In the {latest_era} era, parameter counts double every "
                         f"{latest['doubling_months']:.1f} months (95% CI {_fmt_interval(latest['doubling_months_ci'])}, "
                         f"n = {latest['n']}).")
+    elif latest:
+        headline.append(f"In the {latest_era} era, parameter counts are not growing (n = {latest['n']}).")
     if dense.get("year"):
         headline.append(f"The dense frontier trend reaches {metrics['extrapolation']['threshold_params']:.0e} "
                         f"parameters around {dense['year']:.1f} (95% prediction interval "

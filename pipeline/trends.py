@@ -34,7 +34,8 @@ SPARSE_ARCHITECTURES = ("moe", "sparse")
 def decimal_year(dates: pd.Series, precision: pd.Series | None = None) -> pd.Series:
     """Dates as fractional years; a month- or year-precise date sits mid-period."""
     dates = pd.to_datetime(dates)
-    offset = 0.0 if precision is None else precision.map(PERIOD_MIDPOINT_DAYS).fillna(0.0)
+    # astype(object) first: on pandas' str dtype, map() would return strings.
+    offset = 0.0 if precision is None else precision.astype(object).map(PERIOD_MIDPOINT_DAYS).astype(float).fillna(0.0)
     days_in_year = np.where(dates.dt.is_leap_year, 366.0, 365.0)
     return dates.dt.year + (dates.dt.day_of_year - 1 + offset) / days_in_year
 

@@ -1,0 +1,143 @@
+"""The whole pipeline under DVC, in a temporary copy of the repository."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.dvc
+STAGES = ("parse@registry", "validate", "merge", "trends", "report")
+BROKEN_ENTRIES = """\
+models:
+  - name: Broken negative
+    publication_date: "2020"
+    domain: Language
+    params_total: -5
+    url: https://example.org/broken
+    evidence: {params_total: "minus five"}
+  - name: Broken future
+    publication_date: "2099-01-01"
+    domain: Language
+    url: https://example.org/broken
+  - name: Broken domain
+    publication_date: "2020"
+    domain: Poetry
+    url: https://example.org/broken
+  - name: Broken active
+    publication_date: "2020"
+    domain: Language
+    params_total: 10
+    params_active: 20
+    url: https://example.org/broken
+    evidence: {params_total: "ten", params_active: "twenty"}
+  - name: Broken duplicate
+    publication_date: "2020"
+    domain: Language
+    url: https://example.org/broken
+  - name: broken DUPLICATE
+    publication_date: "2021"
+    domain: Language
+    url: https://example.org/broken
+"""
+
+
+def _run(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def _digests(root: Path) -> dict[str, str]:
+    files = sorted(p for p in (root / "processed").rglob("*") if p.is_file()) + [root / "reports" / "metrics.json"]
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """The working tree as git sees it (tracked and untracked-not-ignored files), as a new repository."""
+    root = tmp_path_factory.mktemp("project")
+    listed = _run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], REPO).stdout
+    for name in filter(None, listed.split("\0")):
+        source = REPO / name
+        if source.is_file():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, root / name)
+    (root / "raw" / "registry" / "zz-broken.yaml").write_text(BROKEN_ENTRIES, encoding="utf-8")
+    _run(["git", "init", "-q"], root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def first_run(project) -> dict[str, str]:
+    _run(["dvc", "repro"], project)
+    return _digests(project)
+
+
+def test_repro_builds_dataset_and_report(project, first_run):
+    for output in ("processed/models.csv", "processed/models.parquet", "reports/metrics.json", "reports/index.html"):
+        assert (project / output).stat().st_size > 0, output
+    for name in ("params_over_time", "mmlu_vs_training", "frontier_extrapolation", "best_mmlu_by_memory"):
+        assert (project / "reports" / "figures" / f"{name}.svg").exists()
+
+
+def test_broken_entries_are_quarantined_with_reasons(project, first_run):
+    quarantine = pd.read_csv(project / "processed" / "quarantine.csv")
+    broken = quarantine[quarantine["name"].str.lower().str.startswith("broken")]
+    assert sorted(broken["name"]) == sorted(
+        ["Broken negative", "Broken future", "Broken domain", "Broken active", "Broken duplicate", "broken DUPLICATE"])
+    assert broken["quarantine_reason"].str.len().min() > 10
+    models = pd.read_csv(project / "processed" / "models.csv")
+    assert not models["name"].str.lower().str.startswith("broken").any()
+
+
+def test_second_repro_reruns_nothing(project, first_run):
+    output = _run(["dvc", "repro"], project).stdout
+    assert "Running stage" not in output
+    for stage in STAGES:
+        assert f"Stage '{stage}' didn't change" in output
+
+
+def test_changing_one_param_reruns_only_its_stage(project, first_run):
+    params_path = project / "params.yaml"
+    original = params_path.read_text(encoding="utf-8")
+    params = yaml.safe_load(original)
+    params["report"]["label_top_n"] += 1
+    params_path.write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
+    try:
+        output = _run(["dvc", "repro"], project).stdout
+        assert "Running stage 'report'" in output
+        assert [stage for stage in STAGES if f"Running stage '{stage}'" in output] == ["report"]
+    finally:
+        params_path.write_text(original, encoding="utf-8")
+        _run(["dvc", "repro"], project)
+
+
+def test_rebuild_from_scratch_is_byte_identical(project, first_run):
+    shutil.rmtree(project / "processed")
+    (project / "reports" / "metrics.json").unlink()
+    _run(["dvc", "repro", "--force"], project)
+    assert _digests(project) == first_run
+
+
+def test_malformed_yaml_stops_the_run_naming_file_and_line(project, first_run):
+    bad = project / "raw" / "registry" / "zz-malformed.yaml"
+    bad.write_text("models:\n  - name: A\n    domain: [Language\n  - name: B\n", encoding="utf-8")
+    try:
+        result = _run(["dvc", "repro"], project, check=False)
+        assert result.returncode != 0
+        assert "raw/registry/zz-malformed.yaml:" in result.stdout + result.stderr
+        assert "malformed YAML" in result.stdout + result.stderr
+    finally:
+        bad.unlink()

@@ -1,0 +1,102 @@
+"""The report: figures exist, untrusted text is escaped, and the page renders in a browser."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline import report, trends
+
+TREND_PARAMS = {
+    "eras": [{"name": "early", "start": "1950-01-01", "end": "2018-01-01"},
+             {"name": "late", "start": "2018-01-01", "end": "2026-11-22"}],
+    "bootstrap_samples": 200, "confidence_level": 0.95, "seed": 1, "min_points": 3, "frontier_top_n": 3,
+    "extrapolation": {"threshold_params": 1e14, "fit_start": "2018-01-01"},
+}
+REPORT_PARAMS = {"memory_budgets_gb": [8, 24], "bytes_per_param": {"16-bit": 2.0, "4-bit": 0.5},
+                 "label_top_n": 5, "eras": TREND_PARAMS["eras"], "as_of_date": "2026-11-22"}
+HOSTILE_NAME = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def _models(n: int = 40) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    dates = pd.to_datetime("1990-01-01") + pd.to_timedelta(np.sort(rng.integers(0, 12500, n)), unit="D")
+    params = np.asarray(10 ** (3 + 0.3 * (dates.year - 1990) + rng.normal(0, 0.3, n)))
+    params[-1] = 1e9  # the hostile-named model is the best small one, so the page must show its name
+    names = [HOSTILE_NAME if i == n - 1 else f"Model {i}" for i in range(n)]
+    return pd.DataFrame({
+        "model_id": [f"model-{i}" for i in range(n)], "name": names, "family": [f"F{i % 4}" for i in range(n)],
+        "publication_date": dates, "date_precision": "day",
+        "domain": ["Language" if i % 3 else "Vision" for i in range(n)],
+        "architecture": "dense", "params_total": params, "params_active": np.nan,
+        "training_compute_flop": np.nan, "training_tokens": params * 20,
+        "mmlu": np.linspace(25, 80, n), "open_weights": pd.array([True] * n, dtype="boolean"),
+    })
+
+
+@pytest.fixture(scope="module")
+def built_report(tmp_path_factory):
+    out_dir = tmp_path_factory.mktemp("reports")
+    models = _models()
+    metrics, frontier = trends.compute_metrics(models, TREND_PARAMS)
+    validation = {"input_rows": 41, "valid_rows": 40, "quarantined_rows": 1,
+                  "by_source": {"registry": {"input": 41, "valid": 40, "quarantined": 1}},
+                  "failed_checks": {"isin": 1}, "flags": {}}
+    report.build_report(models, json.loads(json.dumps(metrics)), frontier, validation, REPORT_PARAMS, out_dir)
+    return out_dir
+
+
+def test_four_figures_in_svg_and_png(built_report):
+    for name in report.FIGURES:
+        assert (built_report / "figures" / f"{name}.svg").stat().st_size > 1000
+        assert (built_report / "figures" / f"{name}.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_html_escapes_untrusted_names(built_report):
+    page = (built_report / "index.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "<script>" not in page and "<img" not in page
+    assert page.count("<svg") == 4
+
+
+def test_best_model_within_memory_budget():
+    models = _models()
+    best = report.best_mmlu_by_memory(models, [24], {"16-bit": 2.0})
+    fits = models[models["params_total"] * 2 <= 24e9]
+    assert best.iloc[-1]["mmlu"] == fits["mmlu"].max()
+    assert best["mmlu"].is_monotonic_increasing
+
+
+@pytest.mark.browser
+def test_report_renders_in_headless_chromium(built_report, tmp_path):
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing in CI: .ci/run should have installed it")
+        pytest.skip("Chromium not installed (Debian package 'chromium'); CI installs it")
+    from playwright.sync_api import sync_playwright
+
+    console_errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"],
+        )
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
+        page.on("pageerror", lambda error: console_errors.append(str(error)))
+        page.goto((built_report / "index.html").as_uri())
+        sizes = page.eval_on_selector_all(
+            "figure svg", "nodes => nodes.map(n => [n.getBoundingClientRect().width, n.getBoundingClientRect().height])")
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        browser.close()
+    assert len(sizes) == 4
+    assert all(width > 300 and height > 150 for width, height in sizes)
+    assert console_errors == []
+    assert (tmp_path / "report.png").stat().st_size > 10_000

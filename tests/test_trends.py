@@ -1,0 +1,110 @@
+"""Trend statistics: known growth is recovered, results are reproducible, the frontier is right."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline import trends
+from tests.conftest import EPOCH_DIR
+
+FIT = {"bootstrap_samples": 500, "confidence_level": 0.95, "seed": 7, "min_points": 5}
+
+
+def _synthetic(doubling_months: float, n: int = 200, noise: float = 0.3, seed: int = 1):
+    rng = np.random.default_rng(seed)
+    years = np.sort(rng.uniform(2000, 2020, n))
+    slope = math.log10(2) * 12 / doubling_months
+    return years, 10 ** (5 + slope * (years - 2000) + rng.normal(0, noise, n))
+
+
+def test_known_doubling_time_is_recovered_within_its_interval():
+    years, values = _synthetic(doubling_months=6.0)
+    fit = trends.fit_loglinear(years, values, **FIT)
+    assert fit["doubling_months"] == pytest.approx(6.0, rel=0.05)
+    low, high = fit["doubling_months_ci"]
+    assert low < 6.0 < high
+    assert fit["n"] == 200 and 0.9 < fit["r2"] <= 1.0
+
+
+def test_bootstrap_is_reproducible_with_the_seed_and_changes_without():
+    years, values = _synthetic(doubling_months=12.0, n=30, noise=1.0)
+    first, again = (trends.fit_loglinear(years, values, **FIT) for _ in range(2))
+    assert first == again
+    other = trends.fit_loglinear(years, values, **{**FIT, "seed": 8})
+    assert other["slope_ci"] != first["slope_ci"]
+
+
+def test_too_few_points_or_no_time_spread_gives_no_fit():
+    assert trends.fit_loglinear(np.array([2000.0, 2001.0]), np.array([1.0, 10.0]), **FIT) is None
+    assert trends.fit_loglinear(np.full(10, 2000.0), np.arange(1.0, 11.0), **FIT) is None
+
+
+def test_shrinking_trend_has_no_doubling_time():
+    years, values = _synthetic(doubling_months=12.0)
+    fit = trends.fit_loglinear(years, values[::-1], **FIT)
+    assert fit["slope_oom_per_year"] < 0 and fit["doubling_months"] is None
+
+
+def test_decimal_year_places_imprecise_dates_mid_period():
+    dates = pd.Series(pd.to_datetime(["2020-01-01", "2020-07-01", "2021-01-01"]))
+    precision = pd.Series(["day", "month", "year"])
+    years = trends.decimal_year(dates, precision)
+    assert years[0] == 2020.0
+    assert years[1] == pytest.approx(2020 + (182 + 14.5) / 366)  # 1 July 2020 is day 183
+    assert years[2] == pytest.approx(2021.5, abs=0.01)
+
+
+def test_frontier_flags_match_brute_force():
+    rng = np.random.default_rng(3)
+    dates = pd.Series(pd.to_datetime("2000-01-01") + pd.to_timedelta(rng.integers(0, 5000, 300), unit="D"))
+    values = pd.Series(10 ** rng.uniform(3, 12, 300))
+    flags = trends.frontier_flags(dates, values, top_n=3)
+    for i in range(300):
+        released_before = values[(dates < dates[i]) | ((dates == dates[i]) & (values > values[i]))]
+        assert flags[i] == ((released_before > values[i]).sum() < 3), i
+
+
+def test_extrapolation_finds_the_crossing_with_an_interval():
+    rng = np.random.default_rng(5)
+    years = np.linspace(2018, 2025, 40)
+    log_values = 9 + 0.5 * (years - 2018) + rng.normal(0, 0.2, 40)  # reaches 1e14 in 2028
+    crossing = trends.prediction_band_crossing(years, log_values, 14.0, 0.95)
+    assert crossing["year"] == pytest.approx(2028, abs=0.5)
+    low, high = crossing["interval"]
+    assert low < crossing["year"] < high
+
+
+def test_extrapolation_notes_existing_sparse_claims():
+    models = pd.DataFrame({
+        "model_id": [f"m{i}" for i in range(8)],
+        "publication_date": pd.to_datetime([f"20{18 + i}-06-01" for i in range(8)]),
+        "date_precision": "day",
+        "params_total": [1e9, 1e10, 1e11, 1e12, 2e14, 1e10, 1e11, 1e12],
+        "params_active": [np.nan] * 8,
+        "architecture": ["dense"] * 4 + ["sparse"] + ["dense"] * 3,
+    })
+    params = {"extrapolation": {"threshold_params": 1e14, "fit_start": "2018-01-01"},
+              "frontier_top_n": 3, "min_points": 3, "confidence_level": 0.95}
+    result = trends.extrapolation(models, params)
+    assert [claim["model_id"] for claim in result["sparse"]["already_claimed_by"]] == ["m4"]
+    assert "already claim" in result["sparse"]["note"]
+    assert result["dense"]["already_claimed_by"] == []
+
+
+def test_epoch_1952_2018_doubling_matches_plain_least_squares(epoch_dir):
+    """Acceptance: our trend code agrees with a plain fit on Epoch's notable models."""
+    table = pd.read_csv(epoch_dir / "notable_ai_models_2025-02-24.csv", usecols=["Publication date", "Parameters"])
+    table["date"] = pd.to_datetime(table["Publication date"], errors="coerce")
+    table = table[table["date"].notna() & (table["Parameters"] > 0)]
+    table = table[(table["date"] >= "1952-01-01") & (table["date"] < "2018-01-01")]
+    years = trends.decimal_year(table["date"]).to_numpy()
+
+    plain_slope = np.polyfit(years, np.log10(table["Parameters"].to_numpy()), 1)[0]
+    plain_months = 12 * math.log10(2) / plain_slope
+    fit = trends.fit_loglinear(years, table["Parameters"].to_numpy(), **FIT)
+    assert len(table) > 100
+    assert abs(fit["doubling_months"] - plain_months) < 1.0
