@@ -1,12 +1,15 @@
 """Merge stage: valid observations of every source into one canonical row per model.
 
     python -m pipeline.merge --valid FILE --models-csv FILE --models-parquet FILE
-                             --provenance FILE --matches FILE
+                             --provenance FILE --matches FILE --conflicts FILE
 
-Entity resolution maps each observation to a `model_id`: the slug of its name,
-or the model whose curated alias it matches. For each field, the value of the
-first source in `merge.precedence` that states it wins, and its source is kept
-(`<field>_source` in the table; URL and evidence phrase in the provenance file).
+Entity resolution (`pipeline.resolve`) maps each observation to a model and
+says by which rule (`matches`). For each field, the value of the first source in
+the field's precedence list (`merge.precedence`, or `merge.field_precedence`
+for that field) that states it wins; its source is kept in `<field>_source`, its
+URL and evidence phrase in the provenance table. Where sources disagree beyond
+`merge.tolerances`, the conflicts table lists every source's value and the one
+chosen. Nothing is lost: every observation is in exactly one model.
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ from typing import Any
 import pandas as pd
 
 from pipeline.io import load_params, write_csv, write_parquet
-from pipeline.schema import PROVENANCE_FIELDS, CanonicalModel, canonical_columns
-from pipeline.sources.registry import slugify
+from pipeline.resolve import resolve
+from pipeline.schema import NUMERIC_FIELDS, PROVENANCE_FIELDS, CanonicalModel, canonical_columns
 
 # Fields copied from the winning observation of each field, in table order.
 CHOSEN_FIELDS = (
@@ -29,129 +32,174 @@ CHOSEN_FIELDS = (
     "family",
     "organization",
     "publication_date",
-    "date_precision",
     "domain",
     "task",
     "architecture",
-    "params_total",
-    "params_active",
-    "training_compute_flop",
-    "training_tokens",
-    "mmlu",
+    *NUMERIC_FIELDS,
     "open_weights",
     "confidence",
     "source_url",
 )
-MATCH_COLUMNS = ("source", "source_record", "name", "model_id", "rule", "score")
+# Fields that travel with another: the precision belongs to the date it qualifies.
+COMPANION_FIELDS = {"publication_date": ("date_precision",)}
+# How disagreement is measured per field, and the tolerance key in params.yaml.
+CONFLICT_RULES = {
+    "params_total": ("relative", "params_relative"),
+    "params_active": ("relative", "params_relative"),
+    "training_compute_flop": ("relative", "compute_relative"),
+    "training_tokens": ("relative", "tokens_relative"),
+    "mmlu": ("absolute", "mmlu_points"),
+    "publication_date": ("days", "date_days"),
+    "domain": ("different", None),
+}
+CONFLICT_COLUMNS = ("model_id", "name", "field", "difference", "chosen_source", "chosen_value", "values")
 
 
-def alias_table(observations: pd.DataFrame) -> dict[str, str]:
-    """Slug of every curated alias → the model_id it names (registry rows only)."""
-    curated = observations[(observations["source"] == "registry") & observations["aliases"].notna()]
-    table: dict[str, str] = {}
-    for model_id, aliases in zip(curated["model_id"], curated["aliases"]):
-        for alias in str(aliases).split(" | "):
-            table.setdefault(slugify(alias), model_id)
-    return table
+def precedence_for(field: str, params: dict[str, Any]) -> list[str]:
+    return (params.get("field_precedence") or {}).get(field, params["precedence"])
 
 
-def resolve(observations: pd.DataFrame) -> pd.DataFrame:
-    """One row per observation: which canonical model it belongs to, and by which rule."""
-    aliases = alias_table(observations)
-    own_ids = set(observations.loc[observations["source"] == "registry", "model_id"])
-    by_alias = observations["model_id"].map(lambda slug: None if slug in own_ids else aliases.get(slug))
-    matches = pd.DataFrame(
-        {
-            "source": observations["source"],
-            "source_record": observations["source_record"],
-            "name": observations["name"],
-            "model_id": by_alias.fillna(observations["model_id"]),
-            "rule": by_alias.notna().map({True: "alias", False: "exact_name"}),
-            "score": 1.0,
-        }
-    )
-    return matches.loc[:, list(MATCH_COLUMNS)]
-
-
-def _first_by_precedence(ranked: pd.DataFrame, field: str) -> tuple[pd.Series, pd.Series]:
-    """Per model, the first non-empty value of field and the source it came from."""
-    stated = ranked[field].notna()
-    grouped = ranked[stated].groupby("canonical_id", sort=True)
-    return grouped[field].first(), grouped["source"].first()
-
-
-def merge_observations(observations: pd.DataFrame, precedence: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Canonical models, long provenance (model, field → source, URL, evidence), matches."""
-    matches = resolve(observations)
+def _ranked(observations: pd.DataFrame, precedence: list[str]) -> pd.DataFrame:
     rank = {source: position for position, source in enumerate(precedence)}
     unknown = sorted(set(observations["source"]) - set(rank))
     if unknown:
-        raise ValueError(f"merge.precedence does not rank source(s): {', '.join(unknown)}")
-    ranked = observations.assign(
-        canonical_id=matches["model_id"].to_numpy(),
-        source_rank=observations["source"].map(rank),
-    ).sort_values(["canonical_id", "source_rank", "source_record"], kind="stable")
+        raise ValueError(f"merge precedence does not rank source(s): {', '.join(unknown)}")
+    ranked = observations.assign(source_rank=observations["source"].map(rank))
+    return ranked.sort_values(["canonical_id", "source_rank", "source_record"], kind="stable")
 
-    ids = pd.Index(sorted(ranked["canonical_id"].unique()), name="canonical_id")
-    models = pd.DataFrame(index=ids)
-    models["model_id"] = ids
+
+def choose_fields(observations: pd.DataFrame, params: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """Per model and field, the value of the highest-precedence source that states it."""
+    ids = pd.Index(sorted(observations["canonical_id"].unique()), name="canonical_id")
+    models = pd.DataFrame({"model_id": ids}, index=ids)
     winners: dict[str, pd.Series] = {}
     for field in CHOSEN_FIELDS:
-        values, sources = _first_by_precedence(ranked, field)
-        models[field] = values.reindex(ids)
-        winners[field] = sources.reindex(ids)
-    models["sources"] = ranked.groupby("canonical_id")["source"].agg(lambda s: " | ".join(sorted(set(s))))
-    models["flags"] = ranked.groupby("canonical_id")["flags"].agg(
-        lambda cells: "; ".join(sorted({f for cell in cells.dropna() for f in str(cell).split("; ")})) or None
+        ranked = _ranked(observations, precedence_for(field, params))
+        stated = ranked[ranked[field].notna()].groupby("canonical_id", sort=True)
+        for column in (field, *COMPANION_FIELDS.get(field, ())):
+            models[column] = stated[column].first().reindex(ids)
+        winners[field] = stated["source"].first().reindex(ids)
+    grouped = observations.groupby("canonical_id", sort=True)
+    models["sources"] = grouped["source"].agg(lambda sources: " | ".join(sorted(set(sources))))
+    models["flags"] = grouped["flags"].agg(
+        lambda cells: "; ".join(sorted({flag for cell in cells.dropna() for flag in str(cell).split("; ")})) or None
     )
     for field in PROVENANCE_FIELDS:
         models[f"{field}_source"] = winners[field]
-
-    models = models.reset_index(drop=True)
-    models = models.sort_values(["publication_date", "model_id"], na_position="last", kind="stable")
-    models = CanonicalModel.validate(models.reindex(columns=canonical_columns()), lazy=True)
-    return models.reset_index(drop=True), provenance(ranked, winners), matches
+    return models.reset_index(drop=True), winners
 
 
-def provenance(ranked: pd.DataFrame, winners: dict[str, pd.Series]) -> pd.DataFrame:
+def _differences(stated: pd.DataFrame, field: str, kind: str) -> pd.Series:
+    """Per model, how far apart its sources' values of one field are."""
+    grouped = stated.groupby("canonical_id", sort=True)[field]
+    if kind == "different":
+        return (grouped.nunique() > 1).astype(float)
+    low, high = grouped.min(), grouped.max()
+    if kind == "relative":
+        return high / low - 1.0
+    if kind == "absolute":
+        return high - low
+    return (high - low).dt.days.astype(float)
+
+
+def _show(value: Any) -> str:
+    return value.strftime("%Y-%m-%d") if isinstance(value, pd.Timestamp) else f"{value}"
+
+
+def find_conflicts(observations: pd.DataFrame, models: pd.DataFrame, winners: dict[str, pd.Series],
+                   tolerances: dict[str, float]) -> pd.DataFrame:
+    """Fields on which a model's sources disagree beyond tolerance, with every value."""
+    several = observations[observations.groupby("canonical_id")["source"].transform("size") > 1]
+    chosen = models.set_index("model_id")
+    tables = []
+    for field, (kind, tolerance_key) in CONFLICT_RULES.items():
+        stated = several[several[field].notna()]
+        differences = _differences(stated, field, kind)
+        tolerance = float(tolerances[tolerance_key]) if tolerance_key else 0.0
+        conflicting = differences[differences > tolerance]
+        if conflicting.empty:
+            continue
+        involved = stated[stated["canonical_id"].isin(conflicting.index)].sort_values(["canonical_id", "source"])
+        values = involved.groupby("canonical_id", sort=True).apply(
+            lambda group, field=field: " | ".join(f"{source}={_show(value)}"
+                                                  for source, value in zip(group["source"], group[field])))
+        tables.append(pd.DataFrame({
+            "model_id": conflicting.index,
+            "name": chosen.loc[conflicting.index, "name"].to_numpy(),
+            "field": field,
+            "difference": conflicting.round(6).to_numpy(),
+            "chosen_source": winners[field].reindex(conflicting.index).to_numpy(),
+            "chosen_value": [_show(value) for value in chosen.loc[conflicting.index, field]],
+            "values": values.reindex(conflicting.index).to_numpy(),
+        }))
+    if not tables:
+        return pd.DataFrame(columns=list(CONFLICT_COLUMNS))
+    return pd.concat(tables, ignore_index=True).sort_values(["model_id", "field"], kind="stable").reset_index(drop=True)
+
+
+def _phrase(cell: Any, field: str) -> Any:
+    return json.loads(cell).get(field) if isinstance(cell, str) else None
+
+
+def provenance(observations: pd.DataFrame, winners: dict[str, pd.Series]) -> pd.DataFrame:
     """For every chosen field of every model: the value's source, URL and evidence phrase."""
-    rows: list[dict[str, Any]] = []
-    first_rows = ranked.groupby(["canonical_id", "source"], sort=True).first()
+    columns = ["canonical_id", "source", "source_record", "source_url", "evidence", "field_urls"]
+    tables = []
     for field in PROVENANCE_FIELDS:
-        for model_id, source in winners[field].dropna().items():
-            row = first_rows.loc[(model_id, source)]
-            evidence = json.loads(row["evidence"]) if isinstance(row["evidence"], str) else {}
-            field_urls = json.loads(row["field_urls"]) if isinstance(row["field_urls"], str) else {}
-            value = row[field]
-            rows.append(
-                {
-                    "model_id": model_id,
-                    "field": field,
-                    "value": value.strftime("%Y-%m-%d") if isinstance(value, pd.Timestamp) else value,
-                    "source": source,
-                    "source_record": row["source_record"],
-                    "source_url": field_urls.get(field, row["source_url"]),
-                    "evidence": evidence.get(field),
-                }
-            )
-    table = pd.DataFrame(rows, columns=["model_id", "field", "value", "source", "source_record", "source_url", "evidence"])
+        chosen = winners[field].dropna().rename("source").reset_index()
+        rows = chosen.merge(observations[[*columns, field]], on=["canonical_id", "source"], how="left")
+        field_urls = [_phrase(cell, field) for cell in rows["field_urls"]]
+        tables.append(pd.DataFrame({
+            "model_id": rows["canonical_id"],
+            "field": field,
+            "value": [_show(value) for value in rows[field]],
+            "source": rows["source"],
+            "source_record": rows["source_record"],
+            "source_url": [own or url for own, url in zip(field_urls, rows["source_url"])],
+            "evidence": [_phrase(cell, field) for cell in rows["evidence"]],
+        }))
+    table = pd.concat(tables, ignore_index=True)
     return table.sort_values(["model_id", "field"], kind="stable").reset_index(drop=True)
+
+
+def merge_observations(observations: pd.DataFrame, params: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """Canonical models, provenance, matches and conflicts of valid observations."""
+    observations = observations.reset_index(drop=True)
+    every_source = sorted({s for field in CHOSEN_FIELDS for s in precedence_for(field, params)})
+    unknown = sorted(set(observations["source"]) - set(every_source))
+    if unknown:
+        raise ValueError(f"merge precedence does not rank source(s): {', '.join(unknown)}")
+    matches = resolve(observations, params["precedence"], params)
+    observations = observations.assign(canonical_id=matches["model_id"].to_numpy())
+    models, winners = choose_fields(observations, params)
+    models = models.sort_values(["publication_date", "model_id"], na_position="last", kind="stable")
+    models = CanonicalModel.validate(models.reindex(columns=canonical_columns()), lazy=True).reset_index(drop=True)
+    if matches["model_id"].nunique() != len(models):
+        raise AssertionError("merge lost or invented a model: matches and models disagree")
+    return {
+        "models": models,
+        "provenance": provenance(observations, winners),
+        "matches": matches.sort_values(["source", "source_record"], kind="stable").reset_index(drop=True),
+        "conflicts": find_conflicts(observations, models, winners, params["tolerances"]),
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for option in ("--valid", "--models-csv", "--models-parquet", "--provenance", "--matches"):
+    for option in ("--valid", "--models-csv", "--models-parquet", "--provenance", "--matches", "--conflicts"):
         parser.add_argument(option, type=Path, required=True)
     args = parser.parse_args(argv)
 
-    params = load_params("merge")
     observations = pd.read_parquet(args.valid)
-    models, provenance_table, matches = merge_observations(observations, params["precedence"])
-    write_csv(args.models_csv, models)
-    write_parquet(args.models_parquet, models)
-    write_csv(args.provenance, provenance_table)
-    write_csv(args.matches, matches.sort_values(["source", "source_record"], kind="stable"))
-    print(f"merge: {len(observations)} observations -> {len(models)} models ({args.models_csv})")
+    merged = merge_observations(observations, load_params("merge"))
+    write_csv(args.models_csv, merged["models"])
+    write_parquet(args.models_parquet, merged["models"])
+    write_csv(args.provenance, merged["provenance"])
+    write_csv(args.matches, merged["matches"])
+    write_csv(args.conflicts, merged["conflicts"])
+    rules = merged["matches"]["rule"].value_counts().sort_index().to_dict()
+    print(f"merge: {len(observations)} observations -> {len(merged['models'])} models "
+          f"(matched by {rules}); {len(merged['conflicts'])} conflicts -> {args.models_csv}")
 
 
 if __name__ == "__main__":

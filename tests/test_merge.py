@@ -11,7 +11,12 @@ import pytest
 from pipeline import merge
 from pipeline.schema import observation_columns
 
-PRECEDENCE = ["registry", "huggingface", "epoch", "wikipedia", "announcements"]
+PARAMS = {
+    "precedence": ["registry", "huggingface", "epoch", "wikipedia", "announcements"],
+    "fuzzy_threshold": 92, "date_window_days": 400, "params_ratio_max": 1.5,
+    "tolerances": {"params_relative": 0.1, "compute_relative": 0.25, "tokens_relative": 0.1,
+                   "mmlu_points": 1.0, "date_days": 31},
+}
 
 
 def _observation(source: str, name: str, **fields) -> dict:
@@ -38,7 +43,8 @@ def test_alias_joins_sources_and_precedence_picks_each_field():
         _observation("epoch", "GPT-3", params_total=1.74e11, mmlu=43.9, publication_date=pd.Timestamp("2020-06-11")),
         _observation("epoch", "Other model", params_total=1e9),
     ])
-    models, provenance, matches = merge.merge_observations(observations, PRECEDENCE)
+    merged = merge.merge_observations(observations, PARAMS)
+    models, provenance, matches = merged["models"], merged["provenance"], merged["matches"]
     assert list(models["model_id"]) == ["gpt-3-175b", "other-model"]
     gpt3 = models.iloc[0]
     assert gpt3["params_total"] == 1.75e11 and gpt3["params_total_source"] == "registry"
@@ -46,7 +52,7 @@ def test_alias_joins_sources_and_precedence_picks_each_field():
     assert gpt3["publication_date"] == pd.Timestamp("2020-05-28")
     assert gpt3["sources"] == "epoch | registry"
     assert dict(zip(matches["name"], matches["rule"])) == {
-        "GPT-3 175B": "exact_name", "GPT-3": "alias", "Other model": "exact_name"}
+        "GPT-3 175B": "new_model", "GPT-3": "alias", "Other model": "new_model"}
     mmlu = provenance[(provenance["model_id"] == "gpt-3-175b") & (provenance["field"] == "mmlu")].iloc[0]
     assert mmlu["source"] == "epoch" and mmlu["evidence"] == "epoch says"
     assert mmlu["source_url"] == "https://epoch.example/gpt-3"
@@ -57,19 +63,76 @@ def test_distinct_sizes_of_a_family_stay_apart():
         _observation("registry", "Llama 2 7B", params_total=7e9, family="Llama 2"),
         _observation("registry", "Llama 2 70B", params_total=7e10, family="Llama 2"),
     ])
-    models, _, _ = merge.merge_observations(observations, PRECEDENCE)
+    models = merge.merge_observations(observations, PARAMS)["models"]
     assert sorted(models["params_total"]) == [7e9, 7e10]
 
 
 def test_every_observation_lands_in_exactly_one_model():
     observations = _frame([_observation("registry", f"Model {i}", params_total=1e6 * (i + 1)) for i in range(20)]
                           + [_observation("epoch", f"model {i}") for i in range(0, 20, 3)])
-    models, _, matches = merge.merge_observations(observations, PRECEDENCE)
+    merged = merge.merge_observations(observations, PARAMS)
+    models, matches = merged["models"], merged["matches"]
     assert len(matches) == len(observations)
     assert set(matches["model_id"]) == set(models["model_id"])
     assert len(models) == 20
 
 
 def test_unranked_source_is_a_clear_error():
-    with pytest.raises(ValueError, match="does not rank source.*mystery"):
-        merge.merge_observations(_frame([_observation("mystery", "X")]), PRECEDENCE)
+    with pytest.raises(ValueError, match="precedence does not rank source.*mystery"):
+        merge.merge_observations(_frame([_observation("mystery", "X")]), PARAMS)
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs", "rule"),
+    [
+        ("GPT-3 175B", "gpt3 175b", "normalised_name"),
+        ("ResNet-152", "ResNet-152 (ImageNet)", "normalised_name"),
+        ("Phi-3-small", "phi-3-small 7B", "name_and_size"),
+        ("Chinchilla", "Chinchila", "fuzzy"),
+    ],
+)
+def test_resolution_rules_join_the_same_model(ours, theirs, rule):
+    observations = _frame([_observation("registry", ours, params_total=7e9, organization="Lab"),
+                           _observation("epoch", theirs, params_total=7.2e9, organization="Lab")])
+    matches = merge.merge_observations(observations, PARAMS)["matches"].set_index("name")
+    assert matches.at[theirs, "model_id"] == matches.at[ours, "model_id"]
+    assert matches.at[theirs, "rule"] == rule
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs", "their_params"),
+    [
+        ("Llama 2 7B", "Llama 2 70B", 7e10),        # another size of the family
+        ("Gemini 1.0 Ultra", "Gemini 1.5 Ultra", 7e9),  # another version
+        ("CogView", "CogView2", 7e9),               # a successor, not a typo
+        ("FLUX.1 [dev]", "Flux.1 [pro]", 7e9),      # a sibling: brackets dropped on both sides
+        ("Chinchilla", "Chinchila", 7e11),          # a typo, but 100× the parameters
+        ("LLaMA-7B", "LLaMA-7B (protein-oriented instruction-tuned)", 7e9),  # a fine-tune
+    ],
+)
+def test_vetoes_keep_different_models_apart(ours, theirs, their_params):
+    observations = _frame([_observation("registry", ours, params_total=7e9),
+                           _observation("epoch", theirs, params_total=their_params)])
+    merged = merge.merge_observations(observations, PARAMS)
+    assert len(merged["models"]) == 2
+
+
+def test_identical_names_with_different_counts_are_one_model_in_conflict():
+    observations = _frame([_observation("registry", "Llama 2 7B", params_total=7e9),
+                           _observation("epoch", "Llama 2-7B", params_total=7e10)])
+    merged = merge.merge_observations(observations, PARAMS)
+    assert len(merged["models"]) == 1
+    conflict = merged["conflicts"].iloc[0]
+    assert (conflict["field"], conflict["chosen_source"]) == ("params_total", "registry")
+    assert conflict["values"] == "epoch=70000000000.0 | registry=7000000000.0"
+
+
+def test_one_source_contributes_one_observation_per_model():
+    observations = _frame([_observation("registry", "Chinchilla", params_total=7e9),
+                           _observation("epoch", "Chinchila", params_total=7e9),
+                           _observation("epoch", "Chinchilla", params_total=7e9)])
+    matches = merge.merge_observations(observations, PARAMS)["matches"]
+    assert matches.groupby("model_id")["source"].apply(lambda s: s.is_unique).all()
+    rules = matches[matches["source"] == "epoch"].set_index("name")["rule"]
+    assert rules["Chinchilla"] == "exact_name"  # the exact name wins over the typo
+    assert rules["Chinchila"] == "new_model"
