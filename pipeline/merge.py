@@ -15,6 +15,7 @@ chosen. Nothing is lost: every observation is in exactly one model.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -73,27 +74,45 @@ def choose_fields(observations: pd.DataFrame, params: dict[str, Any]) -> tuple[p
     ids = pd.Index(sorted(observations["canonical_id"].unique()), name="canonical_id")
     models = pd.DataFrame({"model_id": ids}, index=ids)
     winners: dict[str, pd.Series] = {}
+    rankings: dict[tuple[str, ...], pd.DataFrame] = {}  # one sort per distinct precedence list
     for field in CHOSEN_FIELDS:
-        ranked = _ranked(observations, precedence_for(field, params))
+        precedence = tuple(precedence_for(field, params))
+        if precedence not in rankings:
+            rankings[precedence] = _ranked(observations, list(precedence))
+        ranked = rankings[precedence]
         stated = ranked[ranked[field].notna()].groupby("canonical_id", sort=True)
         for column in (field, *COMPANION_FIELDS.get(field, ())):
             models[column] = stated[column].first().reindex(ids)
         winners[field] = stated["source"].first().reindex(ids)
-    grouped = observations.groupby("canonical_id", sort=True)
-    models["sources"] = grouped["source"].agg(lambda sources: " | ".join(sorted(set(sources))))
-    models["flags"] = grouped["flags"].agg(
-        lambda cells: "; ".join(sorted({flag for cell in cells.dropna() for flag in str(cell).split("; ")})) or None
-    )
+    models["sources"] = _joined_unique(observations["canonical_id"], observations["source"], " | ")
+    flagged = observations[observations["flags"].notna()]
+    flags = flagged.assign(flag=flagged["flags"].astype(object).str.split("; ")).explode("flag")
+    models["flags"] = _joined_unique(flags["canonical_id"], flags["flag"], "; ")
     for field in PROVENANCE_FIELDS:
         models[f"{field}_source"] = winners[field]
     return models.reset_index(drop=True), winners
 
 
+def _join_sorted(keys: list, values: list, separator: str) -> pd.Series:
+    """Join the values of each run of equal keys (keys sorted): no per-group pandas overhead."""
+    joined = {key: separator.join(value for _, value in run)
+              for key, run in itertools.groupby(zip(keys, values), key=lambda pair: pair[0])}
+    return pd.Series(joined, dtype=object)
+
+
+def _joined_unique(keys: pd.Series, values: pd.Series, separator: str) -> pd.Series:
+    """Per key, its distinct values sorted and joined."""
+    pairs = pd.DataFrame({"key": keys.astype(object), "value": values.astype(object)}).dropna()
+    pairs = pairs.drop_duplicates().sort_values(["key", "value"], kind="stable")
+    return _join_sorted(pairs["key"].tolist(), pairs["value"].tolist(), separator)
+
+
 def _differences(stated: pd.DataFrame, field: str, kind: str) -> pd.Series:
     """Per model, how far apart its sources' values of one field are."""
-    grouped = stated.groupby("canonical_id", sort=True)[field]
     if kind == "different":
-        return (grouped.nunique() > 1).astype(float)
+        distinct = stated[["canonical_id", field]].drop_duplicates()["canonical_id"].value_counts()
+        return (distinct > 1).astype(float).sort_index()
+    grouped = stated.groupby("canonical_id", sort=True)[field]
     low, high = grouped.min(), grouped.max()
     if kind == "relative":
         return high / low - 1.0
@@ -120,9 +139,8 @@ def find_conflicts(observations: pd.DataFrame, models: pd.DataFrame, winners: di
         if conflicting.empty:
             continue
         involved = stated[stated["canonical_id"].isin(conflicting.index)].sort_values(["canonical_id", "source"])
-        values = involved.groupby("canonical_id", sort=True).apply(
-            lambda group, field=field: " | ".join(f"{source}={_show(value)}"
-                                                  for source, value in zip(group["source"], group[field])))
+        shown = [f"{source}={_show(value)}" for source, value in zip(involved["source"], involved[field])]
+        values = _join_sorted(involved["canonical_id"].tolist(), shown, " | ")
         tables.append(pd.DataFrame({
             "model_id": conflicting.index,
             "name": chosen.loc[conflicting.index, "name"].to_numpy(),
@@ -170,7 +188,7 @@ def merge_observations(observations: pd.DataFrame, params: dict[str, Any]) -> di
     if unknown:
         raise ValueError(f"merge precedence does not rank source(s): {', '.join(unknown)}")
     matches = resolve(observations, params["precedence"], params)
-    observations = observations.assign(canonical_id=matches["model_id"].to_numpy())
+    observations = observations.assign(canonical_id=matches["model_id"].astype(object).to_numpy())
     models, winners = choose_fields(observations, params)
     models = models.sort_values(["publication_date", "model_id"], na_position="last", kind="stable")
     models = CanonicalModel.validate(models.reindex(columns=canonical_columns()), lazy=True).reset_index(drop=True)

@@ -9,7 +9,7 @@ defines it. Each later observation is matched, in this order, by
    name less a size ("phi-3-small 7.4B") is a model of that many parameters;
 4. `fuzzy`: the best rapidfuzz ratio of normalised names above a threshold,
    among plausible candidates only (same publication year ±1 and the same
-   initial, organisation equal or unknown, publication within a window, the
+   first two letters, organisation equal or unknown, publication within a window, the
    same numbers in both names).
 Except for identical names and curated aliases, a match is vetoed when the two
 disagree on a size written in the name ("7B" vs "70B"), on a version number
@@ -21,6 +21,7 @@ becomes a model of its own.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,11 +42,13 @@ NUMBER_TOKEN = re.compile(r"\d+(?:\.\d+)?")
 SINGLE_TOKEN_BRACKET = re.compile(r"\(\s*[^\s(),]+\s*\)|\[\s*[^\s\[\],]+\s*\]")
 
 
+@functools.lru_cache(maxsize=2**20)
 def name_sizes(name: str) -> frozenset[str]:
     """Sizes written in a name: 'Llama 2 70B' → {'70b'}; 'Mixtral 8x7B' → {'8x7b'}."""
     return frozenset(number + unit for number, unit in SIZE_TOKEN.findall(name.lower()))
 
 
+@functools.lru_cache(maxsize=2**20)
 def name_numbers(name: str) -> frozenset[str]:
     """Every number in a name, sizes and versions alike: 'Gemini 1.5 Pro' → {'1.5'}."""
     return frozenset(NUMBER_TOKEN.findall(name.lower()))
@@ -58,17 +61,20 @@ def parse_size(token: str) -> float | None:
     return float(token[:-1]) * SIZE_UNITS[token[-1]]
 
 
+@functools.lru_cache(maxsize=2**20)
 def normalised(name: str) -> str:
     """Lower-case words without punctuation, for fuzzy comparison."""
     return slugify(name).replace("-", " ")
 
 
+@functools.lru_cache(maxsize=2**20)
 def exact_keys(name: str) -> set[str]:
     """The name's slug, with and without hyphens ("gpt-3", "gpt3")."""
     full = slugify(name)
     return {key for key in (full, full.replace("-", "")) if key}
 
 
+@functools.lru_cache(maxsize=2**20)
 def stripped_keys(name: str) -> set[str]:
     """Keys of the name without its one-token brackets (empty when it has none)."""
     stripped = SINGLE_TOKEN_BRACKET.sub(" ", name)
@@ -90,6 +96,7 @@ class Model:
     organisation: str | None
     date: pd.Timestamp | None
     params: float | None
+    normalised_name: str
     sizes: frozenset[str]
     numbers: frozenset[str]
     sources: set[str] = field(default_factory=set)
@@ -104,7 +111,8 @@ class Resolver:
     by_key: dict[str, int] = field(default_factory=dict)
     by_stripped: dict[str, int] = field(default_factory=dict)
     by_alias: dict[str, int] = field(default_factory=dict)
-    blocks: dict[tuple[int, str], list[int]] = field(default_factory=dict)
+    # Fuzzy candidates by (year, first two letters): model indices and their normalised names.
+    blocks: dict[tuple[int, str], tuple[list[int], list[str]]] = field(default_factory=dict)
     ids: set[str] = field(default_factory=set)
 
     def compatible(self, model: Model, row: dict[str, Any], strict: bool = True) -> bool:
@@ -143,7 +151,7 @@ class Resolver:
         key = normalised(name)
         if not key or pd.isna(date):
             return None
-        return (pd.Timestamp(date).year, key[0])
+        return (date.year, key[:2])
 
     def add(self, row: dict[str, Any], model_id: str) -> int:
         unique_id, suffix = model_id, 2
@@ -158,6 +166,7 @@ class Resolver:
             organisation=organisation_key(row["organization"]),
             date=pd.Timestamp(date) if pd.notna(date) else None,
             params=float(params) if pd.notna(params) else None,
+            normalised_name=normalised(row["name"]),
             sizes=name_sizes(row["name"]),
             numbers=name_numbers(row["name"]),
         )
@@ -173,7 +182,9 @@ class Resolver:
                     self.by_alias.setdefault(key, index)
         block = self._block_key(row["name"], date)
         if block:
-            self.blocks.setdefault(block, []).append(index)
+            indices, names = self.blocks.setdefault(block, ([], []))
+            indices.append(index)
+            names.append(model.normalised_name)
         return index
 
     def exact(self, row: dict[str, Any]) -> tuple[int, str] | None:
@@ -214,10 +225,14 @@ class Resolver:
         if block is None:
             return None
         year, initial = block
-        candidates = [i for offset in (-1, 0, 1) for i in self.blocks.get((year + offset, initial), [])]
+        candidates: list[int] = []
+        choices: list[str] = []
+        for offset in (-1, 0, 1):
+            indices, names = self.blocks.get((year + offset, initial), ((), ()))
+            candidates.extend(indices)
+            choices.extend(names)
         if not candidates:
             return None
-        choices = [normalised(self.models[i].name) for i in candidates]
         numbers = name_numbers(row["name"])
         for _, score, position in process.extract(
             normalised(row["name"]), choices, scorer=fuzz.ratio, score_cutoff=self.fuzzy_threshold, limit=5
@@ -240,7 +255,7 @@ def resolve(observations: pd.DataFrame, precedence: list[str], params: dict[str,
     order = np.lexsort((observations["source_record"].to_numpy(), observations["source"].map(rank).to_numpy()))
     columns = ["source", "source_record", "name", "model_id", "aliases", "organization",
                "publication_date", "params_total"]
-    rows = observations[columns].to_dict("records")
+    rows = observations[columns].astype(object).to_dict("records")
     results: list[dict[str, Any] | None] = [None] * len(rows)
 
     def record(position: int, index: int, rule: str, score: float) -> None:
