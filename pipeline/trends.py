@@ -65,6 +65,20 @@ def bootstrap_slopes(x: np.ndarray, y: np.ndarray, samples: int, rng: np.random.
     return slopes[np.isfinite(slopes)]
 
 
+def robust_slope_interval(x: np.ndarray, y: np.ndarray, slope: float, intercept: float,
+                          confidence_level: float) -> tuple[float, float]:
+    """Normal interval from the heteroskedasticity-robust (HC1) standard error of the slope.
+
+    The pairs bootstrap estimates this same sampling variance; for large n the two agree.
+    """
+    n = len(x)
+    x_centred = x - x.mean()
+    residuals = y - (intercept + slope * x)
+    variance = n / (n - 2) * np.sum(x_centred**2 * residuals**2) / np.sum(x_centred**2) ** 2
+    half_width = stats.norm.ppf(0.5 + confidence_level / 2.0) * math.sqrt(variance)
+    return slope - half_width, slope + half_width
+
+
 def fit_loglinear(
     years: np.ndarray,
     values: np.ndarray,
@@ -73,9 +87,12 @@ def fit_loglinear(
     confidence_level: float,
     seed: int,
     min_points: int,
+    bootstrap_max_n: int = 20000,
 ) -> dict[str, Any] | None:
-    """log10(values) = intercept + slope × year, with a bootstrap CI on the slope.
+    """log10(values) = intercept + slope × year, with a confidence interval on the slope.
 
+    The interval is a seeded pairs bootstrap up to bootstrap_max_n points and the
+    robust (HC1) normal interval beyond, where a bootstrap would cost n × samples.
     Returns None when there are fewer than min_points points or no spread in time.
     """
     keep = np.isfinite(years) & np.isfinite(values) & (values > 0)
@@ -83,10 +100,16 @@ def fit_loglinear(
     if len(x) < max(min_points, 2) or np.ptp(x) == 0:
         return None
     fit = stats.linregress(x, y)
-    slopes = bootstrap_slopes(x, y, bootstrap_samples, np.random.default_rng(seed))
-    tail = (1.0 - confidence_level) / 2.0
-    low, high = np.quantile(slopes, [tail, 1.0 - tail])
+    if len(x) <= bootstrap_max_n:
+        slopes = bootstrap_slopes(x, y, bootstrap_samples, np.random.default_rng(seed))
+        tail = (1.0 - confidence_level) / 2.0
+        low, high = np.quantile(slopes, [tail, 1.0 - tail])
+        method = "bootstrap"
+    else:
+        low, high = robust_slope_interval(x, y, fit.slope, fit.intercept, confidence_level)
+        method = "hc1"
     return {
+        "ci_method": method,
         "n": int(len(x)),
         "start_year": _significant(float(x.min())),
         "end_year": _significant(float(x.max())),
@@ -100,6 +123,11 @@ def fit_loglinear(
     }
 
 
+def _fit_options(params: dict[str, Any]) -> dict[str, Any]:
+    keys = ("bootstrap_samples", "confidence_level", "seed", "min_points", "bootstrap_max_n")
+    return {key: params[key] for key in keys if key in params}
+
+
 def in_era(dates: pd.Series, era: dict[str, Any]) -> pd.Series:
     start = pd.Timestamp(era["start"])
     end = pd.Timestamp(era["end"]) if era.get("end") else pd.Timestamp.max
@@ -108,7 +136,7 @@ def in_era(dates: pd.Series, era: dict[str, Any]) -> pd.Series:
 
 def era_fits(models: pd.DataFrame, field: str, params: dict[str, Any]) -> dict[str, Any]:
     """Fits of one field per era, overall and per domain."""
-    fit_options = {key: params[key] for key in ("bootstrap_samples", "confidence_level", "seed", "min_points")}
+    fit_options = _fit_options(params)
     known = models[models[field].notna() & models["publication_date"].notna()]
     years = decimal_year(known["publication_date"], known["date_precision"])
     result: dict[str, Any] = {"eras": {}, "by_domain": {}}
@@ -220,7 +248,7 @@ def frontier_summary(models: pd.DataFrame, params: dict[str, Any]) -> tuple[dict
     sized["running_max"] = sized["params_total"].cummax()
     sized["record"] = sized["params_total"] >= sized["running_max"]
     sized["frontier"] = frontier_flags(sized["publication_date"], sized["params_total"], params["frontier_top_n"])
-    fit_options = {key: params[key] for key in ("bootstrap_samples", "confidence_level", "seed", "min_points")}
+    fit_options = _fit_options(params)
     frontier = sized[sized["frontier"]]
     since = frontier["publication_date"] >= pd.Timestamp(params["extrapolation"]["fit_start"])
     largest = sized.loc[sized["params_total"].idxmax()]

@@ -108,3 +108,11 @@ def test_epoch_1952_2018_doubling_matches_plain_least_squares(epoch_dir):
     fit = trends.fit_loglinear(years, table["Parameters"].to_numpy(), **FIT)
     assert len(table) > 100
     assert abs(fit["doubling_months"] - plain_months) < 1.0
+
+
+def test_robust_interval_agrees_with_the_bootstrap():
+    years, values = _synthetic(doubling_months=9.0, n=3000, noise=0.6, seed=4)
+    bootstrap = trends.fit_loglinear(years, values, **{**FIT, "bootstrap_samples": 2000})
+    robust = trends.fit_loglinear(years, values, **{**FIT, "bootstrap_max_n": 100})
+    assert (bootstrap["ci_method"], robust["ci_method"]) == ("bootstrap", "hc1")
+    assert robust["slope_ci"] == pytest.approx(bootstrap["slope_ci"], rel=0.02)
