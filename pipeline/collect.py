@@ -1,0 +1,196 @@
+"""Collect stage: fetch one live source into a new dated snapshot, never losing an old one.
+
+    python -m pipeline.collect SOURCE
+    python -m pipeline.collect --bump-as-of YYYY-MM-DD   # `make update`: new as_of for enabled sources
+
+The source is the plug-in `pipeline.sources.SOURCE`; its section `sources.SOURCE` of
+params.yaml says where snapshots live (`path`), which date the snapshot carries
+(`as_of`, never today's date: the same params always name the same bytes) and how
+politely to fetch. The plug-in's `collect(config, snapshot_dir, fetcher)` saves its
+files into a staging folder and returns one record per file; this module adds
+`metadata.json` and renames the folder to `<path>/<as_of>/` in one step.
+
+- A dated folder that exists is never touched, and no request is made.
+- On any `FetchError` the staging folder is removed, every existing snapshot stays
+  byte-identical, the reason is printed and written to `<path>/status.json`, and the
+  exit status is still 0: parse then reads the last good snapshot (or none).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pandas as pd
+
+from pipeline.http import COLLECTOR_VERSION, Fetcher, FetchError, FetchPolicy, USER_AGENT
+from pipeline.io import PARAMS_FILE, load_params, write_json, write_text
+from pipeline.schema import NUMERIC_FIELDS, observation_columns
+
+METADATA_FILE = "metadata.json"
+STATUS_FILE = "status.json"
+SNAPSHOT_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+METADATA_SCHEMA = Path(__file__).parent / "schemas" / "snapshot_metadata.schema.json"
+
+
+def snapshot_dates(root: Path) -> list[str]:
+    """Dates of the complete snapshots under root (folders with metadata.json), oldest first."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    return sorted(
+        entry.name for entry in root.iterdir()
+        if SNAPSHOT_DATE.match(entry.name) and (entry / METADATA_FILE).is_file()
+    )
+
+
+def latest_snapshot_dir(root: Path, as_of: str) -> Path | None:
+    """The newest complete snapshot folder dated on or before as_of, if any."""
+    eligible = [date for date in snapshot_dates(root) if date <= str(as_of)]
+    return Path(root) / eligible[-1] if eligible else None
+
+
+def latest_snapshot(root: Path, as_of: str) -> tuple[Path, dict[str, Any]] | None:
+    """(folder, its metadata.json) of the snapshot parse should read, if any."""
+    folder = latest_snapshot_dir(root, as_of)
+    if folder is None:
+        return None
+    return folder, json.loads((folder / METADATA_FILE).read_text(encoding="utf-8"))
+
+
+def observations_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Rows in the observation shape, numbers, dates and booleans typed even when empty.
+
+    Typed columns matter downstream: an untyped (object) column of an empty source
+    would turn every source's numbers into Python objects when concatenated.
+    """
+    frame = pd.DataFrame(rows, columns=observation_columns())
+    frame[list(NUMERIC_FIELDS)] = frame[list(NUMERIC_FIELDS)].astype("float64")
+    frame["publication_date"] = pd.to_datetime(frame["publication_date"])
+    frame["open_weights"] = frame["open_weights"].astype("boolean")
+    return frame
+
+
+def empty_observations() -> pd.DataFrame:
+    """What a source contributes when it has no snapshot yet."""
+    return observations_frame([])
+
+
+def snapshot_metadata(
+    source: str, as_of: str, module: Any, config: dict[str, Any], files: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """metadata.json: who published the data, and how each file was retrieved.
+
+    The top level describes the primary (first) file, `files` lists every file.
+    """
+    primary = files[0]
+    return {
+        "source": source,
+        "as_of": as_of,
+        "producer": module.PRODUCER,
+        "citation": module.CITATION,
+        "licence": module.LICENCE,
+        "collector_version": COLLECTOR_VERSION,
+        "user_agent": USER_AGENT,
+        **{key: primary[key] for key in ("url", "final_url", "http_status", "etag", "last_modified",
+                                         "retrieved_at", "sha256", "size_bytes")},
+        "files": sorted(files, key=lambda record: record["path"]),
+    }
+
+
+def _utc_now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def collect_source(source: str, config: dict[str, Any], fetcher: Fetcher | None = None) -> dict[str, Any]:
+    """Collect one source if needed; return (and write) its status. Raises only on bad config."""
+    root = Path(config["path"])
+    as_of = str(config["as_of"])
+    if not SNAPSHOT_DATE.match(as_of):
+        raise ValueError(f"sources.{source}.as_of must be YYYY-MM-DD, got {as_of!r}")
+    root.mkdir(parents=True, exist_ok=True)
+    status: dict[str, Any] = {"source": source, "as_of": as_of, "reason": None, "attempted_at": None}
+    target = root / as_of
+
+    if not config.get("enabled", False):
+        status.update(state="disabled", reason="enabled: false in params.yaml; no request made")
+    elif target.exists():
+        status.update(state="up_to_date", reason=f"snapshot {as_of} already present; no request made")
+    else:
+        status["attempted_at"] = _utc_now()
+        module = importlib.import_module(f"pipeline.sources.{source}")
+        fetcher = fetcher or Fetcher(FetchPolicy.from_config(config))
+        staging = Path(tempfile.mkdtemp(prefix=f".staging-{as_of}-", dir=root))
+        try:
+            files = module.collect(config, staging, fetcher)
+            metadata = snapshot_metadata(source, as_of, module, config, files)
+            jsonschema.validate(metadata, json.loads(METADATA_SCHEMA.read_text(encoding="utf-8")))
+            write_json(staging / METADATA_FILE, metadata)
+            os.rename(staging, target)  # the dated folder appears complete, or not at all
+            status.update(state="ok", reason=f"new snapshot {as_of} ({len(files)} file(s))")
+        except FetchError as error:
+            status.update(state="failed", reason=str(error), error_type=type(error).__name__)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    used = latest_snapshot_dir(root, as_of)
+    status["snapshot_used"] = used.name if used else None
+    write_json(root / STATUS_FILE, status)
+    return status
+
+
+def describe(status: dict[str, Any]) -> str:
+    """One line for the log; a failure says what parse falls back to."""
+    source, state = status["source"], status["state"]
+    if state != "failed":
+        return f"collect: {source}: {state}: {status['reason']}"
+    fallback = (
+        f"keeping existing snapshots; parse uses {status['snapshot_used']}"
+        if status["snapshot_used"]
+        else "no earlier snapshot: this source contributes no observations"
+    )
+    return f"collect: {source}: FAILED ({status['error_type']}): {status['reason']}. {fallback}"
+
+
+def bump_as_of(params_text: str, sources: dict[str, Any], as_of: str) -> str:
+    """params.yaml text with `as_of` of every enabled source set to as_of, comments kept."""
+    for name, config in sources.items():
+        if not config.get("enabled") or "as_of" not in config:
+            continue
+        block = re.compile(rf"(^  {re.escape(name)}:\n(?:(?:    .*)?\n)*?    as_of: )\S+", re.MULTILINE)
+        params_text = block.sub(lambda match: f'{match.group(1)}"{as_of}"', params_text, count=1)
+    return params_text
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("source", nargs="?")
+    parser.add_argument("--bump-as-of", metavar="YYYY-MM-DD")
+    args = parser.parse_args(argv)
+
+    sources = load_params("sources")
+    if args.bump_as_of:
+        if not SNAPSHOT_DATE.match(args.bump_as_of):
+            sys.exit(f"collect: --bump-as-of must be YYYY-MM-DD, got {args.bump_as_of!r}")
+        write_text(PARAMS_FILE, bump_as_of(PARAMS_FILE.read_text(encoding="utf-8"), sources, args.bump_as_of))
+        print(f"collect: as_of of enabled sources set to {args.bump_as_of}")
+        return
+    if args.source not in sources or "as_of" not in sources.get(args.source, {}):
+        live = sorted(name for name, config in sources.items() if "as_of" in config)
+        sys.exit(f"collect: no live source '{args.source}' in params.yaml (known: {', '.join(live)})")
+    status = collect_source(args.source, sources[args.source])
+    print(describe(status), file=sys.stderr if status["state"] == "failed" else sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

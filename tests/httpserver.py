@@ -1,0 +1,159 @@
+"""A real HTTP server on 127.0.0.1 for network tests: recorded bodies and scripted faults.
+
+    with LoopbackServer({"/data.csv": Route(body=b"a,b\\n1,2\\n")}) as server:
+        url = server.url("/data.csv")
+        ...
+        assert server.count("/data.csv") == 1
+
+A route may also be a list of Routes: they are served in turn, the last one repeating
+(e.g. a 429 first, then the body). Paths without a route answer 404, robots.txt included.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import socket
+import threading
+import time
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import jsonschema
+
+
+@dataclass(frozen=True)
+class Route:
+    status: int = 200
+    body: bytes = b""
+    content_type: str = "text/plain; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+    delay_s: float = 0.0  # wait before answering (slow server)
+    declared_length: int | None = None  # Content-Length to announce, when not len(body)
+    gzip_body: bool = False  # send body gzip-compressed with Content-Encoding: gzip
+
+
+def gzip_bomb(decoded_bytes: int) -> bytes:
+    """A small gzip stream that decodes to decoded_bytes zero bytes (built without holding them)."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # 16+: gzip container
+    block = b"\0" * 1_048_576
+    parts = [compressor.compress(block) for _ in range(decoded_bytes // len(block))]
+    return b"".join(parts) + compressor.flush()
+
+
+class LoopbackServer:
+    def __init__(self, routes: dict[str, Route | list[Route]]):
+        self.routes = dict(routes)
+        self.requests: list[tuple[str, dict[str, str]]] = []  # (path, headers), in arrival order
+        self._served: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    @property
+    def host(self) -> str:
+        return "127.0.0.1"
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def count(self, path: str | None = None) -> int:
+        """Requests received for path (all paths when None)."""
+        with self._lock:
+            return sum(1 for seen, _ in self.requests if path is None or seen == path)
+
+    def __enter__(self) -> LoopbackServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _next_route(self, path: str) -> Route:
+        with self._lock:
+            route = self.routes.get(path, Route(status=404, body=b"not found"))
+            if isinstance(route, list):
+                index = min(self._served[path], len(route) - 1)
+                route = route[index]
+            self._served[path] += 1
+            return route
+
+    def _handler_class(self):
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                path = urlsplit(self.path).path
+                with server._lock:
+                    server.requests.append((path, dict(self.headers)))
+                route = server._next_route(path)
+                if route.delay_s:
+                    time.sleep(route.delay_s)
+                body = gzip.compress(route.body) if route.gzip_body else route.body
+                self.send_response(route.status)
+                self.send_header("Content-Type", route.content_type)
+                if route.gzip_body:
+                    self.send_header("Content-Encoding", "gzip")
+                length = len(body) if route.declared_length is None else route.declared_length
+                self.send_header("Content-Length", str(length))
+                for name, value in route.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Connection", "close")
+                self.end_headers()
+                try:
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):  # client gave up: expected in fault tests
+                    pass
+                self.close_connection = True
+
+            def log_message(self, *args) -> None:  # keep test output quiet
+                pass
+
+        return Handler
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 with nothing listening (bound then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# -- helpers for snapshot assertions ----------------------------------------------
+
+METADATA_SCHEMA = Path(__file__).resolve().parents[1] / "pipeline" / "schemas" / "snapshot_metadata.schema.json"
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """sha256 of every file under root, by relative path: equal digests = byte-identical trees."""
+    return {
+        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(Path(root).rglob("*"))
+        if path.is_file()
+    }
+
+
+def validate_all_metadata(root: Path) -> int:
+    """Validate every metadata.json under root against the JSON Schema; return how many."""
+    schema = json.loads(METADATA_SCHEMA.read_text(encoding="utf-8"))
+    found = sorted(Path(root).rglob("metadata.json"))
+    for path in found:
+        jsonschema.validate(json.loads(path.read_text(encoding="utf-8")), schema)
+        recorded = json.loads(path.read_text(encoding="utf-8"))["files"]
+        for record in recorded:  # the recorded hash is the hash of the bytes on disk
+            body = (path.parent / record["path"]).read_bytes()
+            assert hashlib.sha256(body).hexdigest() == record["sha256"] and len(body) == record["size_bytes"]
+    return len(found)

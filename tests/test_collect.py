@@ -1,0 +1,232 @@
+"""pipeline.collect: dated snapshots, metadata, and failures that never lose data.
+
+Every fault case starts from a good snapshot and asserts it stays byte-identical,
+no new dated folder appears, the status file says why, and parse still reads the
+good snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from pipeline import collect
+from pipeline.http import Fetcher, FetchPolicy
+from pipeline.schema import observation_columns
+from pipeline.sources import epoch
+from tests.httpserver import LoopbackServer, Route, closed_port, gzip_bomb, tree_digest, validate_all_metadata
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures" / "sources"
+EPOCH_CSV = (FIXTURES / "epoch_all_ai_models_synthetic.csv").read_bytes()
+CSV_PATH = "/data/all_ai_models.csv"
+GOOD_DATE, NEW_DATE = "2025-01-01", "2025-06-01"
+
+
+def epoch_config(root: Path, url: str, as_of: str, **overrides) -> dict:
+    config = {
+        "path": str(root), "enabled": True, "as_of": as_of, "url": url, "allowed_hosts": ["127.0.0.1"],
+        "min_interval_s": 0, "max_bytes": 100_000, "connect_timeout_s": 0.5, "read_timeout_s": 0.3,
+        "retries": 1, "backoff_s": 0.01,
+    }
+    config.update(overrides)
+    return config
+
+
+def run_collect(config: dict, sleeps: list[float] | None = None) -> dict:
+    fetcher = Fetcher(FetchPolicy.from_config(config), sleep=(sleeps if sleeps is not None else []).append)
+    return collect.collect_source("epoch", config, fetcher=fetcher)
+
+
+@pytest.fixture
+def good_snapshot(tmp_path) -> Path:
+    """raw/epoch with one good snapshot dated GOOD_DATE, collected over loopback."""
+    root = tmp_path / "raw" / "epoch"
+    with LoopbackServer({CSV_PATH: Route(body=EPOCH_CSV, content_type="text/csv")}) as server:
+        status = run_collect(epoch_config(root, server.url(CSV_PATH), GOOD_DATE))
+    assert status["state"] == "ok", status
+    return root
+
+
+def test_snapshot_is_dated_by_as_of_with_valid_metadata(good_snapshot):
+    folder = good_snapshot / GOOD_DATE
+    assert sorted(p.name for p in folder.iterdir()) == ["all_ai_models.csv", "metadata.json"]
+    assert (folder / "all_ai_models.csv").read_bytes() == EPOCH_CSV
+    metadata = json.loads((folder / "metadata.json").read_text())
+    assert metadata["as_of"] == GOOD_DATE and metadata["producer"] == "Epoch AI"
+    assert metadata["http_status"] == 200 and metadata["licence"] == "CC BY 4.0"
+    assert validate_all_metadata(good_snapshot) == 1
+    status = json.loads((good_snapshot / "status.json").read_text())
+    assert status["state"] == "ok" and status["snapshot_used"] == GOOD_DATE
+
+
+def test_same_as_of_again_makes_no_request(good_snapshot):
+    before = tree_digest(good_snapshot / GOOD_DATE)
+    with LoopbackServer({CSV_PATH: Route(body=b"changed upstream")}) as server:
+        status = run_collect(epoch_config(good_snapshot, server.url(CSV_PATH), GOOD_DATE))
+    assert server.count() == 0
+    assert status["state"] == "up_to_date" and tree_digest(good_snapshot / GOOD_DATE) == before
+
+
+def test_disabled_source_makes_no_request_and_says_so(tmp_path):
+    with LoopbackServer({CSV_PATH: Route(body=EPOCH_CSV)}) as server:
+        status = run_collect(epoch_config(tmp_path / "epoch", server.url(CSV_PATH), NEW_DATE, enabled=False))
+    assert server.count() == 0 and status["state"] == "disabled" and status["snapshot_used"] is None
+    assert list(epoch.parse(epoch_config(tmp_path / "epoch", "", NEW_DATE)).columns) == observation_columns()
+
+
+def test_new_as_of_adds_a_snapshot_beside_the_old_one(good_snapshot):
+    before = tree_digest(good_snapshot / GOOD_DATE)
+    with LoopbackServer({CSV_PATH: Route(body=EPOCH_CSV.replace(b"Example LM 7B", b"Example LM 8B"))}) as server:
+        status = run_collect(epoch_config(good_snapshot, server.url(CSV_PATH), NEW_DATE))
+    assert status["state"] == "ok" and collect.snapshot_dates(good_snapshot) == [GOOD_DATE, NEW_DATE]
+    assert tree_digest(good_snapshot / GOOD_DATE) == before
+    assert validate_all_metadata(good_snapshot) == 2
+    newest = epoch.parse(epoch_config(good_snapshot, "", NEW_DATE))
+    older = epoch.parse(epoch_config(good_snapshot, "", "2025-03-01"))  # parse reads the newest ≤ as_of
+    assert "Example LM 8B" in set(newest["name"]) and "Example LM 7B" in set(older["name"])
+
+
+def _layout_changed() -> bytes:
+    frame = pd.read_csv(FIXTURES / "epoch_all_ai_models_synthetic.csv", dtype=str, keep_default_na=False)
+    return frame.drop(columns=["Parameters"]).to_csv(index=False).encode()
+
+
+HTML_PAGE = b"<!DOCTYPE html><html><head><title>Maintenance</title></head><body>Back soon</body></html>"
+
+# name → (route served at CSV_PATH, or None for a closed port; error type; message pattern)
+FAULTS = {
+    "offline": (None, "OfflineError", r"cannot connect"),
+    "slow": (Route(body=EPOCH_CSV, delay_s=1.0), "FetchTimeout", r"no answer within 0.3 s"),
+    "429_retry_after": (Route(status=429, headers={"Retry-After": "5"}), "HTTPStatusError", r"HTTP 429"),
+    "500": (Route(status=500), "HTTPStatusError", r"HTTP 500 Internal Server Error"),
+    "truncated": (Route(body=EPOCH_CSV, declared_length=len(EPOCH_CSV) * 2), "TruncatedBody", r"connection closed after"),
+    "empty": (Route(body=b"", content_type="text/csv"), "ContentError", r"empty body where a CSV was expected"),
+    "html": (Route(body=HTML_PAGE, content_type="text/html"), "ContentError", r"HTML \(text/html\) where a CSV"),
+    "layout_changed": (Route(body=_layout_changed(), content_type="text/csv"), "EpochLayoutError",
+                       r"layout changed: required column\(s\) 'Parameters' missing"),
+    "huge": (Route(body=EPOCH_CSV * 200, content_type="text/csv"), "TooLarge", r"exceeds the cap of 100000"),
+    "gzip_bomb": (Route(body=gzip_bomb(32_000_000), headers={"Content-Encoding": "gzip"}), "TooLarge",
+                  r"exceeds the cap of 100000 bytes \(decoded\)"),
+    "redirect_off_host": (Route(status=302, headers={"Location": "https://elsewhere.example/all_ai_models.csv"}),
+                          "HostNotAllowed", r"host 'elsewhere.example' .* not in allowed_hosts"),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_failure_keeps_every_snapshot_and_says_why(fault, good_snapshot, capsys):
+    route, error_type, message = FAULTS[fault]
+    before = tree_digest(good_snapshot / GOOD_DATE)
+    sleeps: list[float] = []
+    if route is None:
+        status = run_collect(epoch_config(good_snapshot, f"http://127.0.0.1:{closed_port()}{CSV_PATH}", NEW_DATE), sleeps)
+    else:
+        with LoopbackServer({CSV_PATH: route}) as server:
+            status = run_collect(epoch_config(good_snapshot, server.url(CSV_PATH), NEW_DATE), sleeps)
+
+    assert status["state"] == "failed" and status["error_type"] == error_type
+    assert re.search(message, status["reason"]), status["reason"]
+    assert tree_digest(good_snapshot / GOOD_DATE) == before
+    assert collect.snapshot_dates(good_snapshot) == [GOOD_DATE]
+    assert sorted(p.name for p in good_snapshot.iterdir()) == [GOOD_DATE, "status.json"]  # no staging left
+    assert json.loads((good_snapshot / "status.json").read_text()) == status
+    line = collect.describe(status)
+    assert line.startswith(f"collect: epoch: FAILED ({error_type}): ") and f"parse uses {GOOD_DATE}" in line
+    if fault == "429_retry_after":
+        assert sleeps == [5.0]
+    assert len(epoch.parse(epoch_config(good_snapshot, "", NEW_DATE))) == 9  # the good snapshot's rows
+
+
+def test_failure_without_any_snapshot_leaves_source_empty(tmp_path):
+    root = tmp_path / "epoch"
+    status = run_collect(epoch_config(root, f"http://127.0.0.1:{closed_port()}/x.csv", NEW_DATE, retries=0))
+    assert status["snapshot_used"] is None and "contributes no observations" in collect.describe(status)
+    assert epoch.parse(epoch_config(root, "", NEW_DATE)).empty
+
+
+def test_cli_failure_exits_zero_and_names_source_and_reason(tmp_path):
+    config = epoch_config(Path("raw/epoch"), f"http://127.0.0.1:{closed_port()}/all_ai_models.csv", NEW_DATE, retries=0)
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump({"sources": {"epoch": config}}))
+    result = subprocess.run([sys.executable, "-m", "pipeline.collect", "epoch"], cwd=tmp_path, capture_output=True,
+                            text=True, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "collect: epoch: FAILED (OfflineError)" in result.stderr and "cannot connect" in result.stderr
+    assert json.loads((tmp_path / "raw" / "epoch" / "status.json").read_text())["state"] == "failed"
+
+
+def test_cli_refuses_unknown_source(tmp_path):
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump({"sources": {"registry": {"path": "raw/registry"}}}))
+    result = subprocess.run([sys.executable, "-m", "pipeline.collect", "nosuch"], cwd=tmp_path, capture_output=True,
+                            text=True, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
+    assert result.returncode != 0 and "no live source 'nosuch'" in result.stderr
+
+
+def test_bump_as_of_edits_only_enabled_sources_and_keeps_comments():
+    text = (
+        "sources:\n  registry:\n    path: raw/registry   # curated\n"
+        "  epoch:\n    path: raw/epoch\n    enabled: true\n    as_of: \"2025-03-14\"  # date\n"
+        "  wikipedia:\n    enabled: false\n    as_of: \"2025-03-14\"\nvalidate:\n  as_of_date: \"2026-11-22\"\n"
+    )
+    sources = yaml.safe_load(text)["sources"]
+    bumped = collect.bump_as_of(text, sources, "2026-12-01")
+    assert yaml.safe_load(bumped)["sources"]["epoch"]["as_of"] == "2026-12-01"
+    assert yaml.safe_load(bumped)["sources"]["wikipedia"]["as_of"] == "2025-03-14"
+    assert "# curated" in bumped and "# date" in bumped and 'as_of_date: "2026-11-22"' in bumped
+
+
+# -- end to end: dvc repro in a copy of the repository ------------------------------
+
+SHARED_EPOCH = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "epoch"
+IGNORED_IN_COPY = shutil.ignore_patterns(".venv", ".git", "cache", "tmp", ".hypothesis", ".pytest_cache", "__pycache__")
+
+
+def _dvc(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PATH": f"{REPO / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run(["dvc", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.dvc
+@pytest.mark.shared
+def test_dvc_repro_with_epoch_enabled_merges_it_beside_the_registry(tmp_path):
+    real = SHARED_EPOCH / "all_ai_models_2025-03-14.csv"
+    if not real.is_file():
+        pytest.skip("../shared/data/epoch not present (real Epoch AI snapshots are only beside the repo in CI)")
+    copy = tmp_path / "repo"
+    shutil.copytree(REPO, copy, ignore=IGNORED_IN_COPY)
+    for live in ("epoch", "wikipedia", "huggingface", "announcements"):
+        shutil.rmtree(copy / "raw" / live, ignore_errors=True)
+    subprocess.run(["git", "init", "-q"], cwd=copy, check=True)
+
+    with LoopbackServer({CSV_PATH: Route(body=real.read_bytes(), content_type="text/csv")}) as server:
+        params = yaml.safe_load((copy / "params.yaml").read_text())
+        params["sources"]["epoch"].update(enabled=True, as_of="2025-03-14", url=server.url(CSV_PATH),
+                                          allowed_hosts=["127.0.0.1"], min_interval_s=0)
+        params["trends"]["bootstrap_samples"] = 50  # the trend fit is not under test: keep it quick
+        (copy / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+
+        first = _dvc(copy, "repro")
+        assert first.returncode == 0, first.stdout + first.stderr
+        assert server.count(CSV_PATH) == 1
+        requests_after_first = server.count()
+
+        second = _dvc(copy, "repro")
+        assert second.returncode == 0, second.stdout + second.stderr
+        assert server.count() == requests_after_first  # nothing changed: no request at all
+        assert "Running stage" not in second.stdout
+
+    assert validate_all_metadata(copy / "raw" / "epoch") == 1
+    models = pd.read_csv(copy / "processed" / "models.csv")
+    sources = models["sources"].str.split(" | ", regex=False)
+    assert sources.map(lambda s: s == ["epoch"]).sum() > 1000  # models only Epoch knows
+    assert sources.map(lambda s: "registry" in s and "epoch" in s).sum() > 10  # the same model seen by both
+    assert sources.map(lambda s: s == ["registry"]).sum() > 0
+    assert (models.loc[sources.map(lambda s: s == ["epoch"]), "params_total_source"].dropna() == "epoch").all()

@@ -1,0 +1,183 @@
+"""pipeline.http against a real server on 127.0.0.1: politeness and every failure kind."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from pipeline.http import (
+    USER_AGENT,
+    ContentError,
+    Fetcher,
+    FetchPolicy,
+    FetchTimeout,
+    HostNotAllowed,
+    HTTPStatusError,
+    OfflineError,
+    RobotsDisallowed,
+    TooLarge,
+    TruncatedBody,
+    retry_after_seconds,
+)
+from tests.httpserver import LoopbackServer, Route, closed_port, gzip_bomb
+
+BODY = b"Model,Parameters\nExample,1\n"
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+
+
+def make_fetcher(sleeps: list[float], **overrides) -> Fetcher:
+    settings = dict(allowed_hosts=("127.0.0.1",), max_bytes=1_000_000, min_interval_s=0.0,
+                    connect_timeout_s=1.0, read_timeout_s=1.0, retries=2, backoff_s=1.0)
+    settings.update(overrides)
+    return Fetcher(FetchPolicy(**settings), sleep=sleeps.append, now=lambda: NOW)
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    return []
+
+
+def test_sends_descriptive_user_agent_and_reads_robots_first(sleeps):
+    with LoopbackServer({"/data.csv": Route(body=BODY)}) as server:
+        response = make_fetcher(sleeps).get(server.url("/data.csv"))
+    assert response.body == BODY and response.status == 200
+    assert [path for path, _ in server.requests] == ["/robots.txt", "/data.csv"]
+    agent = server.requests[1][1]["User-Agent"]
+    assert agent == USER_AGENT and "modelscale/" in agent and "https://" in agent
+
+
+def test_robots_disallow_stops_before_the_request(sleeps):
+    robots = Route(body=b"User-agent: *\nDisallow: /private/\n")
+    with LoopbackServer({"/robots.txt": robots, "/private/data.csv": Route(body=BODY)}) as server:
+        with pytest.raises(RobotsDisallowed, match="disallows"):
+            make_fetcher(sleeps).get(server.url("/private/data.csv"))
+    assert server.count("/private/data.csv") == 0
+
+
+def test_robots_failure_other_than_404_means_no_fetch(sleeps):
+    with LoopbackServer({"/robots.txt": Route(status=500), "/data.csv": Route(body=BODY)}) as server:
+        with pytest.raises(RobotsDisallowed, match=r"robots.txt could not be read \(HTTP 500"):
+            make_fetcher(sleeps, retries=0).get(server.url("/data.csv"))
+    assert server.count("/data.csv") == 0
+
+
+def test_429_waits_what_retry_after_asks(sleeps):
+    routes = {"/data.csv": [Route(status=429, headers={"Retry-After": "7"}), Route(body=BODY)]}
+    with LoopbackServer(routes) as server:
+        assert make_fetcher(sleeps).get(server.url("/data.csv")).body == BODY
+    assert sleeps == [7.0]
+
+
+def test_503_backs_off_exponentially_then_gives_up_naming_status_and_url(sleeps):
+    with LoopbackServer({"/data.csv": Route(status=503)}) as server:
+        url = server.url("/data.csv")
+        with pytest.raises(HTTPStatusError, match=r"HTTP 503 .* after 3 attempts") as caught:
+            make_fetcher(sleeps).get(url)
+    assert sleeps == [1.0, 2.0] and caught.value.status == 503 and url in str(caught.value)
+
+
+def test_retry_after_longer_than_allowed_gives_up(sleeps):
+    with LoopbackServer({"/data.csv": Route(status=429, headers={"Retry-After": "86400"})}) as server:
+        with pytest.raises(HTTPStatusError, match="retry after 86400 s"):
+            make_fetcher(sleeps).get(server.url("/data.csv"))
+    assert sleeps == []
+
+
+def test_client_error_is_not_retried(sleeps):
+    with LoopbackServer({}) as server:
+        with pytest.raises(HTTPStatusError, match="HTTP 404"):
+            make_fetcher(sleeps).get(server.url("/missing.csv"))
+    assert server.count("/missing.csv") == 1 and sleeps == []
+
+
+def test_closed_port_is_offline(sleeps):
+    url = f"http://127.0.0.1:{closed_port()}/data.csv"
+    with pytest.raises(OfflineError, match="robots.txt: cannot connect"):
+        make_fetcher(sleeps, retries=1).get(url)
+    assert sleeps == [1.0]  # one retry, after backoff
+
+
+def test_slow_server_times_out(sleeps):
+    routes = {"/robots.txt": Route(status=404), "/data.csv": Route(body=BODY, delay_s=1.0)}
+    with LoopbackServer(routes) as server:
+        with pytest.raises(FetchTimeout, match="no answer within 0.2 s"):
+            make_fetcher(sleeps, read_timeout_s=0.2, retries=0).get(server.url("/data.csv"))
+
+
+def test_body_shorter_than_content_length_is_truncated(sleeps):
+    with LoopbackServer({"/data.csv": Route(body=BODY, declared_length=len(BODY) + 500)}) as server:
+        with pytest.raises(TruncatedBody, match="connection closed after"):
+            make_fetcher(sleeps).get(server.url("/data.csv"))
+
+
+def test_declared_size_over_cap_is_refused_before_reading(sleeps):
+    with LoopbackServer({"/big.csv": Route(body=b"x" * 5_000)}) as server:
+        with pytest.raises(TooLarge, match="Content-Length 5000 bytes exceeds the cap of 1000"):
+            make_fetcher(sleeps, max_bytes=1_000).get(server.url("/big.csv"))
+
+
+def test_gzip_is_decoded_and_gzip_bomb_is_cut_at_the_cap(sleeps):
+    bomb = Route(body=gzip_bomb(64_000_000), headers={"Content-Encoding": "gzip"})
+    with LoopbackServer({"/ok.csv": Route(body=BODY, gzip_body=True), "/bomb.csv": bomb}) as server:
+        fetcher = make_fetcher(sleeps, max_bytes=1_000_000)
+        assert fetcher.get(server.url("/ok.csv")).body == BODY
+        assert len(bomb.body) < 200_000  # small on the wire
+        with pytest.raises(TooLarge, match="exceeds the cap of 1000000 bytes \\(decoded\\)"):
+            fetcher.get(server.url("/bomb.csv"))
+
+
+def test_corrupt_gzip_is_a_content_error(sleeps):
+    corrupt = Route(body=b"not gzip at all", headers={"Content-Encoding": "gzip"})
+    with LoopbackServer({"/data.csv": corrupt}) as server:
+        with pytest.raises(ContentError, match="cannot be decompressed"):
+            make_fetcher(sleeps).get(server.url("/data.csv"))
+
+
+def test_redirect_followed_within_allowed_hosts_only(sleeps):
+    with LoopbackServer({}) as server:
+        server.routes.update({
+            "/old.csv": Route(status=301, headers={"Location": "/new.csv"}),
+            "/new.csv": Route(body=BODY),
+            "/away.csv": Route(status=302, headers={"Location": f"http://localhost:{server.port}/new.csv"}),
+        })
+        fetcher = make_fetcher(sleeps)
+        response = fetcher.get(server.url("/old.csv"))
+        assert response.final_url == server.url("/new.csv") and response.url == server.url("/old.csv")
+        with pytest.raises(HostNotAllowed, match="host 'localhost' .* not in allowed_hosts"):
+            fetcher.get(server.url("/away.csv"))
+    assert server.count("/new.csv") == 1
+
+
+def test_start_url_on_other_host_is_refused_without_request(sleeps):
+    with pytest.raises(HostNotAllowed, match="'example.org'"):
+        make_fetcher(sleeps).get("https://example.org/data.csv")
+
+
+def test_rate_limit_spaces_requests_to_one_host(sleeps):
+    clock = [100.0]
+    fetcher = make_fetcher(sleeps, min_interval_s=2.0)
+    fetcher.clock = lambda: clock[0]
+    fetcher.sleep = lambda seconds: (sleeps.append(seconds), clock.__setitem__(0, clock[0] + seconds))
+    with LoopbackServer({"/a.csv": Route(body=BODY), "/b.csv": Route(body=BODY)}) as server:
+        fetcher.get(server.url("/a.csv"))  # robots.txt, then a.csv waits the full interval
+        clock[0] += 0.5
+        fetcher.get(server.url("/b.csv"))  # 0.5 s have passed: waits the rest
+    assert sleeps == [2.0, 1.5]
+
+
+def test_response_record_has_what_metadata_needs(sleeps):
+    headers = {"ETag": '"abc"', "Last-Modified": "Fri, 14 Mar 2025 10:00:00 GMT"}
+    with LoopbackServer({"/data.csv": Route(body=BODY, content_type="text/csv", headers=headers)}) as server:
+        record = make_fetcher(sleeps).get(server.url("/data.csv")).file_record("data.csv")
+    assert record["etag"] == '"abc"' and record["last_modified"].startswith("Fri, 14 Mar 2025")
+    assert record["content_type"] == "text/csv" and record["size_bytes"] == len(BODY)
+    assert record["retrieved_at"] == "2026-11-22T12:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [("120", 120.0), ("Sun, 22 Nov 2026 12:01:00 GMT", 60.0), ("garbage", None), (None, None)],
+)
+def test_retry_after_header_forms(header, seconds):
+    assert retry_after_seconds(header, NOW) == seconds
