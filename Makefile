@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed-from-lock
 # Stages run `python -m pipeline.…`: the virtual environment's Python must come first.
 RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
 
-.PHONY: help setup repro test clean-venv
+.PHONY: help setup repro update test bench clean-venv release diff
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -25,8 +25,26 @@ repro: setup  ## build the dataset and the report from what is in the repository
 	@echo "Dataset: processed/models.csv (and .parquet); provenance: processed/provenance.csv"
 	@echo "Report:  reports/index.html (and reports/summary.md); trend metrics: reports/metrics.json"
 
+# `make update AS_OF=YYYY-MM-DD` (default: today, UTC)
+update: setup  ## fetch new snapshots of the enabled live sources (sets their as_of), then rebuild
+	$(RUN) python -m pipeline.collect --bump-as-of $(or $(AS_OF),$(shell date -u +%F))
+	$(RUN) dvc repro
+
+# `make release VERSION=YYYY.MM.N [DATE=YYYY-MM-DD]` (see docs/releases.md)
+release: setup  ## tag a citable data release: changelog, datapackage.json, CITATION.cff, git tag
+	$(if $(VERSION),,$(error VERSION=YYYY.MM.N is required, e.g. make release VERSION=2026.11.0))
+	$(RUN) python -m pipeline.release $(VERSION) $(if $(DATE),--date $(DATE))
+
+# `make diff OLD=v2026.11.0 [NEW=REV_OR_FILE]` (NEW: the working table)
+diff: setup  ## what changed in processed/models.csv since OLD (a release tag, revision or file)
+	$(if $(OLD),,$(error OLD=<tag, revision or file> is required, e.g. make diff OLD=v2026.11.0))
+	$(RUN) python -m pipeline.diff $(OLD) $(NEW)
+
 test: setup  ## run the test suite
 	$(RUN) python -m pytest -q
+
+bench: setup  ## scale benchmark at 1e4, 1e5 and 1e6 observations -> reports/bench.json (long)
+	$(RUN) python -m bench.run
 
 clean-venv:  ## remove the virtual environment
 	rm -rf $(VENV)
