@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import json
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from pipeline.diff import render_html as changes_section_html  # noqa: E402
 from pipeline.io import load_params, write_atomic, write_csv, write_text  # noqa: E402
 from pipeline.schema import DOMAINS  # noqa: E402
 from pipeline.trends import decimal_year, is_sparse  # noqa: E402
@@ -110,9 +112,13 @@ def figure_frontier(frontier: pd.DataFrame, metrics: dict[str, Any], out_dir: Pa
         axes.scatter(members["decimal_year"], members["params_total"], marker=marker, s=16, color=colour,
                      alpha=0.7, label=f"{group} frontier models")
         entry = extrapolation[group]
+        if entry.get("envelope"):
+            dates = pd.to_datetime(pd.Series([date for date, _ in entry["envelope"]]))
+            axes.step(decimal_year(dates), [value for _, value in entry["envelope"]], where="post",
+                      color=colour, linewidth=1, alpha=0.6, label=f"largest {group} model so far (fitted)")
         if entry.get("year"):
             start = float(pd.Timestamp(extrapolation["fit_start"]).year)
-            end = max(entry["interval"][1] or entry["year"], entry["year"]) + 1
+            end = entry["year"] + 1  # the line stops past its crossing; the band shows the interval
             years = np.linspace(start, end, 200)
             axes.plot(years, 10 ** (entry["intercept_log10"] + entry["slope_oom_per_year"] * years),
                       color=colour, linestyle="--", linewidth=1)
@@ -123,6 +129,7 @@ def figure_frontier(frontier: pd.DataFrame, metrics: dict[str, Any], out_dir: Pa
                           textcoords="offset points", ha="center")
     axes.axhline(threshold, color="grey", linewidth=1)
     axes.set_yscale("log")
+    axes.set_ylim(top=threshold * 30)
     axes.set_xlabel("Publication date")
     axes.set_ylabel("Parameters (log scale)")
     axes.set_title(f"{FIGURES['frontier_extrapolation']} to {threshold:.0e} (95% prediction interval)")
@@ -176,10 +183,11 @@ def _fmt_interval(pair: list[float | None]) -> str:
     return "[" + ", ".join("∞" if value is None else f"{value:.1f}" for value in pair) + "]"
 
 
-def doubling_rows(metrics: dict[str, Any]) -> list[list[str]]:
+def doubling_rows(metrics: dict[str, Any], eras: list[dict[str, Any]]) -> list[list[str]]:
     rows = []
     for quantity in ("params", "compute"):
-        for era, fit in metrics[quantity]["eras"].items():
+        for era in (era["name"] for era in eras):
+            fit = metrics[quantity]["eras"].get(era)
             if fit:
                 rows.append([quantity, era, str(fit["n"]), f"{fit['doubling_months']:.1f}" if fit["doubling_months"] else "not growing",
                              _fmt_interval(fit["doubling_months_ci"]), f"{fit['slope_oom_per_year']:.3f}", f"{fit['r2']:.2f}"])
@@ -218,7 +226,23 @@ def inline_svg(path: Path) -> str:
     return text[text.index("<svg"):]
 
 
-def build_sections(models, metrics, validation, best, params) -> dict[str, Any]:
+def source_rows(validation: dict[str, Any], statuses: dict[str, dict[str, Any]]) -> list[list[Any]]:
+    """Each source: rows it contributed and the snapshot they come from (or why none)."""
+    rows = []
+    for source in sorted(set(validation["by_source"]) | set(statuses)):
+        counts = validation["by_source"].get(source, {"input": 0, "valid": 0, "quarantined": 0})
+        status = statuses.get(source)
+        if status is None:
+            state = "curated in git"
+        elif status.get("snapshot_used"):
+            state = f"snapshot {status['snapshot_used']} ({status['state']}: {status['reason']})"
+        else:
+            state = f"not included ({status['state']}: {status['reason']})"
+        rows.append([source, counts["input"], counts["valid"], counts["quarantined"], state])
+    return rows
+
+
+def build_sections(models, metrics, validation, best, params, statuses=None) -> dict[str, Any]:
     """The facts the HTML page and the Markdown summary both show."""
     latest_era = params["eras"][-1]["name"]
     latest = metrics["params"]["eras"][latest_era]
@@ -238,17 +262,16 @@ def build_sections(models, metrics, validation, best, params) -> dict[str, Any]:
     for group in ("dense", "sparse"):
         if metrics["extrapolation"][group].get("already_claimed_by"):
             headline.append(f"Note ({group}): {metrics['extrapolation'][group]['note']}.")
-    latest_best = best.sort_values("publication_date").groupby(["precision", "budget_gb"]).tail(1)
+    latest_best = (best.sort_values("publication_date", kind="stable").groupby(["precision", "budget_gb"]).tail(1)
+                   .sort_values(["precision", "budget_gb"], ascending=[True, True], kind="stable"))
     best_rows = [[row.precision, f"{row.budget_gb:g} GB", row.name, f"{row.mmlu:.1f}",
                   row.publication_date.strftime("%Y-%m-%d")] for row in latest_best.itertuples()]
-    by_source = validation["by_source"]
     return {
         "headline": headline,
-        "doubling": (["quantity", "era", "n", "doubling (months)", "95% CI", "OOM / year", "R²"], doubling_rows(metrics)),
+        "doubling": (["quantity", "era", "n", "doubling (months)", "95% CI", "OOM / year", "R²"], doubling_rows(metrics, params["eras"])),
         "coverage": (["domain", "models", *[era["name"] for era in params["eras"]]], coverage_rows(models, params["eras"])),
         "best": (["weights at", "memory", "best open model", "MMLU", "released"], best_rows),
-        "sources": (["source", "observations", "valid", "quarantined"],
-                    [[source, counts["input"], counts["valid"], counts["quarantined"]] for source, counts in by_source.items()]),
+        "sources": (["source", "observations", "valid", "quarantined", "as of"], source_rows(validation, statuses or {})),
         "validation": validation,
     }
 
@@ -273,6 +296,7 @@ figure {{ margin: 1.5em 0; }} figure svg {{ width: 100%; height: auto; }}
 <h1>modelscale: ML models and their scale</h1>
 <p>Data as of {html.escape(as_of)}.</p>
 <h2>Headline</h2><ul>{"".join(f"<li>{html.escape(line)}</li>" for line in sections["headline"])}</ul>
+{sections.get("changes", "")}
 <h2>Doubling times</h2>{html_table(*sections["doubling"])}
 <h2>Best open-weight model by memory</h2>{html_table(*sections["best"])}
 <h2>Figures</h2>{figures}
@@ -303,7 +327,8 @@ def render_markdown(sections: dict[str, Any], as_of: str) -> str:
     ]) + "\n"
 
 
-def build_report(models, metrics, frontier, validation, params, out_dir: Path) -> None:
+def build_report(models, metrics, frontier, validation, params, out_dir: Path, changes=None,
+                 statuses=None) -> None:
     figures_dir = out_dir / "figures"
     as_of = params["as_of_date"]
     sized = figure_params_over_time(models, metrics, figures_dir)
@@ -313,17 +338,20 @@ def build_report(models, metrics, frontier, validation, params, out_dir: Path) -
     figure_best_mmlu(best, pd.Timestamp(as_of), figures_dir)
     write_csv(out_dir / "plots" / "params_over_time.csv", sized)
     write_csv(out_dir / "plots" / "best_mmlu_by_memory.csv", best)
-    sections = build_sections(models, metrics, validation, best, params)
+    sections = build_sections(models, metrics, validation, best, params, statuses)
+    # changes: reports/changes.json, written by `make release` (pipeline/release.py)
+    sections["changes"] = changes_section_html(changes) if changes is not None else ""
     write_text(out_dir / "index.html", render_html(sections, out_dir, as_of))
     write_text(out_dir / "summary.md", render_markdown(sections, as_of))
 
 
 def main(argv: list[str] | None = None) -> None:
-    import json
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     for option in ("--models", "--metrics", "--frontier", "--validation", "--out-dir"):
         parser.add_argument(option, type=Path, required=True)
+    parser.add_argument("--changes", type=Path, help="changes since the previous release (JSON)")
+    parser.add_argument("--status", type=Path, nargs="*", default=[],
+                        help="status.json of each live source (what was collected, as of when)")
     args = parser.parse_args(argv)
     # The report shows the eras and the snapshot date that the trends and validate stages used.
     params = {**load_params("report"), "eras": load_params("trends")["eras"],
@@ -335,6 +363,9 @@ def main(argv: list[str] | None = None) -> None:
         json.loads(args.validation.read_text(encoding="utf-8")),
         params,
         args.out_dir,
+        json.loads(args.changes.read_text(encoding="utf-8")) if args.changes else None,
+        {status["source"]: status for status in
+         (json.loads(path.read_text(encoding="utf-8")) for path in args.status if path.exists())},
     )
     print(f"report: {args.out_dir / 'index.html'}")
 

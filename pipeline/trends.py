@@ -5,10 +5,11 @@
 Fits are ordinary least squares of log10(value) on decimal year, per era and per
 domain, with a seeded bootstrap confidence interval on the slope. The frontier
 is the set of models that were among the `frontier_top_n` largest when
-released. The extrapolation fits the frontier since `extrapolation.fit_start`,
-separately for dense and sparse (mixture-of-experts, sparse-embedding) models,
-and solves for the date the trend reaches `threshold_params`, with the
-interval from the fit's 95% prediction band.
+released. The extrapolation fits the yearly envelope of the largest model
+since `extrapolation.fit_start` (so that plateaus count), separately for dense
+and sparse (mixture-of-experts, sparse-embedding) models, and solves for the
+date the trend reaches `threshold_params`, with the interval from the fit's 95%
+prediction band.
 """
 
 from __future__ import annotations
@@ -53,15 +54,20 @@ def doubling_months(slope_oom_per_year: float) -> float | None:
     return 12.0 * LOG10_2 / slope_oom_per_year
 
 
+BOOTSTRAP_CHUNK = 250  # resamples computed at once: bounds memory to chunk × n values
+
+
 def bootstrap_slopes(x: np.ndarray, y: np.ndarray, samples: int, rng: np.random.Generator) -> np.ndarray:
-    """OLS slopes of `samples` resamples of the (x, y) pairs, computed all at once."""
-    picks = rng.integers(0, len(x), size=(samples, len(x)))
-    xs, ys = x[picks], y[picks]
-    x_centred = xs - xs.mean(axis=1, keepdims=True)
-    y_centred = ys - ys.mean(axis=1, keepdims=True)
-    spread = (x_centred**2).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        slopes = (x_centred * y_centred).sum(axis=1) / spread
+    """OLS slopes of `samples` resamples of the (x, y) pairs, vectorised by chunks."""
+    slopes = []
+    for start in range(0, samples, BOOTSTRAP_CHUNK):
+        picks = rng.integers(0, len(x), size=(min(BOOTSTRAP_CHUNK, samples - start), len(x)))
+        xs, ys = x[picks], y[picks]
+        x_centred = xs - xs.mean(axis=1, keepdims=True)
+        y_centred = ys - ys.mean(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            slopes.append((x_centred * y_centred).sum(axis=1) / (x_centred**2).sum(axis=1))
+    slopes = np.concatenate(slopes)
     return slopes[np.isfinite(slopes)]
 
 
@@ -87,7 +93,7 @@ def fit_loglinear(
     confidence_level: float,
     seed: int,
     min_points: int,
-    bootstrap_max_n: int = 20000,
+    bootstrap_max_n: int = 5000,
 ) -> dict[str, Any] | None:
     """log10(values) = intercept + slope × year, with a confidence interval on the slope.
 
@@ -209,33 +215,55 @@ def prediction_band_crossing(x: np.ndarray, y: np.ndarray, target: float, confid
     }
 
 
+def yearly_envelope(dates: pd.Series, values: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """The largest value released so far, at the end of each year from start to end (and at end).
+
+    Years in which nothing larger appeared count too: fitting only the models that
+    set records would hide a plateau and extrapolate the last surge.
+    """
+    ends = [pd.Timestamp(year=year, month=12, day=31) for year in range(start.year, end.year)] + [end]
+    order = np.argsort(dates.to_numpy(), kind="stable")
+    sorted_dates, running_max = dates.to_numpy()[order], np.maximum.accumulate(values.to_numpy()[order])
+    rows = []
+    for moment in ends:
+        released = np.searchsorted(sorted_dates, np.datetime64(moment), side="right")
+        if released:
+            rows.append({"date": moment, "largest": float(running_max[released - 1])})
+    return pd.DataFrame(rows, columns=["date", "largest"])
+
+
 def extrapolation(models: pd.DataFrame, params: dict[str, Any]) -> dict[str, Any]:
-    """Date the frontier of dense and of sparse models reaches the threshold."""
+    """Date the largest dense and the largest sparse model reach the threshold.
+
+    Fitted on the yearly frontier envelope since fit_start. Envelope points are
+    not independent, so the prediction interval is, if anything, too narrow.
+    """
     options = params["extrapolation"]
     threshold = float(options["threshold_params"])
-    result: dict[str, Any] = {"threshold_params": threshold, "fit_start": options["fit_start"]}
+    start, end = pd.Timestamp(options["fit_start"]), pd.Timestamp(params["eras"][-1]["end"])
+    result: dict[str, Any] = {"threshold_params": threshold, "fit_start": options["fit_start"],
+                              "fit_end": end.strftime("%Y-%m-%d"), "method": "yearly envelope of the largest model"}
     sized = models[models["params_total"].notna() & models["publication_date"].notna()]
     sparse = is_sparse(sized)
     for group, members in (("dense", sized[~sparse]), ("sparse", sized[sparse])):
-        recent = members[members["publication_date"] >= pd.Timestamp(options["fit_start"])]
-        frontier = recent[frontier_flags(recent["publication_date"], recent["params_total"], params["frontier_top_n"])]
+        envelope = yearly_envelope(members["publication_date"], members["params_total"], start, end)
         claims = members[members["params_total"] >= threshold].sort_values("publication_date")
-        entry: dict[str, Any] = {"n": int(len(frontier))}
-        if len(frontier) < max(params["min_points"], 3):
-            entry.update(year=None, interval=[None, None], note="too few frontier models to fit")
+        entry: dict[str, Any] = {"n": int(len(envelope)),
+                                 "envelope": [[row.date.strftime("%Y-%m-%d"), row.largest] for row in envelope.itertuples()]}
+        if len(envelope) < max(params["min_points"], 3) or envelope["largest"].nunique() < 2:
+            entry.update(year=None, interval=[None, None], note="too few points to fit")
         else:
-            x = decimal_year(frontier["publication_date"], frontier["date_precision"]).to_numpy()
-            y = np.log10(frontier["params_total"].to_numpy())
-            entry.update(prediction_band_crossing(x, y, math.log10(threshold), params["confidence_level"]))
+            x = decimal_year(envelope["date"]).to_numpy()
+            entry.update(prediction_band_crossing(x, np.log10(envelope["largest"].to_numpy()),
+                                                  math.log10(threshold), params["confidence_level"]))
         entry["already_claimed_by"] = [
             {"model_id": row.model_id, "params_total": row.params_total,
              "publication_date": row.publication_date.strftime("%Y-%m-%d")}
             for row in claims.itertuples()
         ]
         if len(claims):
-            entry["note"] = (entry.get("note") or "") + (
-                f"{len(claims)} existing {group} model(s) already claim at least the threshold"
-            )
+            entry["note"] = "; ".join(filter(None, [entry.get("note"),
+                                                    f"{len(claims)} existing {group} model(s) already claim at least the threshold"]))
         result[group] = entry
     return result
 

@@ -88,6 +88,7 @@ def test_extrapolation_notes_existing_sparse_claims():
         "architecture": ["dense"] * 4 + ["sparse"] + ["dense"] * 3,
     })
     params = {"extrapolation": {"threshold_params": 1e14, "fit_start": "2018-01-01"},
+              "eras": [{"name": "all", "start": "1950-01-01", "end": "2026-11-22"}],
               "frontier_top_n": 3, "min_points": 3, "confidence_level": 0.95}
     result = trends.extrapolation(models, params)
     assert [claim["model_id"] for claim in result["sparse"]["already_claimed_by"]] == ["m4"]
@@ -116,3 +117,22 @@ def test_robust_interval_agrees_with_the_bootstrap():
     robust = trends.fit_loglinear(years, values, **{**FIT, "bootstrap_max_n": 100})
     assert (bootstrap["ci_method"], robust["ci_method"]) == ("bootstrap", "hc1")
     assert robust["slope_ci"] == pytest.approx(bootstrap["slope_ci"], rel=0.02)
+
+
+def test_a_plateau_slows_the_extrapolation():
+    """Years without a larger model count: the fit must not extrapolate the last surge."""
+    surge = pd.DataFrame({
+        "model_id": [f"m{i}" for i in range(4)],
+        "publication_date": pd.to_datetime(["2018-06-01", "2019-06-01", "2020-06-01", "2021-06-01"]),
+        "date_precision": "day", "params_total": [1e9, 1e10, 1e11, 1e12],
+        "params_active": np.nan, "architecture": "dense",
+    })
+    params = {"extrapolation": {"threshold_params": 1e14, "fit_start": "2018-01-01"},
+              "eras": [{"name": "all", "start": "1950-01-01", "end": "2021-12-31"}],
+              "min_points": 3, "confidence_level": 0.95}
+    growing = trends.extrapolation(surge, params)["dense"]
+    plateau = trends.extrapolation(surge, {**params, "eras": [{"name": "all", "start": "1950-01-01",
+                                                                   "end": "2026-11-22"}]})["dense"]
+    assert [value for _, value in plateau["envelope"]][-5:] == [1e12] * 5
+    assert growing["year"] == pytest.approx(2023.5, abs=0.6)
+    assert plateau["year"] > growing["year"] + 3
