@@ -106,7 +106,8 @@ def validate_observations(observations: pd.DataFrame, params: dict[str, Any]) ->
         reasons = _failure_reasons(errors.failure_cases, observations)
 
     bad_index = sorted(reasons)
-    valid = schema.validate(observations.drop(index=bad_index), lazy=True).reset_index(drop=True)
+    # The rows left passed every check above; they only need the schema's types.
+    valid = schema.coerce_dtype(observations.drop(index=bad_index)).reset_index(drop=True)
     quarantined = observations.loc[bad_index].copy()
     for position, name in enumerate(QUARANTINE_COLUMNS[:3]):
         quarantined[name] = [" | ".join(reason[position] for reason in reasons[i]) for i in bad_index]
