@@ -29,10 +29,14 @@ INVALID_SHARE = 0.01
 
 
 def _family_names(count: int, rng: np.random.Generator) -> list[str]:
+    """count distinct made-up family names; a taken name grows a syllable, so this always ends."""
     names: set[str] = set()
     while len(names) < count:
-        parts = rng.choice(SYLLABLES, size=rng.integers(2, 4))
-        names.add("".join(parts).capitalize() + (f" {rng.integers(1, 5)}" if rng.random() < 0.6 else ""))
+        stem = "".join(rng.choice(SYLLABLES, size=rng.integers(2, 4)))
+        version = f" {rng.integers(1, 5)}" if rng.random() < 0.6 else ""
+        while (stem.capitalize() + version) in names:
+            stem += rng.choice(SYLLABLES)
+        names.add(stem.capitalize() + version)
     return sorted(names)
 
 

@@ -106,15 +106,18 @@ def main(argv: list[str] | None = None) -> None:
     for n in args.sizes:
         with tempfile.TemporaryDirectory(prefix=f"bench-{n}-") as tmp:
             folder = Path(tmp)
-            write_sources(generate(n, args.seed), folder)
+            observations = generate(n, args.seed)
+            count = len(observations)  # (model, source) pairs drawn twice are kept once
+            write_sources(observations, folder)
+            del observations
             total = {"wall_s": 0.0, "peak_rss_mb": 0.0}
             for stage in STAGES:
                 measured = run_stage(stage, folder)
-                runs.append({"n": n, "stage": stage, **measured})
+                runs.append({"n": n, "observations": count, "stage": stage, **measured})
                 total = {"wall_s": round(total["wall_s"] + measured["wall_s"], 3),
                          "peak_rss_mb": max(total["peak_rss_mb"], measured["peak_rss_mb"])}
                 print(f"{n:>9} {stage:>9} {measured['wall_s']:>8.2f} {measured['peak_rss_mb']:>8.0f}", flush=True)
-            runs.append({"n": n, "stage": "total", **total})
+            runs.append({"n": n, "observations": count, "stage": "total", **total})
             print(f"{n:>9} {'total':>9} {total['wall_s']:>8.2f} {total['peak_rss_mb']:>8.0f}", flush=True)
 
     totals = [run for run in runs if run["stage"] == "total"]
