@@ -9,7 +9,7 @@ defines it. Each later observation is matched, in this order, by
    name less a size ("phi-3-small 7.4B") is a model of that many parameters;
 4. `fuzzy`: the best rapidfuzz ratio of normalised names above a threshold,
    among plausible candidates only (same publication year ±1 and the same
-   first two letters, organisation equal or unknown, publication within a window, the
+   first word, or first three letters of a one-word name, organisation equal or unknown, publication within a window, the
    same numbers in both names).
 Except for identical names and curated aliases, a match is vetoed when the two
 disagree on a size written in the name ("7B" vs "70B"), on a version number
@@ -111,7 +111,10 @@ class Resolver:
     by_key: dict[str, int] = field(default_factory=dict)
     by_stripped: dict[str, int] = field(default_factory=dict)
     by_alias: dict[str, int] = field(default_factory=dict)
-    # Fuzzy candidates by (year, first two letters): model indices and their normalised names.
+    # Fuzzy candidates by (year, first word), or (year, first three letters) for one-word
+    # names: model indices and their normalised names. Keys that grow with the data keep
+    # blocks small at any scale; the price is that a typo in the first word of a longer
+    # name is left to the exact rules.
     blocks: dict[tuple[int, str], tuple[list[int], list[str]]] = field(default_factory=dict)
     ids: set[str] = field(default_factory=set)
 
@@ -151,7 +154,8 @@ class Resolver:
         key = normalised(name)
         if not key or pd.isna(date):
             return None
-        return (date.year, key[:2])
+        first, _, rest = key.partition(" ")
+        return (date.year, first if rest else first[:3])
 
     def add(self, row: dict[str, Any], model_id: str) -> int:
         unique_id, suffix = model_id, 2
@@ -224,11 +228,11 @@ class Resolver:
         block = self._block_key(row["name"], row["publication_date"])
         if block is None:
             return None
-        year, initial = block
+        year, prefix = block
         candidates: list[int] = []
         choices: list[str] = []
         for offset in (-1, 0, 1):
-            indices, names = self.blocks.get((year + offset, initial), ((), ()))
+            indices, names = self.blocks.get((year + offset, prefix), ((), ()))
             candidates.extend(indices)
             choices.extend(names)
         if not candidates:
