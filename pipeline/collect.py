@@ -68,12 +68,25 @@ def latest_snapshot(root: Path, as_of: str) -> tuple[Path, dict[str, Any]] | Non
     return folder, json.loads((folder / METADATA_FILE).read_text(encoding="utf-8"))
 
 
+# C0/C1 control characters other than tab and newline (NUL…), and bidirectional
+# embeddings, overrides and isolates, which make a name display as something else.
+HIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def without_hidden_characters(value: Any) -> Any:
+    return HIDDEN_CHARACTERS.sub("", value) if isinstance(value, str) else value
+
+
 def observations_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """Rows in the observation shape, numbers, dates and booleans typed even when empty.
 
+    Live sources are third parties: their text is cleaned here of control characters
+    and bidirectional overrides (`HIDDEN_CHARACTERS`, removed) rather than refused, as
+    the registry does. Invalid UTF-8 in their snapshots is decoded as U+FFFD.
     Typed columns matter downstream: an untyped (object) column of an empty source
     would turn every source's numbers into Python objects when concatenated.
     """
+    rows = [{key: without_hidden_characters(value) for key, value in row.items()} for row in rows]
     frame = pd.DataFrame(rows, columns=observation_columns())
     frame[list(NUMERIC_FIELDS)] = frame[list(NUMERIC_FIELDS)].astype("float64")
     frame["publication_date"] = pd.to_datetime(frame["publication_date"])

@@ -9,6 +9,11 @@ Sources, strongest first: table cells (spec, download and benchmark tables, in e
 orientation), sentences that name the model, then statements about "the model" that
 apply to every model of the primary family.
 
+Hostile input is refused or bounded, never a hang: `extract` raises `DocumentTooComplex`
+(a ValueError) for a document over `MAX_DOCUMENT_CHARS` or HTML nested deeper than
+`MAX_HTML_DEPTH`; sentences over `MAX_SENTENCE_CHARS` are not read as statements (no
+fact is stated in a sentence that long, and reading one costs quadratic time).
+
 CLI: python -m pipeline.extract PATH_OR_URL  -> JSON array on stdout.
 """
 
@@ -21,7 +26,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 
 from pipeline.units import UnitParseError, parse_quantity
 
@@ -37,6 +42,13 @@ FIELDS = (
 FETCH_TIMEOUT_S = 20
 FETCH_MAX_BYTES = 5_000_000
 USER_AGENT = "modelscale-announcement-extractor/0.1 (+https://github.com/modelscale; open dataset of ML model scale)"
+MAX_DOCUMENT_CHARS = 5_000_000
+MAX_HTML_DEPTH = 256  # lxml's own limit; real pages stay far below it
+MAX_SENTENCE_CHARS = 1_000
+
+
+class DocumentTooComplex(ValueError):
+    """The document is too large or too deeply nested to read in bounded time."""
 
 # Priorities of evidence: a table cell beats a sentence naming the model, which beats
 # a statement about "the model" in general.
@@ -65,9 +77,10 @@ class Document:
 
 def _clean_cell(text: str) -> str:
     text = re.sub(r"<br\s*/?>", " ", text, flags=re.IGNORECASE)
-    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", " ", text)
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"<[^>]+>", " ", text)
+    # Inner classes exclude the opening bracket, so runs of "[" or "<" cost linear time.
+    text = re.sub(r"!\[[^\[\]]*\]\([^()]*\)", " ", text)
+    text = re.sub(r"\[([^\[\]]*)\]\([^()]*\)", r"\1", text)
+    text = re.sub(r"<[^<>]+>", " ", text)
     text = html.unescape(text).replace("\\", "").strip()
     if re.search(r"\S\*+$", text) and not text.startswith("*"):
         text = re.sub(r"\*+$", "†", text)  # a footnote marker, kept so callers can see it
@@ -152,16 +165,18 @@ def _load_markdown(text: str) -> Document:
     # Code holds names and limits, not facts; only a citation's author is kept.
     citations = re.findall(r"(?im)^\s*author\s*=\s*\{[^{}\n]*\}", "\n".join(re.findall(r"```.*?(?:```|$)", text, flags=re.DOTALL)))
     text = re.sub(r"```.*?(```|$)", "\n", text, flags=re.DOTALL)
-    text = re.sub(r"<!--.*?-->", " ", text, flags=re.DOTALL)
+    text = re.sub(r"<!--.*?(?:-->|\Z)", " ", text, flags=re.DOTALL)  # unclosed: to the end, as browsers do
     tables: list[Table] = []
     lines: list[str] = []
     section = ""
     headings: list[tuple[int, str]] = []
-    pieces = re.split(r"(<table.*?</table>)", text, flags=re.DOTALL | re.IGNORECASE)
-    for piece in pieces:
-        if piece.lower().startswith("<table"):
-            soup = BeautifulSoup(piece, "html.parser")
-            tables.append(_html_table(soup.find("table"), section))
+    for is_table, piece in _split_html_tables(text):
+        table = BeautifulSoup(piece, "html.parser") if is_table else None
+        if table is not None:
+            require_shallow(table)
+            table = table.find("table")
+        if table is not None:
+            tables.append(_html_table(table, section))
             continue
         raw_lines = piece.split("\n")
         i = 0
@@ -186,8 +201,21 @@ def _load_markdown(text: str) -> Document:
                 lines.append(("  " * (indent // 2) + "- " if bullet else "") + re.sub(r"^[-*+]\s+", "", cleaned))
             i += 1
     lines += [c.strip() for c in citations]
-    title = next((_clean_cell(m.group(1)) for m in re.finditer(r"(?m)^\s*#{1,6}\s+(.+)$", text)), "")
+    title = next((_clean_cell(m.group(1)) for m in re.finditer(r"(?m)^[ \t]*#{1,6}[ \t]+(.+)$", text)), "")
     return Document(title=title, lines=tuple(lines), tables=tuple(tables), is_html=False)
+
+
+def _split_html_tables(text: str) -> list[tuple[bool, str]]:
+    """(is_table, piece) in order: text and "<table…</table>" pieces; an unclosed <table> stays text."""
+    lowered = text.lower()
+    pieces, position = [], 0
+    while (start := lowered.find("<table", position)) >= 0:
+        end = lowered.find("</table>", start)
+        if end < 0:
+            break
+        pieces += [(False, text[position:start]), (True, text[start:end + len("</table>")])]
+        position = end + len("</table>")
+    return pieces + [(False, text[position:])]
 
 
 def _pipe_table(block: list[str], section: str) -> Table:
@@ -204,8 +232,41 @@ def _pipe_table(block: list[str], section: str) -> Table:
     return _make_table(grid, header_rows, section, links)
 
 
+_BLOCK_TAG = re.compile(r"^(p|div|li|h[1-6]|br|tr|section|article|blockquote|dd|dt|figcaption|time|header|footer)$")
+
+
+def require_shallow(soup: BeautifulSoup) -> None:
+    """Refuse HTML nested deeper than MAX_HTML_DEPTH: tree operations cost time per level."""
+    stack = [(soup, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_HTML_DEPTH:
+            raise DocumentTooComplex(f"HTML nested more than {MAX_HTML_DEPTH} elements deep")
+        stack.extend((child, depth + 1) for child in node.contents if isinstance(child, Tag))
+
+
+def _text_lines(soup: BeautifulSoup) -> list[str]:
+    """The visible text, a line break around every block element (one pass, no tree edits)."""
+    text_types = soup.interesting_string_types
+    parts: list[str] = []
+    stack: list = [soup]
+    while stack:
+        node = stack.pop()
+        if node is None:  # the end of a block element
+            parts.append("\n")
+        elif isinstance(node, Tag):
+            if _BLOCK_TAG.match(node.name):
+                parts.append("\n")
+                stack.append(None)
+            stack.extend(reversed(node.contents))
+        elif type(node) in text_types:
+            parts.append(str(node))
+    return "".join(parts).split("\n")
+
+
 def _load_html(text: str) -> Document:
     soup = BeautifulSoup(text, "html.parser")
+    require_shallow(soup)
     title_tag = soup.find("h1") or soup.find("title")
     title = _clean_cell(title_tag.get_text(" ")) if title_tag else ""
     for tag in soup(["script", "style", "noscript", "svg", "pre", "code", "nav", "template"]):
@@ -216,14 +277,13 @@ def _load_html(text: str) -> Document:
         section = " / ".join(_clean_cell(h.get_text(" ")).lower() for h in reversed(headings))
         tables.append(_html_table(table, section))
         table.decompose()
-    for tag in soup.find_all(re.compile(r"^(p|div|li|h[1-6]|br|tr|section|article|blockquote|dd|dt|figcaption|time|header|footer)$")):
-        tag.insert_before("\n")
-        tag.insert_after("\n")
-    lines = [" ".join(line.split()) for line in soup.get_text("").split("\n")]
+    lines = [" ".join(line.split()) for line in _text_lines(soup)]
     return Document(title=title, lines=tuple(line for line in lines if line), tables=tuple(tables), is_html=True)
 
 
 def load_document(text: str, content_type: str | None = None, url: str | None = None) -> Document:
+    if len(text) > MAX_DOCUMENT_CHARS:
+        raise DocumentTooComplex(f"document of {len(text)} characters exceeds {MAX_DOCUMENT_CHARS}")
     looks_html = bool(re.match(r"\s*(<!doctype html|<html)", text[:500], re.IGNORECASE))
     is_html = looks_html or bool(content_type and "html" in content_type.lower()) or bool(
         url and re.search(r"\.html?($|[?#])", url) and "<" in text[:2000]
@@ -235,7 +295,7 @@ def load_document(text: str, content_type: str | None = None, url: str | None = 
 # Model names: sizes inside names, stems, variants
 # ---------------------------------------------------------------------------
 
-_NUM = r"\d+(?:\.\d+)?"
+_NUM = r"(?<!\d)\d+(?:\.\d+)?"  # never starting inside a digit run: long runs cost linear time
 # "7B", "1.5b", "125M", "235B-A22B", "A2.7B", "17Bx16E" (active x experts), "8x7B" (no total).
 _SIZE_IN_NAME = re.compile(
     rf"(?<![\w.])(?:(?P<moe>\d+)x{_NUM}[bB]|(?P<tot>{_NUM})\s?(?P<unit>[bBmM])(?:-A(?P<act>{_NUM})[bB])?"
@@ -492,7 +552,7 @@ def parse_date(text: str) -> str | None:
 
 
 def _sentences(line: str) -> list[str]:
-    return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z*\[(])", line) if s]
+    return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z*\[(])", line) if s and len(s) <= MAX_SENTENCE_CHARS]
 
 
 @dataclass

@@ -1,7 +1,16 @@
 """Reading params and writing outputs: atomically, deterministically, safely.
 
-Every output is written to a temporary file beside its target and renamed into
-place, so a killed stage never leaves a truncated file where a reader looks.
+Every output is written to a temporary file beside its target (`.<name>.XXXXXXXX.tmp`)
+and renamed into place, so a killed stage never leaves a truncated file where a reader
+looks; the next write of the same target removes temporary files a killed writer left.
+One writer per output at a time (DVC's stage locks guarantee it).
+
+CSV cells a spreadsheet would run as a formula are neutralised (`neutralise_formula`):
+a text cell that starts with =, +, -, @, a tab or a carriage return is written with one
+apostrophe (') in front; so that this stays reversible, a text cell that already starts
+with apostrophes followed by one of those characters gets one more. To read the original
+text back, remove one leading apostrophe from every cell that starts with apostrophes
+followed by =, +, -, @, tab or carriage return. Numbers (-1.5) are never touched.
 """
 
 from __future__ import annotations
@@ -9,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -32,21 +42,42 @@ def load_params(section: str, params_file: Path = PARAMS_FILE) -> Any:
     return params[section]
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Temporary files of path left by a writer that was killed before its rename."""
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.[A-Za-z0-9_]{{8}}\.tmp")
+    for leftover in path.parent.iterdir():
+        if pattern.fullmatch(leftover.name) and leftover.is_file():
+            leftover.unlink(missing_ok=True)
+
+
 def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Call write(tmp_path), then rename tmp_path onto path."""
+    """Call write(tmp_path), then rename tmp_path onto path (mode 0666 less the umask, as open() gives)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(path)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp_path = Path(tmp_name)
     try:
         write(tmp_path)
+        os.chmod(tmp_path, 0o666 & ~_current_umask())  # mkstemp makes 0600: outputs are meant to be read
         with open(tmp_path, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp_path, path)
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:  # the rename itself survives a power cut only once the directory is synced
+        os.fsync(directory)
+    finally:
+        os.close(directory)
 
 
 def write_text(path: Path, text: str) -> None:
@@ -70,11 +101,13 @@ def write_json(path: Path, data: Any) -> None:
 
 
 def neutralise_formula(value: Any) -> Any:
-    """Prefix a text cell that a spreadsheet would run as a formula with a quote.
+    """Prefix a text cell that a spreadsheet would run as a formula with an apostrophe.
 
-    Only text cells are touched; numbers such as -1.5 stay numbers.
+    Cells already made of apostrophes then a formula character get one more, so the
+    rule is reversible (see the module docstring). Only text cells are touched;
+    numbers such as -1.5 stay numbers.
     """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
 

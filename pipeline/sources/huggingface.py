@@ -15,6 +15,7 @@ missing card, HTTP 401/403/404, is skipped). Parse reads both:
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -84,9 +85,22 @@ def card_facts(card: str, names: tuple[str, ...], card_url: str) -> dict[str, An
     return records[0] if len(records) == 1 else {}
 
 
+def _created_date(value: Any) -> pd.Timestamp | None:
+    """The day of the Hub's createdAt ("2023-09-20T…"), None when it is not such a date."""
+    if not isinstance(value, str) or not re.match(r"\d{4}-\d{2}-\d{2}", value):
+        return None
+    try:
+        return pd.Timestamp(value[:10])
+    except ValueError:
+        return None
+
+
 def repo_observation(
     info: dict[str, Any], card: str | None, entry: dict[str, str], base_url: str, record: str
 ) -> dict[str, Any]:
+    """One repository's observation. The Hub's JSON is third-party: a field of the wrong type counts as absent."""
+    info = {key: value for key, value in info.items()
+            if key not in ("safetensors", "author", "pipeline_tag") or isinstance(value, dict if key == "safetensors" else str)}
     repo = entry["repo"]
     name = entry.get("name") or repo.split("/")[-1]
     repo_url = f"{base_url}/{repo}"
@@ -98,7 +112,7 @@ def repo_observation(
     notes: list[str] = []
 
     total = (info.get("safetensors") or {}).get("total")
-    if isinstance(total, (int, float)) and total > 0:
+    if isinstance(total, (int, float)) and not isinstance(total, bool) and 0 < total < float("inf"):
         numbers["params_total"] = float(total)
         evidence["params_total"] = f"Hugging Face Hub API safetensors.total = {int(total)} (counted from the weights)"
         field_urls["params_total"] = f"{base_url}/api/models/{repo}"
@@ -113,8 +127,8 @@ def repo_observation(
     if facts.get("publication_date"):
         date, precision = parse_date(facts["publication_date"], card_url)
         field_urls["publication_date"] = card_url
-    elif info.get("createdAt"):
-        date, precision = pd.Timestamp(str(info["createdAt"])[:10]), "day"
+    elif _created_date(info.get("createdAt")) is not None:
+        date, precision = _created_date(info["createdAt"]), "day"
         notes.append("publication_date: date the Hub repository was created (createdAt)")
     else:
         date, precision = pd.NaT, None
@@ -160,7 +174,7 @@ def parse(config: dict[str, Any]) -> pd.DataFrame:
             continue
         card_file = f"{file_stem(entry['repo'])}.README.md"
         info = json.loads((folder / info_file).read_text(encoding="utf-8"))
-        card = (folder / card_file).read_text(encoding="utf-8") if card_file in saved else None
+        card = (folder / card_file).read_text(encoding="utf-8", errors="replace") if card_file in saved else None
         rows.append(repo_observation(info, card, entry, base, (folder / info_file).as_posix()))
     observations = observations_frame(rows)
     return observations

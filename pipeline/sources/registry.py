@@ -3,7 +3,10 @@
 The registry lives in git, so there is nothing to collect: `parse` reads the
 YAML files. A file that is not valid YAML, or an entry with an unknown key or a
 number that is not a number, stops the run with `RegistryError` naming the file
-and line: those are typing mistakes a curator must fix. Entries that are
+and line: those are typing mistakes a curator must fix. So does text that is not
+valid UTF-8 or holds control characters (NUL…, also written as YAML escapes such as
+"\0") or bidirectional overrides (U+202A–U+202E, U+2066–U+2069), which make a name
+display as something else. Entries that are
 well-formed but break a rule (a negative count, a future date, …) flow on and
 are quarantined by the validate stage with the reason.
 
@@ -52,6 +55,9 @@ DATE_PATTERNS = (
 )
 NUMBER_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 LINE_KEY = "__line__"
+# C0/C1 control characters other than tab and newline, and bidirectional embeddings,
+# overrides and isolates.
+HIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 class RegistryError(ValueError):
@@ -131,10 +137,22 @@ def _string_map(value: Any, key: str, where: str) -> str | None:
     return json.dumps(cleaned, sort_keys=True, ensure_ascii=False)
 
 
+def _require_visible_text(value: Any, key: str, where: str) -> None:
+    if isinstance(value, dict):
+        for field, item in value.items():
+            _require_visible_text(item, f"{key}.{field}" if key else str(field), where)
+    elif isinstance(value, list):
+        for item in value:
+            _require_visible_text(item, key, where)
+    elif isinstance(value, str) and (hidden := HIDDEN_CHARACTERS.search(value)):
+        raise RegistryError(f"{where}: {key} contains the invisible character U+{ord(hidden.group()):04X}")
+
+
 def entry_to_observation(entry: Any, where: str) -> dict[str, Any]:
     """One registry entry to one observation row (types checked, rules left to validate)."""
     if not isinstance(entry, dict):
         raise RegistryError(f"{where}: each entry must be a mapping, got {type(entry).__name__}")
+    _require_visible_text(entry, "", where)
     unknown = sorted(set(entry) - ENTRY_KEYS - {LINE_KEY})
     if unknown:
         raise RegistryError(f"{where}: unknown key(s) {', '.join(unknown)}")

