@@ -93,13 +93,19 @@ def figure_mmlu_vs_training(models: pd.DataFrame, label_top_n: int, out_dir: Pat
         members = chosen[families == family].sort_values("scale")
         axes.plot(members["scale"], members["mmlu"], marker="o", markersize=4, linewidth=1, alpha=0.8)
     for row in chosen.nlargest(label_top_n, "mmlu").itertuples():
-        axes.annotate(row.name, (row.scale, row.mmlu), fontsize=6, xytext=(3, 3), textcoords="offset points")
+        # Names are data, not markup: no mathtext ("$…$"), and a bounded length.
+        axes.annotate(_label(row.name), (row.scale, row.mmlu), fontsize=6, xytext=(3, 3),
+                      textcoords="offset points", parse_math=False)
     axes.set_xscale("log")
     axes.set_xlabel("Active parameters × training tokens (log scale)")
     axes.set_ylabel("MMLU, 5-shot (%)")
     axes.set_title(f"{FIGURES['mmlu_vs_training']} — {len(chosen)} models")
     axes.grid(True, alpha=0.3)
     save_figure(figure, out_dir, "mmlu_vs_training")
+
+
+def _label(name: str, limit: int = 40) -> str:
+    return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
 def figure_frontier(frontier: pd.DataFrame, metrics: dict[str, Any], out_dir: Path) -> None:
@@ -189,8 +195,10 @@ def doubling_rows(metrics: dict[str, Any], eras: list[dict[str, Any]]) -> list[l
         for era in (era["name"] for era in eras):
             fit = metrics[quantity]["eras"].get(era)
             if fit:
+                # r2 is empty when every point shares one value (no variance to explain).
                 rows.append([quantity, era, str(fit["n"]), f"{fit['doubling_months']:.1f}" if fit["doubling_months"] else "not growing",
-                             _fmt_interval(fit["doubling_months_ci"]), f"{fit['slope_oom_per_year']:.3f}", f"{fit['r2']:.2f}"])
+                             _fmt_interval(fit["doubling_months_ci"]), f"{fit['slope_oom_per_year']:.3f}",
+                             "" if fit["r2"] is None else f"{fit['r2']:.2f}"])
             else:
                 rows.append([quantity, era, "too few", "", "", "", ""])
     return rows
@@ -240,6 +248,26 @@ def source_rows(validation: dict[str, Any], statuses: dict[str, dict[str, Any]])
             state = f"not included ({status['state']}: {status['reason']})"
         rows.append([source, counts["input"], counts["valid"], counts["quarantined"], state])
     return rows
+
+
+def merge_sections(matches: pd.DataFrame, conflicts: pd.DataFrame, largest_per_field: int = 5) -> dict[str, Any]:
+    """How observations were matched to models, and where sources disagree most.
+
+    Differences are in each field's own unit (ratio, days, points), so the largest
+    are ranked within a field, never across fields.
+    """
+    rules = matches["rule"].value_counts().sort_index()
+    by_field = conflicts["field"].value_counts().sort_index()
+    largest = (conflicts.sort_values(["field", "difference", "model_id"], ascending=[True, False, True], kind="stable")
+               .groupby("field", sort=True).head(largest_per_field))
+    return {
+        "matches": (["rule", "observations"], [[rule, count] for rule, count in rules.items()]),
+        "conflicts_by_field": (["field", "models in conflict"], [[field, count] for field, count in by_field.items()]),
+        "largest_conflicts": (["model", "field", "difference", "chosen", "values"],
+                              [[row.name, row.field, f"{row.difference:g}", f"{row.chosen_source}: {row.chosen_value}",
+                                row.values] for row in largest.itertuples()]),
+        "n_conflicts": len(conflicts),
+    }
 
 
 def build_sections(models, metrics, validation, best, params, statuses=None) -> dict[str, Any]:
@@ -301,6 +329,13 @@ figure {{ margin: 1.5em 0; }} figure svg {{ width: 100%; height: auto; }}
 <h2>Best open-weight model by memory</h2>{html_table(*sections["best"])}
 <h2>Figures</h2>{figures}
 <h2>Sources included</h2>{html_table(*sections["sources"])}
+<h2>Merging sources</h2>
+<p>How each observation was matched to a model (<code>processed/matches.csv</code>):</p>
+{html_table(*sections["merge"]["matches"])}
+<p>{sections["merge"]["n_conflicts"]} disagreements between sources beyond the tolerances
+(<code>processed/conflicts.csv</code>); the chosen value follows <code>merge.precedence</code>.</p>
+{html_table(*sections["merge"]["conflicts_by_field"]) if sections["merge"]["n_conflicts"] else ""}
+{html_table(*sections["merge"]["largest_conflicts"]) if sections["merge"]["n_conflicts"] else ""}
 <h2>Coverage</h2>{html_table(*sections["coverage"])}
 <h2>Validation</h2>
 <p>{validation["input_rows"]} observations: {validation["valid_rows"]} valid,
@@ -321,6 +356,9 @@ def render_markdown(sections: dict[str, Any], as_of: str) -> str:
         "## Best open-weight model by memory\n\n" + markdown_table(*sections["best"]),
         "## Figures\n\n" + figures,
         "## Sources included\n\n" + markdown_table(*sections["sources"]),
+        "## Merging sources\n\n" + markdown_table(*sections["merge"]["matches"])
+        + f"\n\n{sections['merge']['n_conflicts']} disagreements between sources (`processed/conflicts.csv`)."
+        + ("\n\n" + markdown_table(*sections["merge"]["largest_conflicts"]) if sections["merge"]["n_conflicts"] else ""),
         "## Coverage\n\n" + markdown_table(*sections["coverage"]),
         f"## Validation\n\n{validation['input_rows']} observations: {validation['valid_rows']} valid, "
         f"{validation['quarantined_rows']} quarantined (`processed/quarantine.csv`).",
@@ -328,7 +366,7 @@ def render_markdown(sections: dict[str, Any], as_of: str) -> str:
 
 
 def build_report(models, metrics, frontier, validation, params, out_dir: Path, changes=None,
-                 statuses=None) -> None:
+                 statuses=None, matches=None, conflicts=None) -> None:
     figures_dir = out_dir / "figures"
     as_of = params["as_of_date"]
     sized = figure_params_over_time(models, metrics, figures_dir)
@@ -339,6 +377,11 @@ def build_report(models, metrics, frontier, validation, params, out_dir: Path, c
     write_csv(out_dir / "plots" / "params_over_time.csv", sized)
     write_csv(out_dir / "plots" / "best_mmlu_by_memory.csv", best)
     sections = build_sections(models, metrics, validation, best, params, statuses)
+    sections["merge"] = merge_sections(
+        matches if matches is not None else pd.DataFrame(columns=["rule"]),
+        conflicts if conflicts is not None else pd.DataFrame(
+            columns=["model_id", "name", "field", "difference", "chosen_source", "chosen_value", "values"]),
+    )
     # changes: reports/changes.json, written by `make release` (pipeline/release.py)
     sections["changes"] = changes_section_html(changes) if changes is not None else ""
     write_text(out_dir / "index.html", render_html(sections, out_dir, as_of))
@@ -347,7 +390,7 @@ def build_report(models, metrics, frontier, validation, params, out_dir: Path, c
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for option in ("--models", "--metrics", "--frontier", "--validation", "--out-dir"):
+    for option in ("--models", "--metrics", "--frontier", "--validation", "--matches", "--conflicts", "--out-dir"):
         parser.add_argument(option, type=Path, required=True)
     parser.add_argument("--changes", type=Path, help="changes since the previous release (JSON)")
     parser.add_argument("--status", type=Path, nargs="*", default=[],
@@ -366,6 +409,8 @@ def main(argv: list[str] | None = None) -> None:
         json.loads(args.changes.read_text(encoding="utf-8")) if args.changes else None,
         {status["source"]: status for status in
          (json.loads(path.read_text(encoding="utf-8")) for path in args.status if path.exists())},
+        pd.read_csv(args.matches),
+        pd.read_csv(args.conflicts),
     )
     print(f"report: {args.out_dir / 'index.html'}")
 

@@ -44,6 +44,7 @@ NUMERIC_FIELDS = (
 # Fields whose source is recorded for each canonical model.
 PROVENANCE_FIELDS = ("publication_date", *NUMERIC_FIELDS)
 
+NAME_MAX_CHARS = 300  # longer "names" are scraped prose, not names
 PARAMS_MIN = 1.0
 PARAMS_MAX = 1e15
 EARLIEST_DATE = pd.Timestamp("1950-01-01")
@@ -64,7 +65,9 @@ class ModelFields(pa.DataFrameModel):
         "Stable identifier: the lower-case slug of the canonical name.",
         str_matches=r"^[a-z0-9]+(-[a-z0-9]+)*$",
     )
-    name: Series[str] = _field("Display name, as the developer writes it.", str_length={"min_value": 1})
+    name: Series[str] = _field(
+        "Display name, as the developer writes it.", str_length={"min_value": 1, "max_value": NAME_MAX_CHARS}
+    )
     aliases: Series[str] = _optional("Other names of the model, joined by ' | '.")
     family: Series[str] = _optional("Model family whose sizes are compared together.")
     organization: Series[str] = _optional("Developer(s), joined by ', '.")

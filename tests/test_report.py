@@ -47,7 +47,15 @@ def built_report(tmp_path_factory):
     validation = {"input_rows": 41, "valid_rows": 40, "quarantined_rows": 1,
                   "by_source": {"registry": {"input": 41, "valid": 40, "quarantined": 1}},
                   "failed_checks": {"isin": 1}, "flags": {}}
-    report.build_report(models, json.loads(json.dumps(metrics)), frontier, validation, REPORT_PARAMS, out_dir)
+    matches = pd.DataFrame({"rule": ["exact_name", "alias", "new_model", "new_model"]})
+    conflicts = pd.DataFrame([
+        {"model_id": "m1", "name": HOSTILE_NAME, "field": "params_total", "difference": 0.6,
+         "chosen_source": "registry", "chosen_value": "7e9", "values": "epoch=1.1e10 | registry=7e9"},
+        {"model_id": "m2", "name": "Model 2", "field": "publication_date", "difference": 40.0,
+         "chosen_source": "registry", "chosen_value": "2020-01-01", "values": "epoch=2020-02-10 | registry=2020-01-01"},
+    ])
+    report.build_report(models, json.loads(json.dumps(metrics)), frontier, validation, REPORT_PARAMS, out_dir,
+                        matches=matches, conflicts=conflicts)
     return out_dir
 
 
@@ -100,3 +108,12 @@ def test_report_renders_in_headless_chromium(built_report, tmp_path):
     assert all(width > 300 and height > 150 for width, height in sizes)
     assert console_errors == []
     assert (tmp_path / "report.png").stat().st_size > 10_000
+
+
+def test_report_summarises_matches_and_conflicts(built_report):
+    page = (built_report / "index.html").read_text(encoding="utf-8")
+    summary = (built_report / "summary.md").read_text(encoding="utf-8")
+    assert "<td>new_model</td><td>2</td>" in page
+    assert "2 disagreements between sources" in page and "2 disagreements between sources" in summary
+    # listed by field (differences of different fields have different units)
+    assert page.index("epoch=1.1e10") < page.index("epoch=2020-02-10")

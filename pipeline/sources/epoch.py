@@ -356,7 +356,8 @@ def parse(config: dict[str, Any]) -> pd.DataFrame:
     folder, metadata = snapshot
     csv_path = folder / metadata["files"][0]["path"]
     observations, extra = observations_from_csv(
-        csv_path.read_text(encoding="utf-8-sig"), csv_path.as_posix(), metadata.get("url") or DATASET_URL
+        # Third-party text: undecodable bytes become U+FFFD rather than stopping the run.
+        csv_path.read_text(encoding="utf-8-sig", errors="replace"), csv_path.as_posix(), metadata.get("url") or DATASET_URL
     )
     if side_file:
         if extra.empty:
