@@ -7,8 +7,8 @@ source and parsed by the real Epoch parser; each stage then runs in its own
 process on the previous stage's files, through the same functions the DVC
 stages call, so that wall time and peak memory are the stage's own. The
 log-log slope of total time against N says whether cost grows linearly. The
-no-op `dvc repro` of this project is compared with that of a one-stage DVC
-repository, DVC's own floor.
+no-op `dvc repro` of a copy of this project is compared with that of a
+one-stage DVC repository, DVC's own floor.
 """
 
 from __future__ import annotations
@@ -85,6 +85,18 @@ def time_noop_repro(project: Path, repeats: int = 3) -> float:
     return min(times)
 
 
+def project_copy(folder: Path) -> Path:
+    """The working tree as git sees it, as a new repository: the benchmark never touches the real one."""
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+                            cwd=REPO, capture_output=True, text=True, check=True).stdout
+    for name in filter(None, listed.split("\0")):
+        if (REPO / name).is_file():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, folder / name)
+    subprocess.run(["git", "init", "-q"], cwd=folder, check=True)
+    return folder
+
+
 def one_stage_project(folder: Path) -> Path:
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
     subprocess.run(["git", "init", "-q"], cwd=folder, check=True)
@@ -124,7 +136,8 @@ def main(argv: list[str] | None = None) -> None:
     slope = loglog_slope([run["n"] for run in totals], [run["wall_s"] for run in totals]) if len(totals) > 1 else None
     with tempfile.TemporaryDirectory(prefix="bench-dvc-floor-") as tmp:
         floor = time_noop_repro(one_stage_project(Path(tmp)))
-    project = time_noop_repro(REPO)
+    with tempfile.TemporaryDirectory(prefix="bench-dvc-project-") as tmp:
+        project = time_noop_repro(project_copy(Path(tmp)))
     result = {
         "runs": runs,
         "slope": round(slope, 3) if slope is not None else None,
