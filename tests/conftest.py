@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import textwrap
 from pathlib import Path
 
@@ -22,6 +24,20 @@ def epoch_dir() -> Path:
     if not EPOCH_DIR.is_dir():
         pytest.skip("../shared/data/epoch not present (real Epoch AI snapshots are only beside the repo in CI)")
     return EPOCH_DIR
+
+
+def copy_working_tree(destination: Path) -> Path:
+    """The working tree as git sees it (tracked, and untracked but not ignored) copied to destination.
+
+    Tests that run dvc or git work on such a copy, never on the repository itself.
+    """
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+                            cwd=REPO, capture_output=True, text=True, check=True).stdout
+    for name in filter(None, listed.split("\0")):
+        if (REPO / name).is_file():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, destination / name)
+    return destination
 
 
 def write_registry(directory: Path, text: str, name: str = "2023.yaml") -> Path:

@@ -32,7 +32,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, copy_working_tree
 
 pytestmark = pytest.mark.dvc
 
@@ -133,12 +133,7 @@ def _temporaries(root: Path) -> list[Path]:
 def project(tmp_path_factory) -> Path:
     """The working tree as git sees it, as a new repository, built once without interruption."""
     root = tmp_path_factory.mktemp("project")
-    listed = _run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], REPO).stdout
-    for name in filter(None, listed.split("\0")):
-        source = REPO / name
-        if source.is_file():
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, root / name)
+    copy_working_tree(root)
     _run(["git", "init", "-q"], root)
     _run(["dvc", "repro"], root)
     return root

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests.conftest import REPO, copy_working_tree
 
 pytestmark = pytest.mark.dvc
 STAGES = ("parse@registry", "validate", "merge", "trends", "report")
@@ -68,12 +68,7 @@ def _digests(root: Path) -> dict[str, str]:
 def project(tmp_path_factory) -> Path:
     """The working tree as git sees it (tracked and untracked-not-ignored files), as a new repository."""
     root = tmp_path_factory.mktemp("project")
-    listed = _run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], REPO).stdout
-    for name in filter(None, listed.split("\0")):
-        source = REPO / name
-        if source.is_file():
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, root / name)
+    copy_working_tree(root)
     (root / "raw" / "registry" / "zz-broken.yaml").write_text(BROKEN_ENTRIES, encoding="utf-8")
     _run(["git", "init", "-q"], root)
     return root

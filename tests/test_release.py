@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +17,7 @@ import yaml
 from pipeline import diff, release
 from pipeline.datapackage import build_package, table_schema
 from pipeline.schema import CanonicalModel, canonical_columns
-from tests.conftest import REPO
+from tests.conftest import REPO, copy_working_tree
 
 FIRST, SECOND = "2026.11.0", "2026.12.0"
 SECOND_DATE = "2026-12-01"
@@ -181,11 +180,7 @@ def project(tmp_path_factory) -> Path:
     """A copy of the working tree (as git lists it) with a DVC remote, built, then released twice:
     FIRST, then SECOND after one registry change (a number changed, a model added)."""
     root = tmp_path_factory.mktemp("project")
-    listed = _run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], REPO).stdout
-    for name in filter(None, listed.split("\0")):
-        if (REPO / name).is_file():
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / name, root / name)
+    copy_working_tree(root)
     (root / TEST_REGISTRY_FILE).write_text(TEST_MODELS.format(params="7.0e+9", words="7B"), encoding="utf-8")
     _run(["git", "init", "-q", "-b", "main"], root)
     _run(["dvc", "remote", "add", "-d", "storage", str(tmp_path_factory.mktemp("dvc-remote"))], root)
