@@ -14,8 +14,6 @@ one-stage DVC repository, DVC's own floor.
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import os
 import shutil
 import subprocess

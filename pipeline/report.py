@@ -25,7 +25,7 @@ import pandas as pd  # noqa: E402
 from pipeline.diff import render_html as changes_section_html  # noqa: E402
 from pipeline.io import load_params, write_atomic, write_csv, write_text  # noqa: E402
 from pipeline.schema import DOMAINS  # noqa: E402
-from pipeline.trends import decimal_year, is_sparse  # noqa: E402
+from pipeline.trends import decimal_year  # noqa: E402
 
 FIGURES = {
     "params_over_time": "Parameter count of ML systems through time",

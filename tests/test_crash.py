@@ -32,7 +32,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import REPO, copy_working_tree
+from tests.conftest import copy_working_tree
 
 pytestmark = pytest.mark.dvc
 

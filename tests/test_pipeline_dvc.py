@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.conftest import REPO, copy_working_tree
+from tests.conftest import copy_working_tree
 
 pytestmark = pytest.mark.dvc
 STAGES = ("parse@registry", "validate", "merge", "trends", "report")

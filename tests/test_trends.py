@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 from pipeline import trends
-from tests.conftest import EPOCH_DIR
 
 FIT = {"bootstrap_samples": 500, "confidence_level": 0.95, "seed": 7, "min_points": 5}
 
