@@ -21,8 +21,11 @@ becomes a model of its own.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +33,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from pipeline.sources.registry import slugify
+from pipeline.sources.registry import slugify, slugify_all
 
 MATCH_COLUMNS = ("source", "source_record", "name", "model_id", "rule", "score", "matched_name")
 SIZE_TOKEN = re.compile(r"(?<![a-z0-9.])(\d+(?:\.\d+)?(?:x\d+(?:\.\d+)?)?)\s?([kmbt])(?![a-z])")
@@ -62,23 +65,10 @@ def parse_size(token: str) -> float | None:
 
 
 @functools.lru_cache(maxsize=2**20)
-def normalised(name: str) -> str:
-    """Lower-case words without punctuation, for fuzzy comparison."""
-    return slugify(name).replace("-", " ")
-
-
-@functools.lru_cache(maxsize=2**20)
 def exact_keys(name: str) -> set[str]:
     """The name's slug, with and without hyphens ("gpt-3", "gpt3")."""
     full = slugify(name)
     return {key for key in (full, full.replace("-", "")) if key}
-
-
-@functools.lru_cache(maxsize=2**20)
-def stripped_keys(name: str) -> set[str]:
-    """Keys of the name without its one-token brackets (empty when it has none)."""
-    stripped = SINGLE_TOKEN_BRACKET.sub(" ", name)
-    return exact_keys(stripped) if stripped != name else set()
 
 
 def organisation_key(organization: Any) -> str | None:
@@ -87,206 +77,270 @@ def organisation_key(organization: Any) -> str | None:
     return slugify(organization.split(",")[0])
 
 
-@dataclass
-class Model:
-    """What resolution knows of a canonical model while observations arrive."""
+def _keys_of_slugs(slugs: list[str]) -> list[tuple[str, ...]]:
+    """`exact_keys` from slugs: the slug with and without hyphens, sorted, no empty key."""
+    return [tuple(sorted({slug, slug.replace("-", "")})) if slug else () for slug in slugs]
 
-    model_id: str
-    name: str
-    organisation: str | None
-    date: pd.Timestamp | None
-    params: float | None
-    normalised_name: str
-    sizes: frozenset[str]
-    numbers: frozenset[str]
-    sources: set[str] = field(default_factory=set)
+
+@dataclass
+class Rows:
+    """The observations being resolved, column by column (position = row). Slugs and
+    keys are computed column-wise, once per distinct name; sizes and numbers in names
+    only where a rule reads them."""
+
+    source: list[str]
+    source_record: list[str]
+    name: list[str]
+    slug: list[str]  # the source's model_id
+    name_slug: list[str]  # slugify(name)
+    keys: list[tuple[str, ...]]  # exact_keys(name), sorted
+    stripped: list[tuple[str, ...]]  # exact_keys of the name without one-token brackets, if it has any
+    aliases: list[Any]
+    organisation: list[str | None]
+    day: list[int | None]  # publication date as days since 1970-01-01
+    year: list[int | None]
+    params: list[float | None]
+
+    @classmethod
+    def of(cls, observations: pd.DataFrame) -> "Rows":
+        codes, unique = pd.factorize(observations["name"].astype(object))
+        unique = pd.Series(unique, dtype=object)
+        name_slugs = slugify_all(unique).tolist()
+        keys = _keys_of_slugs(name_slugs)
+        without_brackets = unique.str.replace(SINGLE_TOKEN_BRACKET, " ", regex=True)
+        stripped = _keys_of_slugs(slugify_all(without_brackets.where(without_brackets != unique, "")).tolist())
+        dates = observations["publication_date"]
+        known = dates.notna().to_numpy()
+        days = dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
+        organisations = observations["organization"].astype(object)
+        organisation_keys = {value: organisation_key(value) for value in pd.unique(organisations.dropna())}
+        return cls(
+            source=observations["source"].astype(object).tolist(),
+            source_record=observations["source_record"].astype(object).tolist(),
+            name=observations["name"].astype(object).tolist(),
+            slug=observations["model_id"].astype(object).tolist(),
+            name_slug=[name_slugs[code] for code in codes],
+            keys=[keys[code] for code in codes],
+            stripped=[stripped[code] for code in codes],
+            aliases=observations["aliases"].astype(object).tolist(),
+            organisation=[organisation_keys.get(value) for value in organisations.fillna("")],
+            day=[int(day) if ok else None for day, ok in zip(days.tolist(), known.tolist())],
+            year=[int(year) if ok else None for year, ok in zip(dates.dt.year.fillna(0).tolist(), known.tolist())],
+            params=[value if value == value else None for value in observations["params_total"].astype(float).tolist()],
+        )
+
+    def block_word(self, row: int) -> str | None:
+        """The fuzzy block of a name: its first word, or first three letters of a one-word name."""
+        first, _, rest = self.name_slug[row].partition("-")
+        return (first if rest else first[:3]) or None
 
 
 @dataclass
 class Resolver:
+    """Canonical models, column by column (position = model index), and their lookup tables."""
+
     fuzzy_threshold: float
     date_window_days: float
     params_ratio_max: float
-    models: list[Model] = field(default_factory=list)
+    model_ids: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    name_slugs: list[str] = field(default_factory=list)
+    organisations: list[str | None] = field(default_factory=list)
+    days: list[int | None] = field(default_factory=list)
+    params: list[float | None] = field(default_factory=list)
+    sources: list[set[str]] = field(default_factory=list)
     by_key: dict[str, int] = field(default_factory=dict)
     by_stripped: dict[str, int] = field(default_factory=dict)
     by_alias: dict[str, int] = field(default_factory=dict)
     # Fuzzy candidates by (year, first word), or (year, first three letters) for one-word
-    # names: model indices and their normalised names. Keys that grow with the data keep
-    # blocks small at any scale; the price is that a typo in the first word of a longer
-    # name is left to the exact rules.
-    blocks: dict[tuple[int, str], tuple[list[int], list[str]]] = field(default_factory=dict)
+    # names. Keys that grow with the data keep blocks small at any scale; the price is
+    # that a typo in the first word of a longer name is left to the exact rules.
+    blocks: dict[tuple[int, str], list[int]] = field(default_factory=dict)
     ids: set[str] = field(default_factory=set)
 
-    def compatible(self, model: Model, row: dict[str, Any], strict: bool = True) -> bool:
+    def compatible(self, model: int, rows: Rows, row: int, strict: bool = True) -> bool:
         """Vetoes: one observation per source; for all but exact names and curated
         aliases, also sizes and version numbers in the names and parameter counts.
         (Two sources that name a model identically but count it differently are in
         conflict, which the conflicts table shows, not two models.)"""
-        if row["source"] in model.sources:
+        if rows.source[row] in self.sources[model]:
             return False
         if not strict:
             return True
-        sizes, numbers = name_sizes(row["name"]), name_numbers(row["name"])
-        if sizes and model.sizes and sizes != model.sizes:
+        sizes, model_sizes = name_sizes(rows.name[row]), name_sizes(self.names[model])
+        if sizes and model_sizes and sizes != model_sizes:
             return False
-        if numbers and model.numbers and numbers != model.numbers:
+        numbers, model_numbers = name_numbers(rows.name[row]), name_numbers(self.names[model])
+        if numbers and model_numbers and numbers != model_numbers:
             return False
-        params = row["params_total"]
-        if model.params and params and params == params:  # params == params: not NaN
-            ratio = max(model.params, params) / min(model.params, params)
-            if ratio > self.params_ratio_max:
+        params, model_params = rows.params[row], self.params[model]
+        if model_params and params:
+            if max(model_params, params) / min(model_params, params) > self.params_ratio_max:
                 return False
         return True
 
-    def plausible(self, model: Model, row: dict[str, Any]) -> bool:
+    def plausible(self, model: int, rows: Rows, row: int) -> bool:
         """Extra conditions for a fuzzy match: same organisation (or unknown), close in time."""
-        organisation = organisation_key(row["organization"])
-        if organisation and model.organisation and organisation != model.organisation:
+        organisation, model_organisation = rows.organisation[row], self.organisations[model]
+        if organisation and model_organisation and organisation != model_organisation:
             return False
-        date = row["publication_date"]
-        if model.date is not None and pd.notna(date):
-            if abs((model.date - date).days) > self.date_window_days:
-                return False
+        day, model_day = rows.day[row], self.days[model]
+        if day is not None and model_day is not None and abs(model_day - day) > self.date_window_days:
+            return False
         return True
 
-    def _block_key(self, name: str, date: Any) -> tuple[int, str] | None:
-        key = normalised(name)
-        if not key or pd.isna(date):
-            return None
-        first, _, rest = key.partition(" ")
-        return (date.year, first if rest else first[:3])
-
-    def add(self, row: dict[str, Any], model_id: str) -> int:
+    def add(self, rows: Rows, row: int) -> int:
+        model_id = rows.slug[row]
         unique_id, suffix = model_id, 2
         while unique_id in self.ids:  # an id taken by another model (vetoed match)
             unique_id, suffix = f"{model_id}-{suffix}", suffix + 1
         self.ids.add(unique_id)
-        date = row["publication_date"]
-        params = row["params_total"]
-        model = Model(
-            model_id=unique_id,
-            name=row["name"],
-            organisation=organisation_key(row["organization"]),
-            date=pd.Timestamp(date) if pd.notna(date) else None,
-            params=float(params) if pd.notna(params) else None,
-            normalised_name=normalised(row["name"]),
-            sizes=name_sizes(row["name"]),
-            numbers=name_numbers(row["name"]),
-        )
-        index = len(self.models)
-        self.models.append(model)
-        for key in exact_keys(row["name"]) | {model_id}:
+        index = len(self.model_ids)
+        self.model_ids.append(unique_id)
+        self.names.append(rows.name[row])
+        self.name_slugs.append(rows.name_slug[row])
+        self.organisations.append(rows.organisation[row])
+        self.days.append(rows.day[row])
+        self.params.append(rows.params[row])
+        self.sources.append(set())
+        for key in (*rows.keys[row], model_id):
             self.by_key.setdefault(key, index)
-        for key in stripped_keys(row["name"]):
+        for key in rows.stripped[row]:
             self.by_stripped.setdefault(key, index)
-        if isinstance(row.get("aliases"), str):
-            for alias in row["aliases"].split(" | "):
+        if isinstance(rows.aliases[row], str):
+            for alias in rows.aliases[row].split(" | "):
                 for key in exact_keys(alias):
                     self.by_alias.setdefault(key, index)
-        block = self._block_key(row["name"], date)
-        if block:
-            indices, names = self.blocks.setdefault(block, ([], []))
-            indices.append(index)
-            names.append(model.normalised_name)
+        block_word = rows.block_word(row)
+        if block_word and rows.year[row] is not None:
+            self.blocks.setdefault((rows.year[row], block_word), []).append(index)
         return index
 
-    def exact(self, row: dict[str, Any]) -> tuple[int, str] | None:
+    def exact(self, rows: Rows, row: int) -> tuple[int, str] | None:
         """Rules 1-3. A bracket is dropped on one side at most: "Flux.1 [pro]" and
         "FLUX.1 [dev]" share "flux-1" only once both brackets are gone."""
-        slug, name = row["model_id"], row["name"]
-        for table, keys, rule in (
-            (self.by_key, [slug], "exact_name"),
-            (self.by_alias, sorted(exact_keys(name) | {slug}), "alias"),
-            (self.by_key, sorted(exact_keys(name) | stripped_keys(name)), "normalised_name"),
-            (self.by_stripped, sorted(exact_keys(name)), "normalised_name"),
+        slug, keys, stripped = rows.slug[row], rows.keys[row], rows.stripped[row]
+        for table, candidates, rule in (
+            (self.by_key, (slug,), "exact_name"),
+            (self.by_alias, keys if slug in keys else sorted({*keys, slug}), "alias"),
+            (self.by_key, sorted({*keys, *stripped}) if stripped else keys, "normalised_name"),
+            (self.by_stripped, keys, "normalised_name"),
         ):
-            for key in keys:
+            for key in candidates:
                 index = table.get(key)
-                if index is not None and self.compatible(self.models[index], row, strict=rule == "normalised_name"):
+                if index is not None and self.compatible(index, rows, row, strict=rule == "normalised_name"):
                     return index, rule
-        return self.sized(row)
+        return self.sized(rows, row)
 
-    def sized(self, row: dict[str, Any]) -> tuple[int, str] | None:
+    def sized(self, rows: Rows, row: int) -> tuple[int, str] | None:
         """Rule 3b: "phi-3-small 7.4B" is "Phi-3-small" when that model has 7.4B parameters."""
-        sizes = name_sizes(row["name"])
+        sizes = name_sizes(rows.name[row])
         if len(sizes) != 1:
             return None
         size = parse_size(next(iter(sizes)))
-        for key in sorted(exact_keys(SIZE_TOKEN.sub(" ", row["name"].lower()))):
+        for key in sorted(exact_keys(SIZE_TOKEN.sub(" ", rows.name[row].lower()))):
             index = self.by_key.get(key)
             if index is None:
                 continue
-            model = self.models[index]
+            params = self.params[index]
             # The rest of the name is equal (same key) and the size was just checked.
-            if (not model.sizes and model.params and size and abs(model.params / size - 1) <= SIZE_TOLERANCE
-                    and self.compatible(model, row, strict=False)):
+            if (not name_sizes(self.names[index]) and params and size and abs(params / size - 1) <= SIZE_TOLERANCE
+                    and self.compatible(index, rows, row, strict=False)):
                 return index, "name_and_size"
         return None
 
-    def fuzzy(self, row: dict[str, Any]) -> tuple[int, float] | None:
-        block = self._block_key(row["name"], row["publication_date"])
-        if block is None:
+    def fuzzy(self, rows: Rows, row: int) -> tuple[int, float] | None:
+        """The closest plausible model of another source in the row's block, if close enough.
+        Models this source already observes are left out before ranking, so they
+        cannot crowd out a better candidate."""
+        block_word, year, source = rows.block_word(row), rows.year[row], rows.source[row]
+        if not block_word or year is None:
             return None
-        year, prefix = block
-        candidates: list[int] = []
-        choices: list[str] = []
-        for offset in (-1, 0, 1):
-            indices, names = self.blocks.get((year + offset, prefix), ((), ()))
-            candidates.extend(indices)
-            choices.extend(names)
+        candidates = [
+            index
+            for offset in (-1, 0, 1)
+            for index in self.blocks.get((year + offset, block_word), ())
+            if source not in self.sources[index]
+        ]
         if not candidates:
             return None
-        numbers = name_numbers(row["name"])
+        numbers = name_numbers(rows.name[row])
+        choices = [self.name_slugs[index].replace("-", " ") for index in candidates]
         for _, score, position in process.extract(
-            normalised(row["name"]), choices, scorer=fuzz.ratio, score_cutoff=self.fuzzy_threshold, limit=5
+            rows.name_slug[row].replace("-", " "), choices, scorer=fuzz.ratio, score_cutoff=self.fuzzy_threshold,
+            limit=5,
         ):
-            model = self.models[candidates[position]]
+            model = candidates[position]
             # A fuzzy match tolerates typos, not a missing number: "CogView2" is not "CogView".
-            if model.numbers == numbers and self.compatible(model, row) and self.plausible(model, row):
-                return candidates[position], float(score)
+            if (name_numbers(self.names[model]) == numbers and self.compatible(model, rows, row)
+                    and self.plausible(model, rows, row)):
+                return model, float(score)
         return None
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Resolution builds millions of small containers and no reference cycles; the cyclic
+    garbage collector would scan them all again and again (half the time at 1e6 rows)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def resolve(observations: pd.DataFrame, precedence: list[str], params: dict[str, Any]) -> pd.DataFrame:
     """One row per observation (in the given order): its canonical model_id and the rule."""
+    with collector_paused():
+        return _resolve(observations, precedence, params)
+
+
+def _resolve(observations: pd.DataFrame, precedence: list[str], params: dict[str, Any]) -> pd.DataFrame:
     resolver = Resolver(
         fuzzy_threshold=float(params["fuzzy_threshold"]),
         date_window_days=float(params["date_window_days"]),
         params_ratio_max=float(params["params_ratio_max"]),
     )
     rank = {source: position for position, source in enumerate(precedence)}
-    order = np.lexsort((observations["source_record"].to_numpy(), observations["source"].map(rank).to_numpy()))
-    columns = ["source", "source_record", "name", "model_id", "aliases", "organization",
-               "publication_date", "params_total"]
-    rows = observations[columns].astype(object).to_dict("records")
-    results: list[dict[str, Any] | None] = [None] * len(rows)
+    source_rank = observations["source"].map(rank).to_numpy()
+    order = np.lexsort((observations["source_record"].to_numpy(), source_rank))
+    rows = Rows.of(observations)
+    model_of = np.full(len(observations), -1, dtype=np.int64)
+    rules = np.empty(len(observations), dtype=object)
+    scores = np.full(len(observations), 100.0)
 
-    def record(position: int, index: int, rule: str, score: float) -> None:
-        model = resolver.models[index]
-        model.sources.add(rows[position]["source"])
-        row = rows[position]
-        results[position] = {
-            "source": row["source"], "source_record": row["source_record"], "name": row["name"],
-            "model_id": model.model_id, "rule": rule, "score": score, "matched_name": model.name,
-        }
+    def record(row: int, model: int, rule: str) -> None:
+        resolver.sources[model].add(rows.source[row])
+        model_of[row], rules[row] = model, rule
 
-    sources = observations["source"].to_numpy()
-    for source in sorted(set(sources), key=rank.__getitem__):
-        positions = [position for position in order if sources[position] == source]
+    # Rows of one source are contiguous in `order`, sources by precedence.
+    for source_rows in np.split(order, np.flatnonzero(np.diff(source_rank[order])) + 1):
+        source_rows = source_rows.tolist()
+        if not resolver.model_ids:  # the first source: nothing to match, and a source never matches itself
+            for row in source_rows:
+                record(row, resolver.add(rows, row), "new_model")
+            continue
         # Exact rules first for the whole source, so that a fuzzy match of one row
         # never takes the model another row of the same source names exactly.
         unmatched = []
-        for position in positions:
-            found = resolver.exact(rows[position])
+        for row in source_rows:
+            found = resolver.exact(rows, row)
             if found:
-                record(position, found[0], found[1], 100.0)
+                record(row, *found)
             else:
-                unmatched.append(position)
-        for position in unmatched:
-            fuzzy = resolver.fuzzy(rows[position])
+                unmatched.append(row)
+        for row in unmatched:
+            fuzzy = resolver.fuzzy(rows, row)
             if fuzzy:
-                record(position, fuzzy[0], "fuzzy", fuzzy[1])
+                record(row, fuzzy[0], "fuzzy")
+                scores[row] = fuzzy[1]
             else:
-                record(position, resolver.add(rows[position], rows[position]["model_id"]), "new_model", 100.0)
-    return pd.DataFrame(results, columns=list(MATCH_COLUMNS), index=observations.index)
+                record(row, resolver.add(rows, row), "new_model")
+    model_ids = np.array(resolver.model_ids, dtype=object)
+    names = np.array(resolver.names, dtype=object)
+    return pd.DataFrame({
+        "source": rows.source, "source_record": rows.source_record, "name": rows.name,
+        "model_id": model_ids[model_of], "rule": rules, "score": scores, "matched_name": names[model_of],
+    }, index=observations.index).astype({column: "str" for column in MATCH_COLUMNS if column != "score"})

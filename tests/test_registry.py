@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipeline.sources import registry
 from tests.conftest import VALID_ENTRY, observations_from_yaml, write_registry
@@ -74,3 +76,10 @@ def test_aliases_and_python_tags_are_refused(tmp_path, text):
 def test_slug_is_stable_and_ascii():
     assert registry.slugify("GPT-3 175B (davinci)") == "gpt-3-175b-davinci"
     assert registry.slugify("Ünïcode  Model--X") == "unicode-model-x"
+
+
+@given(st.lists(st.one_of(st.none(), st.text(), st.text(alphabet="aZ9 -_.()αßİǅ\u0301ﬁ", max_size=12)), max_size=20))
+def test_vectorised_slugs_equal_slugify_name_by_name(names):
+    """Resolution slugs whole columns at once; it must agree with `slugify` on every name."""
+    expected = [registry.slugify(name) if name is not None else "" for name in names]
+    assert registry.slugify_all(pd.Series(names, dtype=object)).tolist() == expected

@@ -98,6 +98,16 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
 
 
+def slugify_all(names: pd.Series) -> pd.Series:
+    """`slugify` of every name, vectorised: ASCII names by pyarrow string kernels,
+    the few others by `slugify` itself, so the two can never disagree on Unicode."""
+    names = names.astype("str")
+    unicode_names = (names.notna() & ~names.str.isascii()).to_numpy(dtype=bool)
+    slugs = names.str.lower().str.replace(r"[^a-z0-9]+", "-", regex=True).str.strip("-").astype(object)
+    slugs[unicode_names] = [slugify(name) for name in names[unicode_names]]
+    return slugs.fillna("")
+
+
 def parse_date(text: Any, where: str) -> tuple[pd.Timestamp, str]:
     """'YYYY', 'YYYY-MM' or 'YYYY-MM-DD' to (first day of that period, precision)."""
     text = str(text).strip()
