@@ -20,6 +20,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pipeline.io import load_params, write_csv, write_parquet
@@ -60,59 +61,77 @@ def precedence_for(field: str, params: dict[str, Any]) -> list[str]:
     return (params.get("field_precedence") or {}).get(field, params["precedence"])
 
 
-def _ranked(observations: pd.DataFrame, precedence: list[str]) -> pd.DataFrame:
-    rank = {source: position for position, source in enumerate(precedence)}
-    unknown = sorted(set(observations["source"]) - set(rank))
-    if unknown:
-        raise ValueError(f"merge precedence does not rank source(s): {', '.join(unknown)}")
-    ranked = observations.assign(source_rank=observations["source"].map(rank))
-    return ranked.sort_values(["canonical_id", "source_rank", "source_record"], kind="stable")
+def _take(column: pd.Series, rows: np.ndarray) -> pd.Series:
+    """column's values at row positions; missing where the position is -1."""
+    return pd.Series(column.array.take(rows, allow_fill=True))
 
 
-def choose_fields(observations: pd.DataFrame, params: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
-    """Per model and field, the value of the highest-precedence source that states it."""
-    ids = pd.Index(sorted(observations["canonical_id"].unique()), name="canonical_id")
-    models = pd.DataFrame({"model_id": ids}, index=ids)
-    winners: dict[str, pd.Series] = {}
-    rankings: dict[tuple[str, ...], pd.DataFrame] = {}  # one sort per distinct precedence list
+def _first_stated(order: np.ndarray, codes: np.ndarray, stated: np.ndarray, n_models: int) -> np.ndarray:
+    """Per model code, the first row in `order` whose value is stated (-1: none)."""
+    candidates = order[stated[order]]
+    models, first = np.unique(codes[candidates], return_index=True)
+    rows = np.full(n_models, -1, dtype=np.int64)
+    rows[models] = candidates[first]
+    return rows
+
+
+def choose_fields(observations: pd.DataFrame, codes: np.ndarray, ids: np.ndarray,
+                  params: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Per model and field, the value of the highest-precedence source that states it.
+
+    codes: each observation's model as a position in `ids` (sorted model ids).
+    Returns the models and, per field, the winning observation's row per model (-1: none).
+    """
+    record_rank = pd.factorize(observations["source_record"], sort=True)[0]
+    models = pd.DataFrame({"model_id": pd.Series(ids, dtype="str")})
+    winners: dict[str, np.ndarray] = {}
+    orders: dict[tuple[str, ...], np.ndarray] = {}  # one sort per distinct precedence list
     for field in CHOSEN_FIELDS:
         precedence = tuple(precedence_for(field, params))
-        if precedence not in rankings:
-            rankings[precedence] = _ranked(observations, list(precedence))
-        ranked = rankings[precedence]
-        stated = ranked[ranked[field].notna()].groupby("canonical_id", sort=True)
+        if precedence not in orders:
+            rank = {source: position for position, source in enumerate(precedence)}
+            unknown = sorted(set(observations["source"]) - set(rank))
+            if unknown:
+                raise ValueError(f"merge precedence does not rank source(s): {', '.join(unknown)}")
+            source_rank = observations["source"].map(rank).to_numpy()
+            orders[precedence] = np.lexsort((record_rank, source_rank, codes))
+        winners[field] = _first_stated(orders[precedence], codes, observations[field].notna().to_numpy(), len(ids))
+        # A companion (the date's precision) comes from the same observation as its field.
         for column in (field, *COMPANION_FIELDS.get(field, ())):
-            models[column] = stated[column].first().reindex(ids)
-        winners[field] = stated["source"].first().reindex(ids)
-    models["sources"] = _joined_unique(observations["canonical_id"], observations["source"], " | ")
-    flagged = observations[observations["flags"].notna()]
-    flags = flagged.assign(flag=flagged["flags"].astype(object).str.split("; ")).explode("flag")
-    models["flags"] = _joined_unique(flags["canonical_id"], flags["flag"], "; ")
+            models[column] = _take(observations[column], winners[field])
+    models["sources"] = _joined_unique(codes, observations["source"], len(ids), " | ")
+    flagged = observations["flags"].notna().to_numpy()
+    flags = observations.loc[flagged, "flags"].astype(object).str.split("; ")
+    models["flags"] = _joined_unique(np.repeat(codes[flagged], flags.str.len().to_numpy()),
+                                     pd.Series(flags.explode().to_numpy()), len(ids), "; ")
     for field in PROVENANCE_FIELDS:
-        models[f"{field}_source"] = winners[field]
-    return models.reset_index(drop=True), winners
+        models[f"{field}_source"] = _take(observations["source"], winners[field])
+    return models, winners
 
 
-def _join_sorted(keys: list, values: list, separator: str) -> pd.Series:
-    """Join the values of each run of equal keys (keys sorted): no per-group pandas overhead."""
-    joined = {key: separator.join(value for _, value in run)
-              for key, run in itertools.groupby(zip(keys, values), key=lambda pair: pair[0])}
-    return pd.Series(joined, dtype=object)
+def _joined_unique(codes: np.ndarray, values: pd.Series, n_models: int, separator: str) -> pd.Series:
+    """Per model code, its distinct values sorted and joined (missing: none)."""
+    pairs = pd.DataFrame({"code": codes, "value": values.astype(object).to_numpy()}).dropna()
+    pairs = pairs.drop_duplicates().sort_values(["code", "value"], kind="stable")
+    joined = np.full(n_models, None, dtype=object)
+    for code, run in itertools.groupby(zip(pairs["code"].tolist(), pairs["value"].tolist()), key=lambda pair: pair[0]):
+        joined[code] = separator.join(value for _, value in run)
+    return pd.Series(joined, dtype="str")
 
 
-def _joined_unique(keys: pd.Series, values: pd.Series, separator: str) -> pd.Series:
-    """Per key, its distinct values sorted and joined."""
-    pairs = pd.DataFrame({"key": keys.astype(object), "value": values.astype(object)}).dropna()
-    pairs = pairs.drop_duplicates().sort_values(["key", "value"], kind="stable")
-    return _join_sorted(pairs["key"].tolist(), pairs["value"].tolist(), separator)
+def _shown(values: pd.Series) -> list[str]:
+    """Values as the conflicts and provenance tables print them (dates as YYYY-MM-DD)."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.dt.strftime("%Y-%m-%d").tolist()
+    return [f"{value}" for value in values.tolist()]
 
 
 def _differences(stated: pd.DataFrame, field: str, kind: str) -> pd.Series:
-    """Per model, how far apart its sources' values of one field are."""
+    """Per model code, how far apart its sources' values of one field are."""
     if kind == "different":
-        distinct = stated[["canonical_id", field]].drop_duplicates()["canonical_id"].value_counts()
+        distinct = stated[["code", field]].drop_duplicates()["code"].value_counts()
         return (distinct > 1).astype(float).sort_index()
-    grouped = stated.groupby("canonical_id", sort=True)[field]
+    grouped = stated.groupby("code", sort=True)[field]
     low, high = grouped.min(), grouped.max()
     if kind == "relative":
         return high / low - 1.0
@@ -121,15 +140,12 @@ def _differences(stated: pd.DataFrame, field: str, kind: str) -> pd.Series:
     return (high - low).dt.days.astype(float)
 
 
-def _show(value: Any) -> str:
-    return value.strftime("%Y-%m-%d") if isinstance(value, pd.Timestamp) else f"{value}"
-
-
-def find_conflicts(observations: pd.DataFrame, models: pd.DataFrame, winners: dict[str, pd.Series],
-                   tolerances: dict[str, float]) -> pd.DataFrame:
-    """Fields on which a model's sources disagree beyond tolerance, with every value."""
-    several = observations[observations.groupby("canonical_id")["source"].transform("size") > 1]
-    chosen = models.set_index("model_id")
+def find_conflicts(observations: pd.DataFrame, codes: np.ndarray, models: pd.DataFrame,
+                   winners: dict[str, np.ndarray], tolerances: dict[str, float]) -> pd.DataFrame:
+    """Fields on which a model's sources disagree beyond tolerance, with every value.
+    models is in code order (row i is model code i)."""
+    sizes = np.bincount(codes, minlength=len(models))
+    several = observations.assign(code=codes)[sizes[codes] > 1]
     tables = []
     for field, (kind, tolerance_key) in CONFLICT_RULES.items():
         stated = several[several[field].notna()]
@@ -138,46 +154,57 @@ def find_conflicts(observations: pd.DataFrame, models: pd.DataFrame, winners: di
         conflicting = differences[differences > tolerance]
         if conflicting.empty:
             continue
-        involved = stated[stated["canonical_id"].isin(conflicting.index)].sort_values(["canonical_id", "source"])
-        shown = [f"{source}={_show(value)}" for source, value in zip(involved["source"], involved[field])]
-        values = _join_sorted(involved["canonical_id"].tolist(), shown, " | ")
+        involved = stated[stated["code"].isin(conflicting.index)]
+        involved = involved.iloc[np.lexsort((involved["source"].to_numpy(), involved["code"].to_numpy()))]
+        shown = [f"{source}={value}" for source, value in zip(involved["source"].tolist(), _shown(involved[field]))]
+        values = {code: " | ".join(text for _, text in run)
+                  for code, run in itertools.groupby(zip(involved["code"].tolist(), shown), key=lambda pair: pair[0])}
+        chosen = conflicting.index.to_numpy()
         tables.append(pd.DataFrame({
-            "model_id": conflicting.index,
-            "name": chosen.loc[conflicting.index, "name"].to_numpy(),
+            "model_id": models["model_id"].to_numpy()[chosen],
+            "name": models["name"].to_numpy()[chosen],
             "field": field,
             "difference": conflicting.round(6).to_numpy(),
-            "chosen_source": winners[field].reindex(conflicting.index).to_numpy(),
-            "chosen_value": [_show(value) for value in chosen.loc[conflicting.index, field]],
-            "values": values.reindex(conflicting.index).to_numpy(),
+            "chosen_source": _take(observations["source"], winners[field][chosen]).to_numpy(),
+            "chosen_value": _shown(models[field].iloc[chosen]),
+            "values": [values[code] for code in chosen],
         }))
     if not tables:
         return pd.DataFrame(columns=list(CONFLICT_COLUMNS))
     return pd.concat(tables, ignore_index=True).sort_values(["model_id", "field"], kind="stable").reset_index(drop=True)
 
 
-def _phrase(cell: Any, field: str) -> Any:
-    return json.loads(cell).get(field) if isinstance(cell, str) else None
+def _phrases(cells: pd.Series, fields: np.ndarray) -> list[Any]:
+    """Each JSON cell's entry for the field beside it (evidence, field_urls); each distinct cell parsed once."""
+    parsed = {cell: json.loads(cell) for cell in pd.unique(cells.dropna())}
+    return [parsed[cell].get(field) if cell in parsed else None
+            for cell, field in zip(cells.astype(object).tolist(), fields.tolist())]
 
 
-def provenance(observations: pd.DataFrame, winners: dict[str, pd.Series]) -> pd.DataFrame:
-    """For every chosen field of every model: the value's source, URL and evidence phrase."""
-    columns = ["canonical_id", "source", "source_record", "source_url", "evidence", "field_urls"]
-    tables = []
-    for field in PROVENANCE_FIELDS:
-        chosen = winners[field].dropna().rename("source").reset_index()
-        rows = chosen.merge(observations[[*columns, field]], on=["canonical_id", "source"], how="left")
-        field_urls = [_phrase(cell, field) for cell in rows["field_urls"]]
-        tables.append(pd.DataFrame({
-            "model_id": rows["canonical_id"],
-            "field": field,
-            "value": [_show(value) for value in rows[field]],
-            "source": rows["source"],
-            "source_record": rows["source_record"],
-            "source_url": [own or url for own, url in zip(field_urls, rows["source_url"])],
-            "evidence": [_phrase(cell, field) for cell in rows["evidence"]],
-        }))
-    table = pd.concat(tables, ignore_index=True)
-    return table.sort_values(["model_id", "field"], kind="stable").reset_index(drop=True)
+def provenance(observations: pd.DataFrame, ids: np.ndarray, winners: dict[str, np.ndarray]) -> pd.DataFrame:
+    """For every chosen field of every model: the value's source, URL and evidence phrase.
+    One row per (model, field) with a value, sorted by model_id then field."""
+    fields = sorted(PROVENANCE_FIELDS)
+    chosen = {field: np.flatnonzero(winners[field] >= 0) for field in fields}
+    models = np.concatenate([chosen[field] for field in fields])
+    field_of = np.repeat(np.arange(len(fields)), [len(chosen[field]) for field in fields])
+    order = np.lexsort((field_of, models))  # ids are sorted, so model codes sort as model_ids
+    rows = np.concatenate([winners[field][chosen[field]] for field in fields])[order]
+    field_of = field_of[order]
+    values = np.concatenate([np.asarray(_shown(observations[field].iloc[winners[field][chosen[field]]]), dtype=object)
+                             for field in fields])[order]
+    taken = observations[["source", "source_record", "source_url", "evidence", "field_urls"]].iloc[rows]
+    field_names = np.asarray(fields, dtype=object)[field_of]
+    field_urls = _phrases(taken["field_urls"], field_names)
+    return pd.DataFrame({
+        "model_id": pd.Series(ids[models[order]], dtype="str"),
+        "field": pd.Series(field_names, dtype="str"),
+        "value": pd.Series(values, dtype="str"),
+        "source": taken["source"].to_numpy(),
+        "source_record": taken["source_record"].to_numpy(),
+        "source_url": [own or url for own, url in zip(field_urls, taken["source_url"].tolist())],
+        "evidence": _phrases(taken["evidence"], field_names),
+    })
 
 
 def merge_observations(observations: pd.DataFrame, params: dict[str, Any]) -> dict[str, pd.DataFrame]:
@@ -188,17 +215,19 @@ def merge_observations(observations: pd.DataFrame, params: dict[str, Any]) -> di
     if unknown:
         raise ValueError(f"merge precedence does not rank source(s): {', '.join(unknown)}")
     matches = resolve(observations, params["precedence"], params)
-    observations = observations.assign(canonical_id=matches["model_id"].astype(object).to_numpy())
-    models, winners = choose_fields(observations, params)
+    codes, ids = pd.factorize(matches["model_id"].astype(object), sort=True)
+    ids = np.asarray(ids, dtype=object)
+    models, winners = choose_fields(observations, codes, ids, params)
+    conflicts = find_conflicts(observations, codes, models, winners, params["tolerances"])
     models = models.sort_values(["publication_date", "model_id"], na_position="last", kind="stable")
     models = CanonicalModel.validate(models.reindex(columns=canonical_columns()), lazy=True).reset_index(drop=True)
     if matches["model_id"].nunique() != len(models):
         raise AssertionError("merge lost or invented a model: matches and models disagree")
     return {
         "models": models,
-        "provenance": provenance(observations, winners),
+        "provenance": provenance(observations, ids, winners),
         "matches": matches.sort_values(["source", "source_record"], kind="stable").reset_index(drop=True),
-        "conflicts": find_conflicts(observations, models, winners, params["tolerances"]),
+        "conflicts": conflicts,
     }
 
 
