@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing.pandas import Series
@@ -176,13 +177,17 @@ CHECK_COLUMNS = {
 
 
 def numbers_without_evidence(df: pd.DataFrame) -> pd.Series:
-    """For each row, the numeric fields that have a value but no evidence phrase."""
-    stated = [set(json.loads(cell)) if isinstance(cell, str) else set() for cell in df["evidence"]]
-    present = df[list(NUMERIC_FIELDS)].notna().to_numpy()
-    missing = [
-        ", ".join(field for field, has in zip(NUMERIC_FIELDS, row) if has and field not in keys)
-        for keys, row in zip(stated, present)
-    ]
+    """For each row, the numeric fields that have a value but no evidence phrase.
+    Each distinct evidence cell is parsed once: sources repeat them row after row."""
+    codes, cells = pd.factorize(df["evidence"].astype(object))
+    stated = [set(json.loads(cell)) if isinstance(cell, str) else set() for cell in cells]
+    lacking = np.column_stack([
+        df[field].notna().to_numpy() & ~np.array([field in keys for keys in stated] + [False])[codes]
+        for field in NUMERIC_FIELDS
+    ])  # code -1 (no evidence) reads the final False
+    missing = np.full(len(df), "", dtype=object)
+    for row in np.flatnonzero(lacking.any(axis=1)):
+        missing[row] = ", ".join(field for field, lacks in zip(NUMERIC_FIELDS, lacking[row]) if lacks)
     return pd.Series(missing, index=df.index, dtype="str")
 
 
