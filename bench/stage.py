@@ -11,13 +11,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import merge, trends, validate
 from pipeline.io import load_params, write_json, write_parquet
-from pipeline.schema import observation_columns
-from pipeline.sources import epoch
+
+# Each stage imports only its own modules, as its DVC stage does (scipy alone takes a second).
 
 
 def parse(folder: Path) -> None:
+    from pipeline.schema import observation_columns
+    from pipeline.sources import epoch
+
     frames = []
     for path in sorted(folder.glob("*.csv")):
         observations, _ = epoch.observations_from_csv(path.read_text(encoding="utf-8"), path.name, "https://example.org")
@@ -26,16 +28,22 @@ def parse(folder: Path) -> None:
 
 
 def validate_stage(folder: Path) -> None:
+    from pipeline import validate
+
     result = validate.validate_observations(pd.read_parquet(folder / "observations.parquet"), load_params("validate"))
     write_parquet(folder / "valid.parquet", result.valid)
 
 
 def merge_stage(folder: Path) -> None:
+    from pipeline import merge
+
     merged = merge.merge_observations(pd.read_parquet(folder / "valid.parquet"), load_params("merge"))
     write_parquet(folder / "models.parquet", merged["models"])
 
 
 def trends_stage(folder: Path) -> None:
+    from pipeline import trends
+
     metrics, _ = trends.compute_metrics(pd.read_parquet(folder / "models.parquet"), load_params("trends"))
     write_json(folder / "metrics.json", json.loads(json.dumps(metrics, default=str)))
 
