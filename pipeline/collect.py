@@ -73,12 +73,22 @@ def latest_snapshot(root: Path, as_of: str) -> tuple[Path, dict[str, Any]] | Non
 HIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-def without_hidden_characters(value: Any) -> Any:
-    return HIDDEN_CHARACTERS.sub("", value) if isinstance(value, str) else value
+def without_hidden_characters(column: pd.Series) -> pd.Series:
+    """column with `HIDDEN_CHARACTERS` removed from its text; other values and the dtype kept."""
+    if isinstance(column.dtype, pd.StringDtype):
+        # Searching is cheaper than replacing, and most columns hold no hidden character.
+        if column.str.contains(HIDDEN_CHARACTERS.pattern, regex=True).any():
+            return column.str.replace(HIDDEN_CHARACTERS.pattern, "", regex=True)
+        return column
+    if column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) != "empty":
+        # Mixed values (text next to None, dates…): only the text is cleaned, nothing re-typed.
+        cleaned = [HIDDEN_CHARACTERS.sub("", value) if isinstance(value, str) else value for value in column]
+        return pd.Series(cleaned, index=column.index, dtype=object)
+    return column
 
 
-def observations_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Rows in the observation shape, numbers, dates and booleans typed even when empty.
+def typed_observations(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame with the observation columns, cleaned and typed: numbers, dates and booleans even when empty.
 
     Live sources are third parties: their text is cleaned here of control characters
     and bidirectional overrides (`HIDDEN_CHARACTERS`, removed) rather than refused, as
@@ -86,12 +96,16 @@ def observations_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     Typed columns matter downstream: an untyped (object) column of an empty source
     would turn every source's numbers into Python objects when concatenated.
     """
-    rows = [{key: without_hidden_characters(value) for key, value in row.items()} for row in rows]
-    frame = pd.DataFrame(rows, columns=observation_columns())
+    frame = pd.DataFrame({column: without_hidden_characters(frame[column]) for column in observation_columns()})
     frame[list(NUMERIC_FIELDS)] = frame[list(NUMERIC_FIELDS)].astype("float64")
     frame["publication_date"] = pd.to_datetime(frame["publication_date"])
     frame["open_weights"] = frame["open_weights"].astype("boolean")
     return frame
+
+
+def observations_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Rows (dicts by observation column) as a typed observations frame (`typed_observations`)."""
+    return typed_observations(pd.DataFrame(rows, columns=observation_columns()))
 
 
 def empty_observations() -> pd.DataFrame:
