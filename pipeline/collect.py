@@ -1,6 +1,6 @@
 """Collect stage: fetch one live source into a new dated snapshot, never losing an old one.
 
-    python -m pipeline.collect SOURCE
+    python -m pipeline.collect [SOURCE ...]               # no SOURCE: every live source in params.yaml
     python -m pipeline.collect --bump-as-of YYYY-MM-DD   # `make update`: new as_of for enabled sources
 
 The source is the plug-in `pipeline.sources.SOURCE`; its section `sources.SOURCE` of
@@ -201,7 +201,7 @@ def bump_as_of(params_text: str, sources: dict[str, Any], as_of: str) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("source", nargs="?")
+    parser.add_argument("sources", nargs="*", metavar="SOURCE", help="live sources to collect (default: all)")
     parser.add_argument("--bump-as-of", metavar="YYYY-MM-DD")
     args = parser.parse_args(argv)
 
@@ -212,11 +212,14 @@ def main(argv: list[str] | None = None) -> None:
         write_text(PARAMS_FILE, bump_as_of(PARAMS_FILE.read_text(encoding="utf-8"), sources, args.bump_as_of))
         print(f"collect: as_of of enabled sources set to {args.bump_as_of}")
         return
-    if args.source not in sources or "as_of" not in sources.get(args.source, {}):
-        live = sorted(name for name, config in sources.items() if "as_of" in config)
-        sys.exit(f"collect: no live source '{args.source}' in params.yaml (known: {', '.join(live)})")
-    status = collect_source(args.source, sources[args.source])
-    print(describe(status), file=sys.stderr if status["state"] == "failed" else sys.stdout)
+    live = sorted(name for name, config in sources.items() if "as_of" in config)
+    unknown = [name for name in args.sources if name not in live]
+    if unknown:
+        sys.exit(f"collect: no live source '{unknown[0]}' in params.yaml (known: {', '.join(live)})")
+    # One source failing never stops the others: each keeps its last good snapshot.
+    for source in args.sources or live:
+        status = collect_source(source, sources[source])
+        print(describe(status), file=sys.stderr if status["state"] == "failed" else sys.stdout)
 
 
 if __name__ == "__main__":

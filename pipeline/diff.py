@@ -27,11 +27,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from pipeline.schema import CanonicalModel
 
-DVC_FILE = Path("dvc.yaml")
+# Where dvc.yaml writes the published tables and make release the change list (a test checks).
+PIPELINE_PATHS = {
+    "models_csv": "processed/models.csv",
+    "models_parquet": "processed/models.parquet",
+    "changes": "reports/changes.json",
+}
 KEY = "model_id"
 SOURCE_SUFFIX = "_source"
 _COLUMNS = CanonicalModel.to_schema().columns
@@ -46,12 +50,6 @@ class TableNotFound(ValueError):
 
 
 # -- reading (I/O) ------------------------------------------------------------
-
-
-def pipeline_paths() -> dict[str, str]:
-    """The paths named once in dvc.yaml's `vars` (the canonical table is `models_csv`)."""
-    entries = yaml.safe_load(DVC_FILE.read_text(encoding="utf-8"))["vars"]
-    return {key: value for entry in entries for key, value in entry.items()}
 
 
 def parse_table(text: str, label: str) -> pd.DataFrame:
@@ -70,7 +68,7 @@ def read_table_text(spec: str) -> str:
     path = Path(spec)
     if path.is_file():
         return path.read_text(encoding="utf-8")
-    object_name = spec if ":" in spec else f"{spec}:{pipeline_paths()['models_csv']}"
+    object_name = spec if ":" in spec else f"{spec}:{PIPELINE_PATHS['models_csv']}"
     shown = subprocess.run(["git", "show", object_name], capture_output=True, text=True)
     if shown.returncode != 0:
         raise TableNotFound(f"'{spec}' is neither a file nor a git revision with the table "
@@ -261,7 +259,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     args = parser.parse_args(argv)
     try:
-        new = args.new or pipeline_paths()["models_csv"]
+        new = args.new or PIPELINE_PATHS["models_csv"]
         changes = compare(load_table(args.old), load_table(new), args.old, new)
     except ValueError as error:
         sys.exit(f"diff: {error}")

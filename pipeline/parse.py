@@ -1,9 +1,12 @@
-"""Parse stage: one source's snapshot to observations in the common shape.
+"""Parse stage: every source's snapshot to observations in the common shape.
 
-    python -m pipeline.parse SOURCE --out processed/observations/SOURCE.parquet
+    python -m pipeline.parse --out-dir processed/observations [SOURCE ...]
 
-The source is the plug-in module `pipeline.sources.SOURCE`; its `parse(config)`
-receives the source's own section of params.yaml (`sources.SOURCE`).
+Each source in params.yaml `sources` (or those named) is the plug-in module
+`pipeline.sources.SOURCE`; its `parse(config)` receives the source's own section
+(`sources.SOURCE`), and its observations go to `<out-dir>/SOURCE.parquet`. One DVC
+stage parses them all: a no-op `dvc repro` costs per stage, and parsing every
+source again takes seconds.
 """
 
 from __future__ import annotations
@@ -31,19 +34,22 @@ def parse_source(name: str, config: dict) -> pd.DataFrame:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("source")
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("sources", nargs="*", metavar="SOURCE", help="sources to parse (default: all)")
+    parser.add_argument("--out-dir", type=Path, required=True)
     args = parser.parse_args(argv)
 
     sources = load_params("sources")
-    if args.source not in sources:
-        sys.exit(f"parse: no source '{args.source}' in params.yaml (known: {', '.join(sorted(sources))})")
-    try:
-        observations = parse_source(args.source, sources[args.source])
-    except ValueError as error:  # RegistryError and other input errors name their file and line
-        sys.exit(f"parse: {args.source}: {error}")
-    write_parquet(args.out, observations)
-    print(f"parse: {args.source}: {len(observations)} observations -> {args.out}")
+    unknown = [name for name in args.sources if name not in sources]
+    if unknown:
+        sys.exit(f"parse: no source '{unknown[0]}' in params.yaml (known: {', '.join(sorted(sources))})")
+    for name in args.sources or sorted(sources):
+        try:
+            observations = parse_source(name, sources[name])
+        except ValueError as error:  # RegistryError and other input errors name their file and line
+            sys.exit(f"parse: {name}: {error}")
+        out = args.out_dir / f"{name}.parquet"
+        write_parquet(out, observations)
+        print(f"parse: {name}: {len(observations)} observations -> {out}")
 
 
 if __name__ == "__main__":

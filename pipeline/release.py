@@ -164,7 +164,7 @@ def make_release(version: str, date: str | None = None) -> str:
     previous = previous_release(run(["git", "tag", "--list"]).split(), version)
     check_releasable()
     date = check_date(date or run(["git", "log", "-1", "--format=%cs"]).strip())
-    paths = diff.pipeline_paths()
+    paths = diff.PIPELINE_PATHS
 
     # Everything that can fail is computed before the first file is written.
     citation_text = citation_with_release(CITATION.read_text(encoding="utf-8"), version, date)

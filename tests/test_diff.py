@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from pipeline import diff
 from pipeline.sources.registry import slugify
+from tests.conftest import REPO
 
 COLUMNS = ["model_id", "name", "organization", "params_total", "sources", "params_total_source"]
 OLD_ROWS = [
@@ -103,7 +105,6 @@ def _git(repo: Path, *args: str) -> None:
 
 
 def test_cli_reads_git_revisions(tmp_path, monkeypatch, capsys):
-    (tmp_path / "dvc.yaml").write_text("vars:\n  - models_csv: processed/models.csv\n", encoding="utf-8")
     table = tmp_path / "processed" / "models.csv"
     table.parent.mkdir()
     _git(tmp_path, "init", "-q")
@@ -173,3 +174,13 @@ def test_diff_of_epoch_snapshots_lists_the_models_added(epoch_dir, tmp_path, cap
     assert len(changes["added"]) == len(new_slugs - old_slugs) > 0
     net_added = len(new_slugs - old_slugs) - len(old_slugs - new_slugs)
     assert changes["new"]["models"] - changes["old"]["models"] == net_added
+
+
+def test_release_paths_are_where_dvc_yaml_writes_and_reads_them():
+    stages = yaml.safe_load((REPO / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+
+    def named(entries: list) -> set[str]:
+        return {entry if isinstance(entry, str) else next(iter(entry)) for entry in entries}
+
+    assert {diff.PIPELINE_PATHS["models_csv"], diff.PIPELINE_PATHS["models_parquet"]} <= named(stages["merge"]["outs"])
+    assert diff.PIPELINE_PATHS["changes"] in named(stages["report"]["deps"])

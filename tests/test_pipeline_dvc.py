@@ -16,7 +16,7 @@ import yaml
 from tests.conftest import copy_working_tree
 
 pytestmark = pytest.mark.dvc
-STAGES = ("parse@registry", "validate", "merge", "trends", "report")
+STAGES = ("parse", "validate", "merge", "trends", "report")
 BROKEN_ENTRIES = """\
 models:
   - name: Broken negative

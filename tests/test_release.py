@@ -90,7 +90,7 @@ def test_refusal_messages():
     message = release.refusal_for_git_status(" M raw/registry/2023.yaml\n?? notes.txt\n")
     assert "uncommitted changes" in message and "raw/registry/2023.yaml, notes.txt" in message
     assert release.refusal_for_dvc_status({}) is None
-    assert "merge, parse@registry" in release.refusal_for_dvc_status({"parse@registry": [], "merge": []})
+    assert "merge, parse" in release.refusal_for_dvc_status({"parse": [], "merge": []})
 
 
 def test_table_schema_comes_from_the_pandera_schema():
@@ -310,7 +310,7 @@ def test_release_with_a_stale_stage_or_an_old_version_is_refused(project):
         _run(["git", "commit", "-q", "-a", "-m", "Registry change without dvc repro"], project)
         refused = _release(project, "2027.01.0", check=False)
         assert refused.returncode != 0
-        assert "`dvc status` reports stages that are not up to date (parse@registry)" in refused.stderr
+        assert "`dvc status` reports stages that are not up to date (parse)" in refused.stderr
         assert _run(["git", "tag", "--list"], project).stdout.split() == [f"v{FIRST}", f"v{SECOND}"]
     finally:
         _run(["git", "reset", "-q", "--hard", head], project)
