@@ -29,6 +29,8 @@ from bench.generate import generate
 from pipeline.io import write_json
 
 STAGES = ("parse", "validate", "merge", "trends")
+# Issue 7's targets for 1e6 requested observations on the 2-core machine, printed beside the results.
+TARGETS = {"total_s": 60, "peak_mb": 4096, "slope": 1.15, "noop_ratio": 1.3}
 REPO = Path(__file__).resolve().parents[1]
 # Epoch column for each observation column the synthetic sources fill.
 EPOCH_COLUMNS = {
@@ -71,16 +73,20 @@ def loglog_slope(sizes: list[int], seconds: list[float]) -> float:
     return float(np.polyfit(np.log10(sizes), np.log10(seconds), 1)[0])
 
 
-def time_noop_repro(project: Path, repeats: int = 3) -> float:
-    """Best of `repeats` no-op `dvc repro` runs (after one run that brings it up to date)."""
+def time_noop_repros(projects: list[Path], repeats: int = 5) -> list[float]:
+    """Best of `repeats` no-op `dvc repro` runs of each project (after one run that brings it
+    up to date). The projects take turns, so that a busy moment of the machine (disk
+    latency varies here) falls on all of them alike."""
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    subprocess.run(["dvc", "repro", "--quiet"], cwd=project, env=env, check=True)
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
+    for project in projects:
         subprocess.run(["dvc", "repro", "--quiet"], cwd=project, env=env, check=True)
-        times.append(time.perf_counter() - started)
-    return min(times)
+    times: list[list[float]] = [[] for _ in projects]
+    for _ in range(repeats):
+        for project, measured in zip(projects, times):
+            started = time.perf_counter()
+            subprocess.run(["dvc", "repro", "--quiet"], cwd=project, env=env, check=True)
+            measured.append(time.perf_counter() - started)
+    return [min(measured) for measured in times]
 
 
 def project_copy(folder: Path) -> Path:
@@ -132,20 +138,29 @@ def main(argv: list[str] | None = None) -> None:
 
     totals = [run for run in runs if run["stage"] == "total"]
     slope = loglog_slope([run["n"] for run in totals], [run["wall_s"] for run in totals]) if len(totals) > 1 else None
-    with tempfile.TemporaryDirectory(prefix="bench-dvc-floor-") as tmp:
-        floor = time_noop_repro(one_stage_project(Path(tmp)))
-    with tempfile.TemporaryDirectory(prefix="bench-dvc-project-") as tmp:
-        project = time_noop_repro(project_copy(Path(tmp)))
+    with tempfile.TemporaryDirectory(prefix="bench-dvc-") as tmp:
+        (Path(tmp) / "floor").mkdir()
+        (Path(tmp) / "project").mkdir()
+        floor, project = time_noop_repros([one_stage_project(Path(tmp) / "floor"), project_copy(Path(tmp) / "project")])
+    # Fixed costs (imports) flatter the slope over all sizes; the two largest show the growth.
+    top_slope = loglog_slope([run["n"] for run in totals[-2:]], [run["wall_s"] for run in totals[-2:]]) \
+        if len(totals) > 1 else None
     result = {
         "runs": runs,
         "slope": round(slope, 3) if slope is not None else None,
+        "slope_two_largest": round(top_slope, 3) if top_slope is not None else None,
         "noop_repro_s": round(project, 3),
         "noop_dvc_floor_s": round(floor, 3),
         "noop_ratio": round(project / floor, 3),
     }
     write_json(args.out, result)
-    print(f"log-log slope of total time against n: {result['slope']}")
-    print(f"no-op dvc repro: {project:.2f} s; one-stage DVC floor: {floor:.2f} s; ratio {result['noop_ratio']}")
+    largest = totals[-1]
+    print(f"log-log slope of total time against n: {result['slope']} over all sizes, "
+          f"{result['slope_two_largest']} between the two largest (target <= {TARGETS['slope']})")
+    print(f"n={largest['n']}: {largest['wall_s']:.1f} s (target <= {TARGETS['total_s']} s), "
+          f"peak {largest['peak_rss_mb']:.0f} MB (target <= {TARGETS['peak_mb']} MB)")
+    print(f"no-op dvc repro: {project:.2f} s; one-stage DVC floor: {floor:.2f} s; "
+          f"ratio {result['noop_ratio']} (target <= {TARGETS['noop_ratio']})")
     print(f"-> {args.out}")
 
 
