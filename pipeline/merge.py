@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.io import load_params, write_csv, write_parquet
-from pipeline.resolve import resolve
+from pipeline.resolve import resolve, source_ranks
 from pipeline.schema import NUMERIC_FIELDS, PROVENANCE_FIELDS, CanonicalModel, canonical_columns
 
 # Fields copied from the winning observation of each field, in table order.
@@ -90,16 +90,16 @@ def choose_fields(observations: pd.DataFrame, codes: np.ndarray, ids: np.ndarray
         precedence = tuple(precedence_for(field, params))
         if precedence not in orders:
             rank = {source: position for position, source in enumerate(precedence)}
-            unknown = sorted(set(observations["source"]) - set(rank))
+            unknown = sorted(set(pd.unique(observations["source"])) - set(rank))
             if unknown:
                 raise ValueError(f"merge precedence does not rank source(s): {', '.join(unknown)}")
-            source_rank = observations["source"].map(rank).to_numpy()
+            source_rank = source_ranks(observations["source"], rank)
             orders[precedence] = np.lexsort((record_rank, source_rank, codes))
         winners[field] = _first_stated(orders[precedence], codes, observations[field].notna().to_numpy(), len(ids))
         # A companion (the date's precision) comes from the same observation as its field.
         for column in (field, *COMPANION_FIELDS.get(field, ())):
             models[column] = _take(observations[column], winners[field])
-    models["sources"] = _joined_unique(codes, observations["source"], len(ids), " | ")
+    models["sources"] = _sources_per_model(codes, observations["source"], len(ids))
     flagged = observations["flags"].notna().to_numpy()
     flags = observations.loc[flagged, "flags"].astype(object).str.split("; ")
     models["flags"] = _joined_unique(np.repeat(codes[flagged], flags.str.len().to_numpy()),
@@ -107,6 +107,17 @@ def choose_fields(observations: pd.DataFrame, codes: np.ndarray, ids: np.ndarray
     for field in PROVENANCE_FIELDS:
         models[f"{field}_source"] = _take(observations["source"], winners[field])
     return models, winners
+
+
+def _sources_per_model(codes: np.ndarray, sources: pd.Series, n_models: int) -> pd.Series:
+    """Per model code, its sources sorted and joined by ' | ': a bit per source, one join per distinct set."""
+    source_codes, distinct = pd.factorize(sources, sort=True)
+    bits = np.zeros(n_models, dtype=np.int64)
+    np.bitwise_or.at(bits, codes, np.left_shift(1, source_codes))
+    sets, set_of_model = np.unique(bits, return_inverse=True)
+    joined = [" | ".join(source for position, source in enumerate(distinct) if int(found) >> position & 1)
+              for found in sets]
+    return pd.Series(np.asarray(joined, dtype=object)[set_of_model], dtype="str")
 
 
 def _joined_unique(codes: np.ndarray, values: pd.Series, n_models: int, separator: str) -> pd.Series:
@@ -145,7 +156,7 @@ def find_conflicts(observations: pd.DataFrame, codes: np.ndarray, models: pd.Dat
     """Fields on which a model's sources disagree beyond tolerance, with every value.
     models is in code order (row i is model code i)."""
     sizes = np.bincount(codes, minlength=len(models))
-    several = observations.assign(code=codes)[sizes[codes] > 1]
+    several = observations[["source", *CONFLICT_RULES]].assign(code=codes)[sizes[codes] > 1]
     tables = []
     for field, (kind, tolerance_key) in CONFLICT_RULES.items():
         stated = several[several[field].notna()]
@@ -211,12 +222,17 @@ def merge_observations(observations: pd.DataFrame, params: dict[str, Any]) -> di
     """Canonical models, provenance, matches and conflicts of valid observations."""
     observations = observations.reset_index(drop=True)
     every_source = sorted({s for field in CHOSEN_FIELDS for s in precedence_for(field, params)})
-    unknown = sorted(set(observations["source"]) - set(every_source))
+    unknown = sorted(set(pd.unique(observations["source"])) - set(every_source))
     if unknown:
         raise ValueError(f"merge precedence does not rank source(s): {', '.join(unknown)}")
-    matches = resolve(observations, params["precedence"], params)
-    codes, ids = pd.factorize(matches["model_id"].astype(object), sort=True)
-    ids = np.asarray(ids, dtype=object)
+    resolution = resolve(observations, params["precedence"], params)
+    matches = resolution.matches
+    # Models as codes in model_id order: codes sort as the ids do.
+    by_id = np.argsort(resolution.model_ids, kind="stable")
+    ids = resolution.model_ids[by_id]
+    code_of_model = np.empty(len(ids), dtype=np.int64)
+    code_of_model[by_id] = np.arange(len(ids))
+    codes = code_of_model[resolution.model_of]
     models, winners = choose_fields(observations, codes, ids, params)
     conflicts = find_conflicts(observations, codes, models, winners, params["tolerances"])
     models = models.sort_values(["publication_date", "model_id"], na_position="last", kind="stable")

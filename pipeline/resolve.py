@@ -71,6 +71,12 @@ def exact_keys(name: str) -> set[str]:
     return {key for key in (full, full.replace("-", "")) if key}
 
 
+def source_ranks(sources: pd.Series, rank: dict[str, int]) -> np.ndarray:
+    """rank[source] of every row, looked up once per distinct source (not once per row)."""
+    codes, distinct = pd.factorize(sources)
+    return np.array([rank[source] for source in distinct], dtype=np.int64)[codes]
+
+
 def organisation_key(organization: Any) -> str | None:
     if not isinstance(organization, str) or not organization.strip():
         return None
@@ -220,8 +226,10 @@ class Resolver:
         """Rules 1-3. A bracket is dropped on one side at most: "Flux.1 [pro]" and
         "FLUX.1 [dev]" share "flux-1" only once both brackets are gone."""
         slug, keys, stripped = rows.slug[row], rows.keys[row], rows.stripped[row]
+        index = self.by_key.get(slug)  # rule 1 first, alone: most rows stop here
+        if index is not None and rows.source[row] not in self.sources[index]:
+            return index, "exact_name"
         for table, candidates, rule in (
-            (self.by_key, (slug,), "exact_name"),
             (self.by_alias, keys if slug in keys else sorted({*keys, slug}), "alias"),
             (self.by_key, sorted({*keys, *stripped}) if stripped else keys, "normalised_name"),
             (self.by_stripped, keys, "normalised_name"),
@@ -291,20 +299,28 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def resolve(observations: pd.DataFrame, precedence: list[str], params: dict[str, Any]) -> pd.DataFrame:
-    """One row per observation (in the given order): its canonical model_id and the rule."""
+@dataclass
+class Resolution:
+    """Which model each observation describes: the matches table, and the same as codes."""
+
+    matches: pd.DataFrame  # MATCH_COLUMNS, one row per observation, in the given order
+    model_of: np.ndarray  # per observation, the position of its model in model_ids
+    model_ids: np.ndarray
+
+
+def resolve(observations: pd.DataFrame, precedence: list[str], params: dict[str, Any]) -> Resolution:
+    """Each observation's canonical model, and the rule that matched it."""
     with collector_paused():
         return _resolve(observations, precedence, params)
 
 
-def _resolve(observations: pd.DataFrame, precedence: list[str], params: dict[str, Any]) -> pd.DataFrame:
+def _resolve(observations: pd.DataFrame, precedence: list[str], params: dict[str, Any]) -> Resolution:
     resolver = Resolver(
         fuzzy_threshold=float(params["fuzzy_threshold"]),
         date_window_days=float(params["date_window_days"]),
         params_ratio_max=float(params["params_ratio_max"]),
     )
-    rank = {source: position for position, source in enumerate(precedence)}
-    source_rank = observations["source"].map(rank).to_numpy()
+    source_rank = source_ranks(observations["source"], {source: position for position, source in enumerate(precedence)})
     order = np.lexsort((observations["source_record"].to_numpy(), source_rank))
     rows = Rows.of(observations)
     model_of = np.full(len(observations), -1, dtype=np.int64)
@@ -340,7 +356,8 @@ def _resolve(observations: pd.DataFrame, precedence: list[str], params: dict[str
                 record(row, resolver.add(rows, row), "new_model")
     model_ids = np.array(resolver.model_ids, dtype=object)
     names = np.array(resolver.names, dtype=object)
-    return pd.DataFrame({
+    matches = pd.DataFrame({
         "source": rows.source, "source_record": rows.source_record, "name": rows.name,
         "model_id": model_ids[model_of], "rule": rules, "score": scores, "matched_name": names[model_of],
     }, index=observations.index).astype({column: "str" for column in MATCH_COLUMNS if column != "score"})
+    return Resolution(matches=matches, model_of=model_of, model_ids=model_ids)
