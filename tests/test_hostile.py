@@ -47,8 +47,13 @@ REGISTRY_TEXT = [text for text in HOSTILE_TEXT if not registry.HIDDEN_CHARACTERS
 WIKI_CAPTION = "List of large language models"
 
 
+# A guard against hangs, not a speed test (speed belongs in `make bench`): each bounded
+# case takes at most ~6 s alone on the 2-core machine, and a busy CI machine must not fail it.
+HANG_GUARD_S = 60
+
+
 @contextmanager
-def time_limit(seconds: int):
+def time_limit(seconds: int = HANG_GUARD_S):
     """Fail instead of hanging (pytest-timeout is not installed)."""
     def expire(*_):
         raise TimeoutError(f"took more than {seconds} s")
@@ -212,12 +217,12 @@ def test_registry_refuses_billion_laughs_quickly(tmp_path):
     started = time.monotonic()
     with pytest.raises(registry.RegistryError, match=r"bomb.yaml:2: malformed YAML: YAML aliases"):
         registry.read_file(path)
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < HANG_GUARD_S  # expanded, the aliases would take far longer
 
 
 def test_megabyte_names_and_notes_parse_in_bounded_time(tmp_path):
     _write_registry(tmp_path / "registry", [_entry(0, MEGABYTE_NAME, notes=MEGABYTE_NAME)])
-    with time_limit(10):
+    with time_limit():
         assert registry.parse({"path": str(tmp_path / "registry")})["name"].str.len().tolist() == [1_000_000]
         frame, _ = epoch.observations_from_csv(_epoch_csv([MEGABYTE_NAME]), "epoch.csv", "https://e.example")
         assert len(frame) == 1
@@ -233,7 +238,7 @@ def test_megabyte_names_and_notes_parse_in_bounded_time(tmp_path):
     pytest.param("<table><tr><td>" * 30_000, id="30k-nested-tables"),
 ])
 def test_deeply_nested_html_is_refused_quickly(document):
-    with time_limit(10):
+    with time_limit():
         with pytest.raises(extract.DocumentTooComplex, match="nested more than"):
             extract.extract(document, content_type="text/html")
         with pytest.raises(wikipedia.ContentError, match="nested more than"):
@@ -249,13 +254,13 @@ def test_deeply_nested_html_is_refused_quickly(document):
     pytest.param("The model has 7B parameters and " * 30_000, id="megabyte-sentence"),
 ])
 def test_pathological_documents_are_read_in_bounded_time(document):
-    with time_limit(10):
+    with time_limit():
         assert isinstance(extract.extract(document, content_type="text/html" if document[0] == "<" else None), list)
 
 
 def test_wikipedia_span_bomb_stays_small():
     page = _wikipedia_page('<tr><td rowspan="100000" colspan="100000">x</td><td>7</td></tr>' * 200)
-    with time_limit(10):
+    with time_limit():
         rows = wikipedia.observations_from_page(page, WIKI_CAPTION, "https://w.example", "page.html")
     assert len(rows) == 200
 
@@ -291,7 +296,7 @@ def test_bombs_from_the_server_are_cut_with_bounded_memory_and_time(route):
     report_lines = dict(line.split(" ", 1) for line in result.stdout.splitlines())
     assert "REFUSED" in report_lines and "cap of 1000000 bytes" in report_lines["REFUSED"], result.stdout + result.stderr
     assert float(report_lines["GROWTH_MB"]) < 200
-    assert float(report_lines["SECONDS"]) < 10
+    assert float(report_lines["SECONDS"]) < HANG_GUARD_S / 2  # the child itself is killed at 60 s
 
 
 # -- bugs in modules other engineers own -----------------------------------------------------------------
