@@ -1,8 +1,9 @@
 """`processed/datapackage.json`: a Frictionless Data Package that describes a release.
 
 Each resource names its file (relative to the descriptor), its size in bytes, its
-sha256 and the Table Schema generated from the pandera schema (`pipeline.schema`),
-so the description and unit of a column are written in one place only.
+sha256 and the Table Schema generated from the table's pandera schema
+(`pipeline.schema`), so the description and unit of a column are written in one
+place only: the canonical table (CSV and Parquet), provenance, matches and conflicts.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 import pandera.pandas as pa
 
-from pipeline.schema import CanonicalModel
+from pipeline.schema import CanonicalModel, Conflict, Match, ProvenanceRecord
 
 PACKAGE_NAME = "modelscale"
 # pandera dtype (as text) → Table Schema type; text is the default.
@@ -29,6 +30,10 @@ CONSTRAINTS = {
     "less_than_or_equal_to": ("maximum", "max_value"),
     "greater_than": ("exclusiveMinimum", "min_value"),
     "str_length": ("minLength", "min_value"),
+}
+# A table's schema by its file name without suffix.
+TABLE_MODELS: dict[str, type[pa.DataFrameModel]] = {
+    "models": CanonicalModel, "provenance": ProvenanceRecord, "matches": Match, "conflicts": Conflict,
 }
 # File suffix → (format, media type) of a resource.
 FORMATS = {".csv": ("csv", "text/csv"), ".parquet": ("parquet", "application/vnd.apache.parquet")}
@@ -58,9 +63,11 @@ def field_descriptor(name: str, column: pa.Column) -> dict[str, Any]:
 
 def table_schema(model: type[pa.DataFrameModel] = CanonicalModel) -> dict[str, Any]:
     schema = model.to_schema()
+    # The key: the columns unique together (Config.unique), else the one unique column.
+    key = list(schema.unique or [name for name, column in schema.columns.items() if column.unique])
     return {
         "fields": [field_descriptor(name, column) for name, column in schema.columns.items()],
-        "primaryKey": ["model_id"],
+        "primaryKey": key,
         "missingValues": [""],
     }
 
@@ -102,8 +109,8 @@ def package_descriptor(citation: dict[str, Any], version: str, date: str,
 
 def build_package(descriptor: Path, tables: list[Path], citation: dict[str, Any], version: str,
                   date: str) -> dict[str, Any]:
-    """The descriptor to write at `descriptor`, of canonical tables (CSV or Parquet) beside it."""
-    schema = table_schema()
+    """The descriptor to write at `descriptor`, of published tables (CSV or Parquet) beside it."""
     resources = [resource_descriptor(Path(os.path.relpath(table, Path(descriptor).parent)).as_posix(),
-                                     file_facts(table), schema) for table in tables]
+                                     file_facts(table), table_schema(TABLE_MODELS[Path(table).stem]))
+                 for table in tables]
     return package_descriptor(citation, version, date, resources)

@@ -34,6 +34,9 @@ from pipeline.schema import CanonicalModel
 PIPELINE_PATHS = {
     "models_csv": "processed/models.csv",
     "models_parquet": "processed/models.parquet",
+    "provenance": "processed/provenance.csv",
+    "matches": "processed/matches.csv",
+    "conflicts": "processed/conflicts.csv",
     "changes": "reports/changes.json",
 }
 KEY = "model_id"

@@ -25,7 +25,15 @@ import pandas as pd
 
 from pipeline.io import load_params, write_csv, write_parquet
 from pipeline.resolve import resolve, source_ranks
-from pipeline.schema import NUMERIC_FIELDS, PROVENANCE_FIELDS, CanonicalModel, canonical_columns
+from pipeline.schema import (
+    NUMERIC_FIELDS,
+    PROVENANCE_FIELDS,
+    CanonicalModel,
+    Conflict,
+    Match,
+    ProvenanceRecord,
+    canonical_columns,
+)
 
 # Fields copied from the winning observation of each field, in table order.
 CHOSEN_FIELDS = (
@@ -54,7 +62,6 @@ CONFLICT_RULES = {
     "publication_date": ("days", "date_days"),
     "domain": ("different", None),
 }
-CONFLICT_COLUMNS = ("model_id", "name", "field", "difference", "chosen_source", "chosen_value", "values")
 
 
 def precedence_for(field: str, params: dict[str, Any]) -> list[str]:
@@ -181,7 +188,7 @@ def find_conflicts(observations: pd.DataFrame, codes: np.ndarray, models: pd.Dat
             "values": [values[code] for code in chosen],
         }))
     if not tables:
-        return pd.DataFrame(columns=list(CONFLICT_COLUMNS))
+        return pd.DataFrame(columns=list(Conflict.to_schema().columns))
     return pd.concat(tables, ignore_index=True).sort_values(["model_id", "field"], kind="stable").reset_index(drop=True)
 
 
@@ -239,11 +246,13 @@ def merge_observations(observations: pd.DataFrame, params: dict[str, Any]) -> di
     models = CanonicalModel.validate(models.reindex(columns=canonical_columns()), lazy=True).reset_index(drop=True)
     if matches["model_id"].nunique() != len(models):
         raise AssertionError("merge lost or invented a model: matches and models disagree")
+    matches = matches.sort_values(["source", "source_record"], kind="stable").reset_index(drop=True)
+    # Every table merge writes is checked against its schema, the one description of its columns.
     return {
         "models": models,
-        "provenance": provenance(observations, ids, winners),
-        "matches": matches.sort_values(["source", "source_record"], kind="stable").reset_index(drop=True),
-        "conflicts": conflicts,
+        "provenance": ProvenanceRecord.validate(provenance(observations, ids, winners), lazy=True),
+        "matches": Match.validate(matches, lazy=True),
+        "conflicts": Conflict.validate(conflicts, lazy=True),
     }
 
 

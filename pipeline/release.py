@@ -175,7 +175,7 @@ def make_release(version: str, date: str | None = None) -> str:
 
     write_json(Path(paths["changes"]), {"release": tag, "previous_release": previous, "changes": changes})
     dvc("repro", capture=False)
-    tables = [Path(paths["models_csv"]), Path(paths["models_parquet"])]
+    tables = [Path(paths[name]) for name in ("models_csv", "models_parquet", "provenance", "matches", "conflicts")]
     descriptor = tables[0].parent / DATAPACKAGE
     write_json(descriptor, build_package(descriptor, tables, citation, version, date))
     changelog = CHANGELOG.read_text(encoding="utf-8")

@@ -35,7 +35,6 @@ from rapidfuzz import fuzz, process
 
 from pipeline.sources.registry import slugify, slugify_all
 
-MATCH_COLUMNS = ("source", "source_record", "name", "model_id", "rule", "score", "matched_name")
 SIZE_TOKEN = re.compile(r"(?<![a-z0-9.])(\d+(?:\.\d+)?(?:x\d+(?:\.\d+)?)?)\s?([kmbt])(?![a-z])")
 SIZE_UNITS = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
 SIZE_TOLERANCE = 0.10  # sizes in names are rounded: "7B" for 6.7e9, "7.4B" for a stated "7B"
@@ -303,7 +302,7 @@ def collector_paused() -> Iterator[None]:
 class Resolution:
     """Which model each observation describes: the matches table, and the same as codes."""
 
-    matches: pd.DataFrame  # MATCH_COLUMNS, one row per observation, in the given order
+    matches: pd.DataFrame  # the columns of schema.Match, one row per observation, in the given order
     model_of: np.ndarray  # per observation, the position of its model in model_ids
     model_ids: np.ndarray
 
@@ -359,5 +358,5 @@ def _resolve(observations: pd.DataFrame, precedence: list[str], params: dict[str
     matches = pd.DataFrame({
         "source": rows.source, "source_record": rows.source_record, "name": rows.name,
         "model_id": model_ids[model_of], "rule": rules, "score": scores, "matched_name": names[model_of],
-    }, index=observations.index).astype({column: "str" for column in MATCH_COLUMNS if column != "score"})
+    }, index=observations.index)
     return Resolution(matches=matches, model_of=model_of, model_ids=model_ids)

@@ -168,6 +168,70 @@ class CanonicalModel(ModelFields):
         strict = True
 
 
+MATCH_RULES = ("new_model", "exact_name", "alias", "normalised_name", "name_and_size", "fuzzy")
+CONFLICT_FIELDS = ("params_total", "params_active", "training_compute_flop", "training_tokens", "mmlu",
+                   "publication_date", "domain")
+
+
+class PublishedTable(pa.DataFrameModel):
+    """A table published beside models.csv: exactly these columns, each of its type."""
+
+    class Config:
+        coerce = True
+        strict = True
+
+
+class ProvenanceRecord(PublishedTable):
+    """Where each number of the canonical table comes from: `processed/provenance.csv`."""
+
+    model_id: Series[str] = _field("The model (model_id of models.csv).")
+    field: Series[str] = _field("The column of models.csv whose value this row explains.", isin=PROVENANCE_FIELDS)
+    value: Series[str] = _field("The chosen value as written in models.csv (dates as YYYY-MM-DD).")
+    source: Series[str] = _field("Source of the value (registry, epoch, …).")
+    source_record: Series[str] = _field("Where in the source: file:line, row number or URL.")
+    source_url: Series[str] = _optional("Primary source of the value: its own URL where the source gives one.")
+    evidence: Series[str] = _optional("The phrase of the source that states the value.")
+
+    class Config:
+        unique = ["model_id", "field"]
+
+
+class Match(PublishedTable):
+    """Which model each valid observation was resolved to, and why: `processed/matches.csv`."""
+
+    source: Series[str] = _field("Source of the observation.")
+    source_record: Series[str] = _field("Where in the source: file:line, row number or URL.")
+    name: Series[str] = _field("The name the source gives.")
+    model_id: Series[str] = _field("The model it was resolved to (model_id of models.csv).")
+    rule: Series[str] = _field(
+        "The rule that matched it (pipeline/resolve.py); new_model: the first observation of a model.",
+        isin=MATCH_RULES
+    )
+    score: Series[float] = _field("Name similarity of a fuzzy match; 100 for the other rules.",
+                                  unit="percent", ge=0, le=100)
+    matched_name: Series[str] = _field("The name of the model it was resolved to.")
+
+    class Config:
+        unique = ["source", "source_record"]
+
+
+class Conflict(PublishedTable):
+    """Fields on which a model's sources disagree beyond `merge.tolerances`: `processed/conflicts.csv`."""
+
+    model_id: Series[str] = _field("The model (model_id of models.csv).")
+    name: Series[str] = _field("Its name in models.csv.")
+    field: Series[str] = _field("The field the sources disagree on.", isin=CONFLICT_FIELDS)
+    difference: Series[float] = _field(
+        "How far apart: max/min - 1 for counts, points for MMLU, days for dates, 1 for domains."
+    )
+    chosen_source: Series[str] = _field("The source whose value models.csv shows.")
+    chosen_value: Series[str] = _field("That value as text.")
+    values: Series[str] = _field("Every source's value, as source=value joined by ' | '.")
+
+    class Config:
+        unique = ["model_id", "field"]
+
+
 # For checks over several columns, the columns a quarantine reason should name.
 CHECK_COLUMNS = {
     "active_le_total": ("params_active", "params_total"),

@@ -182,5 +182,6 @@ def test_release_paths_are_where_dvc_yaml_writes_and_reads_them():
     def named(entries: list) -> set[str]:
         return {entry if isinstance(entry, str) else next(iter(entry)) for entry in entries}
 
-    assert {diff.PIPELINE_PATHS["models_csv"], diff.PIPELINE_PATHS["models_parquet"]} <= named(stages["merge"]["outs"])
+    published = {diff.PIPELINE_PATHS[name] for name in ("models_csv", "models_parquet", "provenance", "matches", "conflicts")}
+    assert published <= named(stages["merge"]["outs"])
     assert diff.PIPELINE_PATHS["changes"] in named(stages["report"]["deps"])

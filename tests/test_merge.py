@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from pipeline import merge
-from pipeline.schema import observation_columns
+from pipeline.schema import CONFLICT_FIELDS, observation_columns
 
 PARAMS = {
     "precedence": ["registry", "huggingface", "epoch", "wikipedia", "announcements"],
@@ -136,3 +136,7 @@ def test_one_source_contributes_one_observation_per_model():
     rules = matches[matches["source"] == "epoch"].set_index("name")["rule"]
     assert rules["Chinchilla"] == "exact_name"  # the exact name wins over the typo
     assert rules["Chinchila"] == "new_model"
+
+
+def test_conflict_rules_cover_exactly_the_fields_the_conflicts_schema_allows():
+    assert tuple(merge.CONFLICT_RULES) == CONFLICT_FIELDS

@@ -16,7 +16,7 @@ import yaml
 
 from pipeline import diff, release
 from pipeline.datapackage import build_package, table_schema
-from pipeline.schema import CanonicalModel, canonical_columns
+from pipeline.schema import CanonicalModel, Conflict, canonical_columns
 from tests.conftest import REPO, copy_working_tree
 
 FIRST, SECOND = "2026.11.0", "2026.12.0"
@@ -314,3 +314,19 @@ def test_release_with_a_stale_stage_or_an_old_version_is_refused(project):
         assert _run(["git", "tag", "--list"], project).stdout.split() == [f"v{FIRST}", f"v{SECOND}"]
     finally:
         _run(["git", "reset", "-q", "--hard", head], project)
+
+
+def test_side_tables_are_described_by_their_own_schemas(tmp_path):
+    tables = []
+    for name, header in (("provenance", "model_id,field\n"), ("matches", "source,source_record\n"),
+                         ("conflicts", "model_id,field\n")):
+        tables.append(tmp_path / f"{name}.csv")
+        tables[-1].write_text(header, encoding="utf-8")
+    package = build_package(tmp_path / "datapackage.json", tables, {"title": "t", "license": "CC-BY-4.0"}, FIRST,
+                            "2026-11-22")
+    schemas = {resource["name"]: resource["schema"] for resource in package["resources"]}
+    assert schemas["provenance"]["primaryKey"] == ["model_id", "field"]
+    assert schemas["matches"]["primaryKey"] == ["source", "source_record"]
+    assert [field["name"] for field in schemas["conflicts"]["fields"]] == list(Conflict.to_schema().columns)
+    rule = next(field for field in schemas["matches"]["fields"] if field["name"] == "rule")
+    assert "fuzzy" in rule["constraints"]["enum"] and rule["description"]
