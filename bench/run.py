@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,7 @@ import pandas as pd
 
 from bench.generate import generate
 from pipeline.io import write_json
+from tests.conftest import copy_working_tree
 
 STAGES = ("parse", "validate", "merge", "trends")
 # Issue 7's targets for 1e6 requested observations on the 2-core machine, printed beside the results.
@@ -91,12 +91,7 @@ def time_noop_repros(projects: list[Path], repeats: int = 5) -> list[float]:
 
 def project_copy(folder: Path) -> Path:
     """The working tree as git sees it, as a new repository: the benchmark never touches the real one."""
-    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-                            cwd=REPO, capture_output=True, text=True, check=True).stdout
-    for name in filter(None, listed.split("\0")):
-        if (REPO / name).is_file():
-            (folder / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / name, folder / name)
+    copy_working_tree(folder)
     subprocess.run(["git", "init", "-q"], cwd=folder, check=True)
     return folder
 
