@@ -119,10 +119,12 @@ def choose_fields(observations: pd.DataFrame, codes: np.ndarray, ids: np.ndarray
 def _sources_per_model(codes: np.ndarray, sources: pd.Series, n_models: int) -> pd.Series:
     """Per model code, its sources sorted and joined by ' | ': a bit per source, one join per distinct set."""
     source_codes, distinct = pd.factorize(sources, sort=True)
+    if len(distinct) > 62:  # more sources than bits in an int64
+        return _joined_unique(codes, sources, n_models, " | ")
     bits = np.zeros(n_models, dtype=np.int64)
     np.bitwise_or.at(bits, codes, np.left_shift(1, source_codes))
     sets, set_of_model = np.unique(bits, return_inverse=True)
-    joined = [" | ".join(source for position, source in enumerate(distinct) if int(found) >> position & 1)
+    joined = [" | ".join(source for position, source in enumerate(distinct) if int(found) >> position & 1) or None
               for found in sets]
     return pd.Series(np.asarray(joined, dtype=object)[set_of_model], dtype="str")
 

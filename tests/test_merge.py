@@ -140,3 +140,15 @@ def test_one_source_contributes_one_observation_per_model():
 
 def test_conflict_rules_cover_exactly_the_fields_the_conflicts_schema_allows():
     assert tuple(merge.CONFLICT_RULES) == CONFLICT_FIELDS
+
+
+@pytest.mark.parametrize("n_sources", [3, 70])
+def test_sources_of_each_model_are_sorted_distinct_and_joined(n_sources):
+    """The bitmask shortcut and the general join agree, also beyond the 62 sources a bitmask holds."""
+    rng = np.random.default_rng(n_sources)
+    codes = rng.integers(0, 40, 500)
+    sources = pd.Series([f"source-{number:02d}" for number in rng.integers(0, n_sources, 500)], dtype="str")
+    joined = merge._sources_per_model(codes, sources, 41)
+    for code in (0, 7, 39):
+        assert joined[code] == " | ".join(sorted(set(sources[codes == code])))
+    assert pd.isna(joined[40])  # a model code with no observation
