@@ -5,8 +5,9 @@ What "polite" means here, in the order a request meets it:
 - robots.txt obeyed for our User-Agent (a robots.txt that answers 404 allows all;
   any other failure to read it means we do not fetch);
 - at most one request per host every `min_interval_s` seconds;
-- connect and read timeouts; retries with exponential backoff on 429, 5xx and
-  broken connections, waiting what `Retry-After` asks when the server says so;
+- connect and read timeouts; retries with exponential backoff on 429, 5xx,
+  broken connections and bodies cut short, waiting what `Retry-After` asks when
+  the server says so;
 - a size cap counted on the *decoded* body while it streams, so a gzip bomb or an
   endless body is cut off early instead of filling memory.
 
@@ -214,6 +215,19 @@ class Fetcher:
     # -- transport ------------------------------------------------------------
 
     def _get_following_redirects(self, url: str, *, accept: str | None, max_bytes: int) -> Response:
+        """The body at url; one cut short (the connection dropped mid-body) is fetched again."""
+        policy = self.policy
+        for attempt in range(policy.retries + 1):
+            try:
+                return self._get_once(url, accept=accept, max_bytes=max_bytes)
+            except TruncatedBody as error:
+                if attempt == policy.retries:
+                    tries = f" (after {attempt + 1} attempts)" if attempt else ""
+                    raise TruncatedBody(url, f"{error.reason}{tries}") from error
+                self.sleep(policy.backoff_s * 2**attempt)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _get_once(self, url: str, *, accept: str | None, max_bytes: int) -> Response:
         current = url
         for _ in range(MAX_REDIRECTS + 1):
             raw = self._get_with_retries(url, current, accept=accept)

@@ -105,10 +105,18 @@ def test_slow_server_times_out(sleeps):
             make_fetcher(sleeps, read_timeout_s=0.2, retries=0).get(server.url("/data.csv"))
 
 
-def test_body_shorter_than_content_length_is_truncated(sleeps):
+def test_body_shorter_than_content_length_is_truncated_after_every_retry(sleeps):
     with LoopbackServer({"/data.csv": Route(body=BODY, declared_length=len(BODY) + 500)}) as server:
-        with pytest.raises(TruncatedBody, match="connection closed after"):
+        with pytest.raises(TruncatedBody, match=r"connection closed after .* \(after 3 attempts\)"):
             make_fetcher(sleeps).get(server.url("/data.csv"))
+    assert server.count("/data.csv") == 3 and sleeps == [1.0, 2.0]
+
+
+def test_body_cut_short_once_is_fetched_again(sleeps):
+    cut = Route(body=BODY, declared_length=len(BODY) + 500)
+    with LoopbackServer({"/data.csv": [cut, Route(body=BODY)]}) as server:
+        assert make_fetcher(sleeps).get(server.url("/data.csv")).body == BODY
+    assert server.count("/data.csv") == 2 and sleeps == [1.0]
 
 
 def test_declared_size_over_cap_is_refused_before_reading(sleeps):
