@@ -63,11 +63,15 @@ def parse_size(token: str) -> float | None:
     return float(token[:-1]) * SIZE_UNITS[token[-1]]
 
 
+def slug_keys(slug: str) -> tuple[str, ...]:
+    """A slug with and without hyphens ("gpt-3", "gpt3"), sorted; none for an empty slug."""
+    return tuple(sorted({slug, slug.replace("-", "")})) if slug else ()
+
+
 @functools.lru_cache(maxsize=2**20)
-def exact_keys(name: str) -> set[str]:
-    """The name's slug, with and without hyphens ("gpt-3", "gpt3")."""
-    full = slugify(name)
-    return {key for key in (full, full.replace("-", "")) if key}
+def exact_keys(name: str) -> tuple[str, ...]:
+    """The keys of a name's slug (`slug_keys`)."""
+    return slug_keys(slugify(name))
 
 
 def source_ranks(sources: pd.Series, rank: dict[str, int]) -> np.ndarray:
@@ -80,11 +84,6 @@ def organisation_key(organization: Any) -> str | None:
     if not isinstance(organization, str) or not organization.strip():
         return None
     return slugify(organization.split(",")[0])
-
-
-def _keys_of_slugs(slugs: list[str]) -> list[tuple[str, ...]]:
-    """`exact_keys` from slugs: the slug with and without hyphens, sorted, no empty key."""
-    return [tuple(sorted({slug, slug.replace("-", "")})) if slug else () for slug in slugs]
 
 
 @dataclass
@@ -108,12 +107,12 @@ class Rows:
 
     @classmethod
     def of(cls, observations: pd.DataFrame) -> "Rows":
-        codes, unique = pd.factorize(observations["name"].astype(object))
+        codes, unique = pd.factorize(observations["name"].astype(object), use_na_sentinel=False)
         unique = pd.Series(unique, dtype=object)
         name_slugs = slugify_all(unique).tolist()
-        keys = _keys_of_slugs(name_slugs)
+        keys = [slug_keys(slug) for slug in name_slugs]
         without_brackets = unique.str.replace(SINGLE_TOKEN_BRACKET, " ", regex=True)
-        stripped = _keys_of_slugs(slugify_all(without_brackets.where(without_brackets != unique, "")).tolist())
+        stripped = [slug_keys(slug) for slug in slugify_all(without_brackets.where(without_brackets != unique, ""))]
         dates = observations["publication_date"]
         known = dates.notna().to_numpy()
         days = dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
@@ -245,7 +244,7 @@ class Resolver:
         if len(sizes) != 1:
             return None
         size = parse_size(next(iter(sizes)))
-        for key in sorted(exact_keys(SIZE_TOKEN.sub(" ", rows.name[row].lower()))):
+        for key in exact_keys(SIZE_TOKEN.sub(" ", rows.name[row].lower())):
             index = self.by_key.get(key)
             if index is None:
                 continue
