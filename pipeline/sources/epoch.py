@@ -78,6 +78,9 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "datapoints_notes": ("Dataset size notes",),
     "confidence": ("Confidence",),
     "accessibility": ("Model accessibility",),
+    "open_model_weights": ("Open model weights?",),
+    "task": ("Task",),
+    "notability": ("Notability criteria",),
     "country": ("Country (of organization)", "Country (from Organization)"),  # known, not used yet
 }
 REQUIRED_FIELDS = ("name", "domain", "publication_date", "params_total", "training_compute_flop")
@@ -87,7 +90,7 @@ KNOWN_UNUSED_COLUMNS = frozenset({
     "Batch size", "Batch size notes", "Benchmark data", "Citations", "Compute cost notes", "Epochs",
     "Finetune compute (FLOP)", "Finetune compute notes", "Foundation model", "Frontier model",
     "Hardware quantity", "Hardware utilization", "Inference code accessibility", "Last modified",
-    "Notability criteria", "Notability criteria notes", "Organization categorization", "Reference",
+    "Notability criteria notes", "Organization categorization", "Reference",
     "Training cloud compute vendor", "Training code accessibility", "Training compute cost (2023 USD)",
     "Training compute estimation method", "Training compute lower bound", "Training compute upper bound",
     "Training data center", "Training dataset", "Training dataset notes", "Training hardware",
