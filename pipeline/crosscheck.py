@@ -1,7 +1,7 @@
 """Check the curated registry against an independent database: Epoch AI's.
 
 Each registry model is matched to at most one Epoch row: by its name or one of its
-aliases, normalised (`name_key`: `slugify` with Greek letters and "+" spelt out), or
+aliases, normalised (`slugify`, which spells out Greek letters and "+"), or
 through the reviewed name map `raw/registry/crosscheck/name_map.yaml` (registry
 model_id → Epoch model name, or null for "no counterpart": an identical name that is
 really another model). The map wins over names. The written report leaves out
@@ -31,7 +31,6 @@ import argparse
 import math
 import re
 import sys
-import unicodedata
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -122,28 +121,15 @@ def read_exceptions(path: Path) -> pd.DataFrame:
 
 # --- matching -------------------------------------------------------------------------
 
-def name_key(name: str) -> str:
-    """`slugify`, but Greek letters and "+" spelt out: PanGu-α ≠ PanGu-Σ, Command R ≠ Command R+."""
-    letters = []
-    for char in unicodedata.normalize("NFKD", name):
-        if char == "+":
-            letters.append(" plus ")
-        elif char.isascii() or not unicodedata.category(char).startswith("L"):
-            letters.append(char)
-        elif unicodedata.name(char, "").startswith("GREEK"):
-            letters.append(unicodedata.name(char).split()[-1].lower())
-    return slugify("".join(letters))
-
-
 def registry_keys(row: pd.Series) -> list[str]:
     """Keys a registry model is known by: its name's, then its aliases'."""
     aliases = row["aliases"].split(" | ") if isinstance(row["aliases"], str) else []
-    return [name_key(row["name"]), *(name_key(alias) for alias in aliases)]
+    return [slugify(row["name"]), *(slugify(alias) for alias in aliases)]
 
 
 def distinct_epoch_rows(epoch: pd.DataFrame) -> pd.DataFrame:
     """Named Epoch rows with their key; exact repeats (same key, parameters and date) dropped."""
-    named = epoch[epoch["epoch_name"] != ""].assign(key=lambda frame: frame["epoch_name"].map(name_key))
+    named = epoch[epoch["epoch_name"] != ""].assign(key=lambda frame: frame["epoch_name"].map(slugify))
     return named.drop_duplicates(["key", "params_epoch", "date_epoch"])
 
 
@@ -169,9 +155,9 @@ def match_models(models: pd.DataFrame, epoch: pd.DataFrame, name_map: dict[str, 
     for _, model in models.iterrows():
         if model["model_id"] in name_map:
             target = name_map[model["model_id"]]
-            if target is None or name_key(target) not in by_key.index:
+            if target is None or slugify(target) not in by_key.index:
                 continue
-            key, matched_by = name_key(target), "name map"
+            key, matched_by = slugify(target), "name map"
         else:
             keys = registry_keys(model)
             known = [key for key in keys if key in by_key.index]
@@ -195,7 +181,7 @@ def unmapped_name_map_entries(name_map: dict[str, str | None], models: pd.DataFr
     by_key = unambiguous_epoch_rows(epoch)
     known_models = set(models["model_id"])
     return sorted(model_id for model_id, target in name_map.items()
-                  if model_id not in known_models or (target is not None and name_key(target) not in by_key.index))
+                  if model_id not in known_models or (target is not None and slugify(target) not in by_key.index))
 
 
 def propose_candidates(models: pd.DataFrame, epoch: pd.DataFrame, matched_ids: set[str],
@@ -207,7 +193,7 @@ def propose_candidates(models: pd.DataFrame, epoch: pd.DataFrame, matched_ids: s
         if model["model_id"] in matched_ids or model["model_id"] in name_map or pd.isna(model["publication_date"]):
             continue
         same_year = named[named["date_epoch"].dt.year == model["publication_date"].year]
-        choices = {name: name_key(name).replace("-", " ") for name in same_year["epoch_name"]}
+        choices = {name: slugify(name).replace("-", " ") for name in same_year["epoch_name"]}
         query = registry_keys(model)[0].replace("-", " ")
         for _, score, name in process.extract(query, choices, scorer=fuzz.token_set_ratio,
                                               limit=FUZZY_CANDIDATES, score_cutoff=FUZZY_MIN_SCORE):

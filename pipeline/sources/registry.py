@@ -92,9 +92,24 @@ _RegistryLoader.yaml_implicit_resolvers = {
 }
 
 
+def spelt_out(name: str) -> str:
+    """Characters that tell models apart spelt out, so that ASCII folding keeps them:
+    "+" as "plus" (Command R+ is not Command R) and Greek letters by their names
+    (PanGu-Σ is not PanGu-α). Other non-ASCII letters fold or drop as before."""
+    letters = []
+    for char in unicodedata.normalize("NFKD", name):
+        if char == "+":
+            letters.append(" plus ")
+        elif not char.isascii() and unicodedata.name(char, "").startswith("GREEK") and char.isalpha():
+            letters.append(unicodedata.name(char).split()[-1].lower())
+        else:
+            letters.append(char)
+    return "".join(letters)
+
+
 def slugify(name: str) -> str:
-    """The stable model_id: ASCII, lower case, words joined by hyphens."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    """The stable model_id: ASCII, lower case, words joined by hyphens ("+" and Greek letters spelt out)."""
+    ascii_name = spelt_out(name).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
 
 
@@ -103,7 +118,8 @@ def slugify_all(names: pd.Series) -> pd.Series:
     the few others by `slugify` itself, so the two can never disagree on Unicode."""
     names = names.astype("str")
     unicode_names = (names.notna() & ~names.str.isascii()).to_numpy(dtype=bool)
-    slugs = names.str.lower().str.replace(r"[^a-z0-9]+", "-", regex=True).str.strip("-").astype(object)
+    folded = names.str.replace("+", " plus ", regex=False).str.lower()
+    slugs = folded.str.replace(r"[^a-z0-9]+", "-", regex=True).str.strip("-").astype(object)
     slugs[unicode_names] = [slugify(name) for name in names[unicode_names]]
     return slugs.fillna("")
 
