@@ -38,6 +38,7 @@ import pandas as pd
 import yaml
 from rapidfuzz import fuzz, process
 
+from pipeline import resolve
 from pipeline.sources import registry
 from pipeline.sources.registry import slugify
 
@@ -97,11 +98,7 @@ def read_epoch(path: Path) -> pd.DataFrame:
 
 def read_name_map(path: Path) -> dict[str, str | None]:
     """Reviewed registry model_id → Epoch model name (None: no counterpart in Epoch)."""
-    if not path.exists():
-        return {}
-    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    mapping = document.get("names") or {}
-    return {str(model_id): None if name is None else str(name) for model_id, name in mapping.items()}
+    return resolve.read_name_map(path) if path.exists() else {}
 
 
 def read_exceptions(path: Path) -> pd.DataFrame:

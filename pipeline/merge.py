@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.io import load_params, write_csv, write_parquet
-from pipeline.resolve import resolve, source_ranks
+from pipeline.resolve import NameMaps, read_name_map, resolve, source_ranks
 from pipeline.schema import (
     NUMERIC_FIELDS,
     PROVENANCE_FIELDS,
@@ -227,14 +227,16 @@ def provenance(observations: pd.DataFrame, ids: np.ndarray, winners: dict[str, n
     })
 
 
-def merge_observations(observations: pd.DataFrame, params: dict[str, Any]) -> dict[str, pd.DataFrame]:
-    """Canonical models, provenance, matches and conflicts of valid observations."""
+def merge_observations(observations: pd.DataFrame, params: dict[str, Any],
+                       name_maps: NameMaps | None = None) -> dict[str, pd.DataFrame]:
+    """Canonical models, provenance, matches and conflicts of valid observations
+    (name_maps: reviewed pairs per source, see `pipeline.resolve`)."""
     observations = observations.reset_index(drop=True)
     every_source = sorted({s for field in CHOSEN_FIELDS for s in precedence_for(field, params)})
     unknown = sorted(set(pd.unique(observations["source"])) - set(every_source))
     if unknown:
         raise ValueError(f"merge precedence does not rank source(s): {', '.join(unknown)}")
-    resolution = resolve(observations, params["precedence"], params)
+    resolution = resolve(observations, params["precedence"], params, name_maps)
     matches = resolution.matches
     # Models as codes in model_id order: codes sort as the ids do.
     by_id = np.argsort(resolution.model_ids, kind="stable")
@@ -265,7 +267,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     observations = pd.read_parquet(args.valid)
-    merged = merge_observations(observations, load_params("merge"))
+    params = load_params("merge")
+    name_maps = {source: read_name_map(Path(path)) for source, path in (params.get("name_maps") or {}).items()}
+    merged = merge_observations(observations, params, name_maps)
     write_csv(args.models_csv, merged["models"])
     write_parquet(args.models_parquet, merged["models"])
     write_csv(args.provenance, merged["provenance"])

@@ -2,6 +2,9 @@
 
 Sources are taken in precedence order; the first source to observe a model
 defines it. Each later observation is matched, in this order, by
+0. `name_map`: a reviewed map (`merge.name_maps`: per source, a YAML file of
+   model_id → that source's name for it, or null for "the same name is another
+   model") pairs it with a known model; a null entry vetoes every other rule;
 1. `exact_name`: its slug equals a known model's id;
 2. `alias`: its slug equals a curated alias (registry `aliases`) of a known model;
 3. `normalised_name`: its name without a one-token bracket, or without any
@@ -12,9 +15,10 @@ defines it. Each later observation is matched, in this order, by
    first word, or first three letters of a one-word name, organisation equal or unknown, publication within a window, the
    same numbers in both names).
 Except for identical names and curated aliases, a match is vetoed when the two
-disagree on a size written in the name ("7B" vs "70B"), on a version number
-("1.0" vs "1.5"), or on parameter counts by more than a factor: distinct sizes
-of a family never merge. One
+disagree on a size written in the name ("7B" vs "70B") or on a version number
+("1.0" vs "1.5"); every rule but identical names and the name map is vetoed by
+parameter counts that differ by more than a factor: distinct sizes of a family
+never merge. One
 source contributes at most one observation to a model; anything unmatched
 becomes a model of its own.
 """
@@ -27,10 +31,12 @@ import gc
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 from rapidfuzz import fuzz, process
 
 from pipeline.sources.registry import slugify, slugify_all
@@ -160,28 +166,34 @@ class Resolver:
     # names. Keys that grow with the data keep blocks small at any scale; the price is
     # that a typo in the first word of a longer name is left to the exact rules.
     blocks: dict[tuple[int, str], list[int]] = field(default_factory=dict)
-    ids: set[str] = field(default_factory=set)
+    index_of_id: dict[str, int] = field(default_factory=dict)
+    # Reviewed pairs: (source, slug of that source's name) → model_id, and the
+    # (source, model_id) pairs a reviewer ruled out.
+    mapped: dict[tuple[str, str], str] = field(default_factory=dict)
+    vetoed: set[tuple[str, str]] = field(default_factory=set)
 
-    def compatible(self, model: int, rows: Rows, row: int, strict: bool = True) -> bool:
-        """Vetoes: one observation per source; for all but exact names and curated
-        aliases, also sizes and version numbers in the names and parameter counts.
+    def compatible(self, model: int, rows: Rows, row: int, names: bool = True, counts: bool = True) -> bool:
+        """Vetoes: one observation per source and the reviewers' vetoes, always; sizes and
+        version numbers in the names (`names`); parameter counts (`counts`).
         (Two sources that name a model identically but count it differently are in
         conflict, which the conflicts table shows, not two models.)"""
-        if rows.source[row] in self.sources[model]:
+        if rows.source[row] in self.sources[model] or (rows.source[row], self.model_ids[model]) in self.vetoed:
             return False
-        if not strict:
-            return True
+        if names and not self.names_agree(model, rows, row):
+            return False
+        params, model_params = rows.params[row], self.params[model]
+        if counts and model_params and params:
+            if max(model_params, params) / min(model_params, params) > self.params_ratio_max:
+                return False
+        return True
+
+    def names_agree(self, model: int, rows: Rows, row: int) -> bool:
+        """No size or version number written in one name contradicts the other's."""
         sizes, model_sizes = name_sizes(rows.name[row]), name_sizes(self.names[model])
         if sizes and model_sizes and sizes != model_sizes:
             return False
         numbers, model_numbers = name_numbers(rows.name[row]), name_numbers(self.names[model])
-        if numbers and model_numbers and numbers != model_numbers:
-            return False
-        params, model_params = rows.params[row], self.params[model]
-        if model_params and params:
-            if max(model_params, params) / min(model_params, params) > self.params_ratio_max:
-                return False
-        return True
+        return not (numbers and model_numbers and numbers != model_numbers)
 
     def plausible(self, model: int, rows: Rows, row: int) -> bool:
         """Extra conditions for a fuzzy match: same organisation (or unknown), close in time."""
@@ -196,10 +208,10 @@ class Resolver:
     def add(self, rows: Rows, row: int) -> int:
         model_id = rows.slug[row]
         unique_id, suffix = model_id, 2
-        while unique_id in self.ids:  # an id taken by another model (vetoed match)
+        while unique_id in self.index_of_id:  # an id taken by another model (vetoed match)
             unique_id, suffix = f"{model_id}-{suffix}", suffix + 1
-        self.ids.add(unique_id)
         index = len(self.model_ids)
+        self.index_of_id[unique_id] = index
         self.model_ids.append(unique_id)
         self.names.append(rows.name[row])
         self.name_slugs.append(rows.name_slug[row])
@@ -220,12 +232,20 @@ class Resolver:
             self.blocks.setdefault((rows.year[row], block_word), []).append(index)
         return index
 
+    def reviewed(self, rows: Rows, row: int) -> int | None:
+        """Rule 0: the model a reviewed name map pairs this observation with."""
+        model_id = self.mapped.get((rows.source[row], rows.name_slug[row]))
+        index = self.index_of_id.get(model_id) if model_id else None
+        if index is None or rows.source[row] in self.sources[index]:
+            return None
+        return index
+
     def exact(self, rows: Rows, row: int) -> tuple[int, str] | None:
         """Rules 1-3. A bracket is dropped on one side at most: "Flux.1 [pro]" and
         "FLUX.1 [dev]" share "flux-1" only once both brackets are gone."""
         slug, keys, stripped = rows.slug[row], rows.keys[row], rows.stripped[row]
         index = self.by_key.get(slug)  # rule 1 first, alone: most rows stop here
-        if index is not None and rows.source[row] not in self.sources[index]:
+        if index is not None and self.compatible(index, rows, row, names=False, counts=False):
             return index, "exact_name"
         for table, candidates, rule in (
             (self.by_alias, keys if slug in keys else sorted({*keys, slug}), "alias"),
@@ -234,7 +254,7 @@ class Resolver:
         ):
             for key in candidates:
                 index = table.get(key)
-                if index is not None and self.compatible(index, rows, row, strict=rule == "normalised_name"):
+                if index is not None and self.compatible(index, rows, row, names=rule == "normalised_name"):
                     return index, rule
         return self.sized(rows, row)
 
@@ -251,7 +271,7 @@ class Resolver:
             params = self.params[index]
             # The rest of the name is equal (same key) and the size was just checked.
             if (not name_sizes(self.names[index]) and params and size and abs(params / size - 1) <= SIZE_TOLERANCE
-                    and self.compatible(index, rows, row, strict=False)):
+                    and self.compatible(index, rows, row, names=False, counts=False)):
                 return index, "name_and_size"
         return None
 
@@ -306,18 +326,37 @@ class Resolution:
     model_ids: np.ndarray
 
 
-def resolve(observations: pd.DataFrame, precedence: list[str], params: dict[str, Any]) -> Resolution:
+NameMaps = dict[str, dict[str, str | None]]  # source → {model_id: that source's name, or None}
+
+
+def read_name_map(path: Path) -> dict[str, str | None]:
+    """A reviewed name map: model_id → another source's name for the same model, or
+    None when that source's identical name is another model (YAML `names:` mapping)."""
+    document = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    mapping = document.get("names") or {}
+    return {str(model_id): None if name is None else str(name) for model_id, name in mapping.items()}
+
+
+def resolve(observations: pd.DataFrame, precedence: list[str], params: dict[str, Any],
+            name_maps: NameMaps | None = None) -> Resolution:
     """Each observation's canonical model, and the rule that matched it."""
     with collector_paused():
-        return _resolve(observations, precedence, params)
+        return _resolve(observations, precedence, params, name_maps or {})
 
 
-def _resolve(observations: pd.DataFrame, precedence: list[str], params: dict[str, Any]) -> Resolution:
+def _resolve(observations: pd.DataFrame, precedence: list[str], params: dict[str, Any],
+             name_maps: NameMaps) -> Resolution:
     resolver = Resolver(
         fuzzy_threshold=float(params["fuzzy_threshold"]),
         date_window_days=float(params["date_window_days"]),
         params_ratio_max=float(params["params_ratio_max"]),
     )
+    for source, mapping in name_maps.items():
+        for model_id, name in mapping.items():
+            if name is None:
+                resolver.vetoed.add((source, model_id))
+            else:
+                resolver.mapped[(source, slugify(name))] = model_id
     source_rank = source_ranks(observations["source"], {source: position for position, source in enumerate(precedence)})
     order = np.lexsort((observations["source_record"].to_numpy(), source_rank))
     rows = Rows.of(observations)
@@ -336,10 +375,17 @@ def _resolve(observations: pd.DataFrame, precedence: list[str], params: dict[str
             for row in source_rows:
                 record(row, resolver.add(rows, row), "new_model")
             continue
-        # Exact rules first for the whole source, so that a fuzzy match of one row
-        # never takes the model another row of the same source names exactly.
-        unmatched = []
+        # Reviewed pairs first, then exact rules, for the whole source: a looser rule
+        # for one row never takes the model a stricter rule gives another row.
+        unreviewed = []
         for row in source_rows:
+            model = resolver.reviewed(rows, row)
+            if model is not None:
+                record(row, model, "name_map")
+            else:
+                unreviewed.append(row)
+        unmatched = []
+        for row in unreviewed:
             found = resolver.exact(rows, row)
             if found:
                 record(row, *found)

@@ -168,7 +168,7 @@ class CanonicalModel(ModelFields):
         strict = True
 
 
-MATCH_RULES = ("new_model", "exact_name", "alias", "normalised_name", "name_and_size", "fuzzy")
+MATCH_RULES = ("new_model", "name_map", "exact_name", "alias", "normalised_name", "name_and_size", "fuzzy")
 CONFLICT_FIELDS = ("params_total", "params_active", "training_compute_flop", "training_tokens", "mmlu",
                    "publication_date", "domain")
 

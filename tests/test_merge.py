@@ -152,3 +152,39 @@ def test_sources_of_each_model_are_sorted_distinct_and_joined(n_sources):
     for code in (0, 7, 39):
         assert joined[code] == " | ".join(sorted(set(sources[codes == code])))
     assert pd.isna(joined[40])  # a model code with no observation
+
+
+def test_an_alias_match_obeys_the_parameter_ratio():
+    """Command R 35B is also called "Command R"; Epoch's Command R+ (104B) must not join it."""
+    observations = _frame([
+        _observation("registry", "Command R 35B", aliases="Command R", params_total=3.5e10),
+        _observation("epoch", "Command R", params_total=3.5e10),
+        _observation("wikipedia", "Command R", params_total=1.04e11),
+    ])
+    matches = merge.merge_observations(observations, PARAMS)["matches"].set_index("source")
+    assert matches.loc["epoch", "model_id"] == "command-r-35b"
+    assert matches.loc["wikipedia", "model_id"] != "command-r-35b"
+
+
+def test_plus_signs_and_greek_letters_keep_models_apart():
+    observations = _frame([
+        _observation("registry", "Command R+"), _observation("registry", "Command R"),
+        _observation("registry", "PanGu-Σ"), _observation("registry", "PanGu-α"),
+    ])
+    models = merge.merge_observations(observations, PARAMS)["models"]
+    assert sorted(models["model_id"]) == ["command-r", "command-r-plus", "pangu-alpha", "pangu-sigma"]
+
+
+def test_a_reviewed_name_map_pairs_models_and_its_null_entries_veto():
+    observations = _frame([
+        _observation("registry", "DQN (Atari, 2013)", params_total=8e5),
+        _observation("registry", "TD-Gammon 0.0", aliases="TD-Gammon", params_total=8124),
+        _observation("epoch", "DQN", params_total=8.3e5),
+        _observation("epoch", "TD-Gammon", params_total=8124),
+    ])
+    name_maps = {"epoch": {"dqn-atari-2013": "DQN", "td-gammon-0-0": None}}
+    matches = merge.merge_observations(observations, PARAMS, name_maps)["matches"].set_index("name")
+    assert matches.loc["DQN", ["model_id", "rule"]].tolist() == ["dqn-atari-2013", "name_map"]
+    assert matches.loc["TD-Gammon", "model_id"] != "td-gammon-0-0"
+    without_map = merge.merge_observations(observations, PARAMS)["matches"].set_index("name")
+    assert without_map.loc["TD-Gammon", "model_id"] == "td-gammon-0-0"  # the alias alone would join them
