@@ -69,6 +69,17 @@ def parse_size(token: str) -> float | None:
     return float(token[:-1]) * SIZE_UNITS[token[-1]]
 
 
+# A size followed by what it counts is the data's, not the model's: "3M words", "1B tokens".
+DATA_SIZE = re.compile(r"(?<![a-z0-9.])\d+(?:\.\d+)?\s?[kmbt]\s*(?:words?|tokens?|images?|hours?|examples?)\b")
+
+
+@functools.lru_cache(maxsize=2**20)
+def parameter_sizes_in_name(name: str) -> tuple[float, ...]:
+    """Parameter counts a name states: 'Llama 2 70B' → (7e10,); none for '8x7B' or '1B words'."""
+    sizes = (parse_size(token) for token in name_sizes(DATA_SIZE.sub(" ", name.lower())))
+    return tuple(sorted(size for size in sizes if size))
+
+
 def slug_keys(slug: str) -> tuple[str, ...]:
     """A slug with and without hyphens ("gpt-3", "gpt3"), sorted; none for an empty slug."""
     return tuple(sorted({slug, slug.replace("-", "")})) if slug else ()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -45,7 +46,19 @@ NUMERIC_FIELDS = (
 # Fields whose source is recorded for each canonical model.
 PROVENANCE_FIELDS = ("publication_date", *NUMERIC_FIELDS)
 
+# Flags that more than one module sets or reads.
+FILL_IN_DATE_FLAG = "date_may_be_fill_in"  # a source's day that may stand for an unknown one
+SIZE_MISMATCH_FLAG = "size_mismatch"  # parameters 10x or more from the size in the name or notes
+
+REJECTED_ROWS = "rejected_rows"  # attrs key of a parsed frame: rows its parser dropped, with a count
+UNREADABLE_NUMBER_FLAG = "unreadable_number"  # a source's numeric cell that no rule could read
 NAME_MAX_CHARS = 300  # longer "names" are scraped prose, not names
+# A name of six words or more that reads as a sentence (a paper's title, a description)
+# is not a model's name: two function words, or one in a long name, or more than half lower-case words.
+SENTENCE_MIN_WORDS = 6
+FUNCTION_WORDS = frozenset({"a", "an", "the", "of", "for", "with", "in", "on", "to", "via", "and", "by", "from",
+                            "that", "using", "into", "through", "towards"})
+BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 PARAMS_MIN = 1.0
 PARAMS_MAX = 1e15
 EARLIEST_DATE = pd.Timestamp("1950-01-01")
@@ -120,8 +133,35 @@ class ModelFields(pa.DataFrameModel):
         coerce = True
 
 
+def reads_as_sentence(name: str) -> bool:
+    """Whether a name reads as a sentence rather than a model's name (brackets aside)."""
+    words = [word for word in BRACKETED.sub(" ", name).split() if any(char.isalnum() for char in word)]
+    if len(words) < SENTENCE_MIN_WORDS:
+        return False
+    function_words = sum(word in FUNCTION_WORDS for word in words)
+    lower_case = sum(word.isalpha() and word.islower() for word in words)
+    return function_words >= 2 or (function_words >= 1 and len(words) >= 8) or 2 * lower_case > len(words)
+
+
+def names_reading_as_sentences(names: pd.Series) -> pd.Series:
+    """`reads_as_sentence` of every name; only names with enough spaces are read word by word."""
+    candidates = names.notna() & (names.astype("str").str.count(" ") >= SENTENCE_MIN_WORDS - 1)
+    found = pd.Series(False, index=names.index)
+    if candidates.any():
+        found[candidates] = [reads_as_sentence(name) for name in names[candidates]]
+    return found
+
+
 class Observation(ModelFields):
-    """One row per (source, model): what every source's parser produces."""
+    """One row per (source, model): what every source's parser produces.
+
+    Stricter than the canonical table, so that a stub never reaches it: a date is
+    required, a name must not read as a sentence, and no numeric cell may be unreadable.
+    """
+
+    publication_date: Series[pd.Timestamp] = _field(
+        "First publication (paper, announcement or release), truncated to its precision.", unit="date"
+    )
 
     source: Series[str] = _field("Source the row comes from (registry, epoch, …).")
     source_record: Series[str] = _field("Where in the source: file:line, row number or URL.")
@@ -132,6 +172,14 @@ class Observation(ModelFields):
     field_urls: Series[str] = _optional("JSON object: a different source URL for a field.")
     confidence_basis: Series[str] = _optional("What is estimated and how, when not confident.")
     notes: Series[str] = _optional("Curator's notes.")
+
+    @pa.check("name", name="name_is_not_a_sentence")
+    def name_is_not_a_sentence(cls, names: Series[str]) -> Series[bool]:
+        return ~names_reading_as_sentences(names)
+
+    @pa.check("flags", name="no_unreadable_number")
+    def no_unreadable_number(cls, flags: Series[str]) -> Series[bool]:
+        return ~flags.astype("str").str.contains(UNREADABLE_NUMBER_FLAG, regex=False).fillna(False).astype(bool)
 
     @pa.dataframe_check(name="basis_unless_confident")
     def basis_unless_confident(cls, df: pd.DataFrame) -> Series[bool]:

@@ -4,13 +4,18 @@
 
 Validation is lazy (all failures of all rows are collected). Rows that fail any
 check go to the quarantine file with the column, the check and the value; the
-others flow on. Warnings that do not remove a row (compute inconsistent with
-6·N·D) are added to its `flags`. Input rows = valid + quarantined, always.
+others flow on. Warnings that do not remove a row are added to its `flags`:
+compute inconsistent with 6·N·D, and `size_mismatch`, a parameter count 10x or more
+from every size its name states ("Llama 2-7B" at 7e10; names starting with a word of
+`validate.name_size_not_parameters` are exempt: GloVe's "6B" counts tokens). A
+size-mismatched row's confidence drops to speculative, with the reason as its basis.
+Input rows = valid + quarantined, always.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,8 +26,11 @@ import pandas as pd
 import pandera.pandas as pa
 
 from pipeline.io import load_params, write_csv, write_json, write_parquet
+from pipeline.resolve import parameter_sizes_in_name
 from pipeline.schema import (
+    SIZE_MISMATCH_FLAG,
     CHECK_COLUMNS,
+    REJECTED_ROWS,
     numbers_without_evidence,
     observation_columns,
     observation_schema,
@@ -30,6 +38,9 @@ from pipeline.schema import (
 
 QUARANTINE_COLUMNS = ("quarantine_column", "quarantine_check", "quarantine_value", "quarantine_reason")
 COMPUTE_FLAG = "compute_inconsistent_with_6ND"
+SIZE_MISMATCH_FACTOR = 10.0
+SIZE_MISMATCH_BASIS = ("parameter count 10x or more from the size stated in the model's name or in the "
+                       "source's parameter notes (size_mismatch)")
 
 
 @dataclass
@@ -45,23 +56,57 @@ def compute_6nd_ratio(observations: pd.DataFrame) -> pd.Series:
     return observations["training_compute_flop"] / (6.0 * active * observations["training_tokens"])
 
 
-def add_flags(observations: pd.DataFrame, compute_tolerance: float) -> pd.DataFrame:
-    """Flag rows whose compute is off 6·N·D by more than the tolerance factor."""
+def size_in_name_disagrees(observations: pd.DataFrame, exempt_words: list[str]) -> pd.Series:
+    """Per row, whether its parameter count is 10x or more from every size its name states."""
+    params = observations["params_total"].to_numpy(dtype=float)
+    exempt = {word.lower() for word in exempt_words}
+    codes, distinct = pd.factorize(observations["name"].astype(object))
+    sizes = [() if name.split(" ")[0].lower() in exempt else parameter_sizes_in_name(name) for name in distinct.tolist()]
+    disagrees = np.zeros(len(observations), dtype=bool)
+    for row in np.flatnonzero((codes >= 0) & ~np.isnan(params)):
+        stated = sizes[codes[row]]
+        disagrees[row] = bool(stated) and all(
+            max(size, params[row]) / min(size, params[row]) >= SIZE_MISMATCH_FACTOR for size in stated)
+    return pd.Series(disagrees, index=observations.index)
+
+
+def has_flag(flags: pd.Series, flag: str) -> pd.Series:
+    """Per row, whether `flags` (joined by '; ') holds `flag`."""
+    pattern = f"(?:^|; ){re.escape(flag)}(?:;|$)"
+    return flags.astype("str").str.contains(pattern, regex=True).fillna(False).astype(bool)
+
+
+def with_flag(flags: pd.Series, flag: str, where: pd.Series) -> pd.Series:
+    """flags with `flag` appended, once, where `where` holds."""
+    add = where.to_numpy(dtype=bool) & ~has_flag(flags, flag).to_numpy()
+    out = flags.astype(object).where(flags.notna(), None)
+    out[add] = [f"{old}; {flag}" if old else flag for old in out[add]]
+    return out
+
+
+def add_flags(observations: pd.DataFrame, compute_tolerance: float, name_size_exempt: list[str]) -> pd.DataFrame:
+    """Flag compute off 6·N·D by more than the tolerance factor, and parameter counts that
+    contradict the name; a size-mismatched row becomes speculative, saying why."""
     flagged = observations.copy()
     ratio = compute_6nd_ratio(flagged)
-    inconsistent = (ratio > compute_tolerance) | (ratio < 1.0 / compute_tolerance)
-    previous = flagged["flags"].astype("object").where(flagged["flags"].notna(), None)
-    flagged["flags"] = [
-        "; ".join(filter(None, [old, COMPUTE_FLAG if bad else None])) or None
-        for old, bad in zip(previous, inconsistent.fillna(False))
-    ]
+    inconsistent = ((ratio > compute_tolerance) | (ratio < 1.0 / compute_tolerance)).fillna(False)
+    flagged["flags"] = with_flag(flagged["flags"], COMPUTE_FLAG, inconsistent)
+    flagged["flags"] = with_flag(flagged["flags"], SIZE_MISMATCH_FLAG, size_in_name_disagrees(flagged, name_size_exempt))
+    mismatched = has_flag(flagged["flags"], SIZE_MISMATCH_FLAG)
+    if mismatched.any():
+        for column in ("confidence", "confidence_basis"):
+            flagged[column] = flagged[column].astype(object)
+        basis = flagged.loc[mismatched, "confidence_basis"].tolist()
+        flagged.loc[mismatched, "confidence"] = "speculative"
+        flagged.loc[mismatched, "confidence_basis"] = [
+            f"{old}; {SIZE_MISMATCH_BASIS}" if isinstance(old, str) and old else SIZE_MISMATCH_BASIS for old in basis]
     return flagged
 
 
 def _format_value(value: Any) -> str:
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d")
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
         return "(empty)"
     return str(value)
 
@@ -97,7 +142,8 @@ def _failure_reasons(failure_cases: pd.DataFrame, observations: pd.DataFrame) ->
 
 def validate_observations(observations: pd.DataFrame, params: dict[str, Any]) -> ValidationResult:
     """Split observations into valid (coerced to the schema) and quarantined rows."""
-    observations = add_flags(observations.reset_index(drop=True), float(params["compute_6nd_tolerance"]))
+    observations = add_flags(observations.reset_index(drop=True), float(params["compute_6nd_tolerance"]),
+                             list(params.get("name_size_not_parameters") or []))
     schema = observation_schema(pd.Timestamp(params["as_of_date"]))
     try:
         schema.validate(observations, lazy=True)
@@ -143,12 +189,15 @@ def summarise(observations, valid, quarantined, reasons) -> dict[str, Any]:
     }
 
 
-def read_observations(directory: Path) -> pd.DataFrame:
-    """Every source's observations, in source-name order."""
-    frames = [pd.read_parquet(path) for path in sorted(Path(directory).glob("*.parquet"))]
+def read_observations(directory: Path) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Every source's observations, in source-name order, and per source the rows its
+    parser rejected before they became observations (kept in the file's attrs)."""
+    paths = sorted(Path(directory).glob("*.parquet"))
+    frames = [pd.read_parquet(path) for path in paths]
     if not frames:
         raise FileNotFoundError(f"{directory}: no observation files (*.parquet)")
-    return pd.concat(frames, ignore_index=True).reindex(columns=observation_columns())
+    rejected = {path.stem: int(frame.attrs.get(REJECTED_ROWS, 0)) for path, frame in zip(paths, frames)}
+    return pd.concat(frames, ignore_index=True).reindex(columns=observation_columns()), rejected
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -159,7 +208,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--summary", type=Path, required=True)
     args = parser.parse_args(argv)
 
-    result = validate_observations(read_observations(args.observations), load_params("validate"))
+    observations, rejected = read_observations(args.observations)
+    result = validate_observations(observations, load_params("validate"))
+    for source, count in rejected.items():
+        result.summary["by_source"].setdefault(source, {"input": 0, "valid": 0, "quarantined": 0})
+        result.summary["by_source"][source]["rejected_by_parser"] = count
     write_parquet(args.valid, result.valid)
     quarantined = result.quarantined.reindex(columns=[*observation_columns(), *QUARANTINE_COLUMNS])
     write_csv(args.quarantine, quarantined)

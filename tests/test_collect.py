@@ -143,7 +143,7 @@ def test_failure_keeps_every_snapshot_and_says_why(fault, good_snapshot, capsys)
     assert line.startswith(f"collect: epoch: FAILED ({error_type}): ") and f"parse uses {GOOD_DATE}" in line
     if fault == "429_retry_after":
         assert sleeps == [5.0]
-    assert len(epoch.parse(epoch_config(good_snapshot, "", NEW_DATE))) == 9  # the good snapshot's rows
+    assert len(epoch.parse(epoch_config(good_snapshot, "", NEW_DATE))) == 8  # the good snapshot's rows less the empty one
 
 
 def test_failure_without_any_snapshot_leaves_source_empty(tmp_path):

@@ -169,6 +169,9 @@ def test_pipeline_writes_only_into_its_output_folders(tmp_path, monkeypatch):
     """parse → validate → merge through their command lines, in a repository-shaped folder."""
     (tmp_path / "params.yaml").write_text((REPO / "params.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     _write_registry(tmp_path / "raw" / "registry", [_entry(i, text) for i, text in enumerate(REGISTRY_TEXT)])
+    name_map = Path("raw/registry/crosscheck/name_map.yaml")
+    (tmp_path / name_map).parent.mkdir(parents=True)
+    (tmp_path / name_map).write_bytes((REPO / name_map).read_bytes())
     monkeypatch.chdir(tmp_path)
     before = {p for p in tmp_path.rglob("*") if p.is_file()}
     from pipeline import parse

@@ -32,6 +32,9 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
         ({"confidence": "likely"}, "confidence+confidence_basis", "basis_unless_confident"),
         ({"evidence": json.dumps({"params_total": "7B"})}, "evidence", "evidence_for_each_number"),
         ({"source_url": None}, "source_url", "not_nullable"),
+        ({"publication_date": pd.NaT}, "publication_date", "not_nullable"),
+        ({"domain": None}, "domain", "not_nullable"),
+        ({"flags": "unreadable_number(params_total)"}, "flags", "no_unreadable_number"),
     ],
 )
 def test_broken_field_is_quarantined_with_reason(valid_row, change, column, check):
@@ -92,3 +95,35 @@ def test_input_rows_equal_valid_plus_quarantined(valid_row, params, days, domain
     assert result.summary["input_rows"] == len(rows)
     assert sorted(result.valid["source_record"].tolist() + result.quarantined["source_record"].tolist()) == sorted(
         row["source_record"] for row in rows)
+
+
+@pytest.mark.parametrize("name", [
+    "Deep Learning Enabled Discovery of Kinase Drug Targets in Pharos",  # a paper's title
+    "improved U-Net for chest X-ray images segmentation",  # a description
+])
+def test_a_name_that_reads_as_a_sentence_is_a_stub(valid_row, name):
+    result = validate.validate_observations(_frame([{**valid_row, "name": name, "model_id": "stub"}]), VALIDATE_PARAMS)
+    assert result.quarantined["quarantine_check"].tolist() == ["name_is_not_a_sentence"]
+
+
+@pytest.mark.parametrize("name", ["Conformer + Wav2vec 2.0 + Noisy Student", "Google cat network (Le et al. 2012)",
+                                  "AWD-LSTM - 3-layer LSTM (tied) + continuous cache pointer (WT2)", "GPT-3 175B"])
+def test_long_names_that_are_names_pass(valid_row, name):
+    result = validate.validate_observations(_frame([{**valid_row, "name": name, "model_id": "named"}]), VALIDATE_PARAMS)
+    assert result.quarantined.empty
+
+
+@pytest.mark.parametrize(("name", "params", "mismatch"), [
+    ("Llama 2-7B", 7e10, True), ("Llama 2-7B", 6.7e9, False), ("Zephyr 141B-A39B", 1.41e11, False),
+    ("Mixtral 8x7B", 4.67e11, False),  # experts × size is no total
+    ("RNN for 1B words", 2e10, False),  # a data size
+    ("GloVe 6B 300d", 2.4e8, False),  # exempt: GloVe names its corpus
+])
+def test_a_count_10x_from_the_size_in_the_name_is_flagged_and_speculative(valid_row, name, params, mismatch):
+    row = {**valid_row, "name": name, "params_total": params, "params_active": None}
+    result = validate.validate_observations(_frame([row]), {**VALIDATE_PARAMS, "name_size_not_parameters": ["GloVe"]})
+    valid = result.valid.iloc[0]
+    assert (valid["flags"] == "size_mismatch") is mismatch
+    assert (valid["confidence"] == "speculative") is mismatch
+    if mismatch:
+        assert "size_mismatch" in valid["confidence_basis"]

@@ -13,24 +13,39 @@ is new: its values are written to the side file `unknown_columns_out` and report
 never a crash. A missing required column is an error that names it.
 
 Rules for Epoch's conventions (the original cell goes to `notes` whenever one fires):
+- A row without any number that has no name, or nothing but a name (no date, no
+  domain), says nothing about a model (a blank line, junk after the header): such
+  rows are dropped before anything else is computed, and their count is printed and
+  kept (`REJECTED_ROWS` in the frame's attrs, reported by validate). Every other row
+  becomes an observation, and validate quarantines the stubs (no name, no date, no
+  domain, a sentence for a name) with the reason.
 - Domain: a single value in our vocabulary is kept; a single value outside it goes
   through `DOMAIN_MAP` (Video → Vision, Audio → Speech, others → Other). A list
   ("Multimodal,Language,Vision") becomes Multimodal when it names Multimodal or
   more than one of Language / Vision / Speech; otherwise its first value, mapped.
-  An empty domain becomes Other.
+  An empty domain stays empty, and validate quarantines the row.
 - Dates: Epoch writes an unknown day as YYYY-MM-15 and an unknown month as
-  YYYY-07-01. A real 15th or 1 July cannot be told apart from a placeholder, so we
-  claim only what is certain: -15 → month precision (YYYY-MM-01), 07-01 → year
-  precision (YYYY-01-01); every other date has day precision.
+  YYYY-07-01, but a real 15th or 1 July looks the same. The stated day is kept
+  (precision day), and such a date is flagged `date_may_be_fill_in`.
+- Numbers: a cell that is not a plain number but starts with one or is a written
+  quantity ("2.4e+09 (est.)", "7B") is read and flagged `annotated_number(<field>)`;
+  one that cannot be read is flagged `unreadable_number(<field>)`, which validate
+  quarantines. The cell goes to notes either way: a number is never blanked silently.
+- Architecture: Epoch states none, and unknown is not dense. A row is `moe` when the
+  name says so ("MoE", "8x7B") or its parameter notes speak of experts or active
+  parameters; otherwise the architecture is left empty.
+- Parameter notes that state a single parameter count 10x or more away from the
+  row's own count flag it `size_mismatch` (validate checks the name's size too).
 - Confidence: Confident / Likely / Speculative map to ours (the latter two with
   `confidence_basis` naming Epoch's rating); Unverified, Unknown and empty map to
   none. "Wrong" (Epoch says the record is wrong): the numbers are dropped, kept in
   notes, and the row is flagged `epoch_marked_wrong`.
 - Training dataset size (datapoints) counts tokens only for Language and
   Multimodal models; for images, audio, games… it is kept in notes, not as tokens.
-- Names: an empty name stays empty (validate quarantines the row; its model_id is
-  `epoch-unnamed-row-N`). Names that repeat get the publication date appended to
-  the model_id (then `-2`, `-3`… in file order), noted in notes.
+- Names that repeat get the publication date appended to the model_id (then `-2`,
+  `-3`… in file order), noted in notes.
+- Task and `Open model weights?` (newer layouts) are read when present; the latter
+  wins over `Model accessibility`.
 """
 
 from __future__ import annotations
@@ -51,7 +66,15 @@ import pandas as pd
 from pipeline.collect import empty_observations, latest_snapshot, typed_observations
 from pipeline.http import ContentError, Fetcher
 from pipeline.io import write_csv
-from pipeline.schema import CONFIDENCES, DOMAINS
+from pipeline import units
+from pipeline.schema import (
+    CONFIDENCES,
+    DOMAINS,
+    FILL_IN_DATE_FLAG,
+    REJECTED_ROWS,
+    SIZE_MISMATCH_FLAG,
+    UNREADABLE_NUMBER_FLAG,
+)
 from pipeline.sources.registry import slugify, slugify_all
 
 SOURCE = "epoch"
@@ -108,6 +131,16 @@ EVIDENCE_FIELDS = {  # our numeric field → (our internal alias key, its notes 
     "training_tokens": ("datapoints", "datapoints_notes"),
 }
 NOTE_CHARS = 300
+MOE_NAME = re.compile(r"\bmoe\b|\d+x\d+(\.\d+)?b\b", re.IGNORECASE)
+MOE_NOTES = re.compile(r"mixture[- ]of[- ]experts|\bmoe\b|\bexperts?\b|\bactive\b|\bactivated\b", re.IGNORECASE)
+# Quantities in a notes cell, "<quantity> parameters" among them, and words that say a count
+# is of a part or of another model.
+NOTES_QUANTITY = re.compile(r"(\d+(?:\.\d+)?)\s?(thousand|million|billion|trillion|[kmbt])\b", re.IGNORECASE)
+NOTES_PARAMETER_COUNT = re.compile(NOTES_QUANTITY.pattern + r"\s*(?:total\s+)?param", re.IGNORECASE)
+NOTES_OTHER_COUNT = re.compile(
+    r"encoder|decoder|backbone|based on|\buses\b|lora|fine-?tun|fewer|variants|sizes|adapter|component|only|activ",
+    re.IGNORECASE)
+SIZE_MISMATCH_FACTOR = 10.0
 # Python's \s spelled out: pyarrow's regular expressions (whose \s is ASCII only) read it alike.
 WHITESPACE = "\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 URL_PATTERN = re.compile(f"https?://[^{WHITESPACE},;]+")
@@ -190,33 +223,56 @@ def map_domain(cell: str) -> str:
 
 
 def parse_epoch_date(cell: str) -> tuple[pd.Timestamp, str | None]:
-    """(date truncated to what is certain, precision); NaT for empty or unreadable cells."""
+    """(date as stated, precision); NaT for empty or unreadable cells."""
     text = cell.strip()
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         return pd.NaT, None
     try:
-        date = pd.Timestamp(text)
+        return pd.Timestamp(text), "day"
     except ValueError:
         return pd.NaT, None
-    if date.month == 7 and date.day == 1:
-        return pd.Timestamp(year=date.year, month=1, day=1), "year"
-    if date.day == 15:
-        return pd.Timestamp(year=date.year, month=date.month, day=1), "month"
-    return date, "day"
 
 
-def parse_number(cell: str) -> float:
+def read_number(cell: str) -> tuple[float, str | None]:
+    """(value, how it was read): None for a plain number or an empty cell, "annotated" for a
+    number with words around it ("2.4e+09 (est.)", "7B"), "unreadable" when there is none."""
+    text = cell.strip()
+    if not text:
+        return float("nan"), None
     try:
-        return float(cell.strip()) if cell.strip() else float("nan")
+        return float(text), None
     except ValueError:
-        return float("nan")
+        pass
+    leading = re.match(PLAIN_DECIMAL, text)
+    if leading and (len(leading.group(0)) == len(text) or not text[len(leading.group(0))].isalnum()):
+        return float(leading.group(0)), "annotated"
+    try:
+        value = units.parse_quantity(text)
+    except units.UnitParseError:
+        value = None
+    return (float(value), "annotated") if value is not None else (float("nan"), "unreadable")
 
 
 def map_open_weights(cell: str) -> bool | None:
     text = cell.strip().lower()
     if not text:
         return None
-    return text.startswith(("open weights", "open access", "open source"))
+    return text.startswith(("open weights", "open access", "open source", "yes", "true"))
+
+
+def architecture_signal(name: str, params_notes: str) -> str | None:
+    """moe when the name or the parameter notes say mixture-of-experts; else unknown (None)."""
+    return "moe" if MOE_NAME.search(name) or MOE_NOTES.search(params_notes) else None
+
+
+def notes_disagree(value: float, params_notes: str) -> bool:
+    """Whether the notes state one quantity, a parameter count of the model itself, 10x or more from value."""
+    quantities = {units.parse_quantity(f"{number} {unit}") for number, unit in NOTES_QUANTITY.findall(params_notes)}
+    if (len(quantities) != 1 or not NOTES_PARAMETER_COUNT.search(params_notes) or not value > 0
+            or NOTES_OTHER_COUNT.search(params_notes)):
+        return False
+    stated = quantities.pop()
+    return max(stated, value) / min(stated, value) >= SIZE_MISMATCH_FACTOR
 
 
 def first_url(cell: str) -> str | None:
@@ -229,20 +285,22 @@ def truncate(text: str, limit: int = NOTE_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def read_domain(cell: str) -> tuple[str, str | None]:
-    """(our domain, note keeping Epoch's cell when it differs)."""
+def read_domain(cell: str) -> tuple[str | None, str | None]:
+    """(our domain, note keeping Epoch's cell when it differs); empty stays empty."""
+    if not cell.strip():
+        return None, None
     domain = map_domain(cell)
-    return domain, None if cell.strip() == domain else f"Epoch domain: {cell.strip() or '(empty)'}"
+    return domain, None if cell.strip() == domain else f"Epoch domain: {cell.strip()}"
 
 
-def read_date(cell: str) -> tuple[pd.Timestamp, str | None, str | None]:
-    """(date, precision, note when the cell is a possible placeholder or unreadable)."""
+def read_date(cell: str) -> tuple[pd.Timestamp, str | None, str | None, str | None]:
+    """(date, precision, note, flag): a day Epoch may have filled in is kept and flagged."""
     date, precision = parse_epoch_date(cell)
-    if precision in ("month", "year"):
-        return date, precision, f"Epoch date {cell.strip()} may be a placeholder: read as {precision} precision"
     if cell.strip() and precision is None:
-        return date, precision, f"unreadable Epoch date: {cell.strip()}"
-    return date, precision, None
+        return date, precision, f"unreadable Epoch date: {cell.strip()}", None
+    if precision and (date.day == 15 or (date.month, date.day) == (7, 1)):
+        return date, precision, None, FILL_IN_DATE_FLAG
+    return date, precision, None, None
 
 
 def read_confidence(cell: str) -> tuple[str | None, str | None, str | None, bool]:
@@ -288,6 +346,7 @@ def unique_model_ids(
     ids: list[str] = slugs.tolist()
     notes: list[str | None] = [None] * len(ids)
     taken: set[str] = set()
+    next_suffix: Counter[str] = Counter()  # per base, the suffix to try first: linear in the repeats
     # The other rows keep their slug; these go in file order, which sets their -2, -3….
     special = slugs.eq("") | repeated
     for row in special.index[special]:
@@ -296,10 +355,11 @@ def unique_model_ids(
             ids[row] = f"{unnamed_prefix}-unnamed-row-{row + 1}"
             notes[row] = "row has no model name"
             continue
-        candidate = slugify(f"{slug} {date}") if date else slug
-        base, suffix = candidate, 2
+        base = slugify(f"{slug} {date}") if date else slug
+        candidate = base
         while candidate in taken:
-            candidate, suffix = f"{base}-{suffix}", suffix + 1
+            next_suffix[base] = max(next_suffix[base], 1) + 1
+            candidate = f"{base}-{next_suffix[base]}"
         taken.add(candidate)
         ids[row] = candidate
         notes[row] = f"{counts[slug]} rows share this name; model_id made unique as {candidate}"
@@ -340,15 +400,19 @@ def first_urls(cells: pd.Series) -> pd.Series:
     return urls
 
 
-def parse_numbers(cells: pd.Series) -> pd.Series:
-    """`parse_number` of every cell: plain decimals converted at once, any other cell by the rule itself."""
+def read_numbers(cells: pd.Series) -> pd.DataFrame:
+    """`read_number` of every cell (columns value, reading): plain decimals converted at
+    once, any other cell by the rule itself."""
     text = cells.str.strip()
     plain = text.str.fullmatch(PLAIN_DECIMAL)
-    numbers = pd.Series(float("nan"), index=cells.index)
+    values = pd.Series(float("nan"), index=cells.index)
+    readings = pd.Series(None, index=cells.index, dtype=object)
     # Arrow's conversion rounds correctly, as float() does: the same number for a plain decimal.
-    numbers[plain] = text[plain].astype("Float64").astype("float64")
-    numbers[~plain] = per_distinct_value(cells[~plain], parse_number).astype("float64")
-    return numbers
+    values[plain] = text[plain].astype("Float64").astype("float64")
+    if (~plain).any():
+        read = per_distinct(cells[~plain], read_number, ["value", "reading"])
+        values[~plain], readings[~plain] = read["value"].astype("float64"), read["reading"]
+    return pd.DataFrame({"value": values, "reading": readings})
 
 
 def join_present(parts: list[pd.Series], separator: str) -> pd.Series:
@@ -375,17 +439,33 @@ def none_column(index: pd.Index) -> pd.Series:
 # -- parse --------------------------------------------------------------------
 
 
-def epoch_numbers(cells: dict[str, pd.Series], domain: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
-    """(the numbers Epoch states, note on datapoints that are not tokens)."""
-    numbers = pd.DataFrame({
-        "params_total": parse_numbers(cells["params_total"]),
-        "training_compute_flop": parse_numbers(cells["training_compute_flop"]),
-        "training_tokens": parse_numbers(cells["datapoints"]),
-    })
+NUMBER_CELLS = {"params_total": "params_total", "training_compute_flop": "training_compute_flop",
+                "training_tokens": "datapoints"}  # our field → its cell key
+
+
+def epoch_numbers(cells: dict[str, pd.Series], domain: pd.Series) -> tuple[pd.DataFrame, list[pd.Series], list[pd.Series]]:
+    """(the numbers Epoch states, flags and notes on cells that were not plain numbers,
+    note on datapoints that are not tokens)."""
+    readings = {field: read_numbers(cells[key]) for field, key in NUMBER_CELLS.items()}
+    numbers = pd.DataFrame({field: reading["value"] for field, reading in readings.items()})
+    flags, notes = [], []
+    for field, reading in readings.items():
+        kind = reading["reading"]
+        flags.append(kind.map({"annotated": f"annotated_number({field})",
+                               "unreadable": f"{UNREADABLE_NUMBER_FLAG}({field})"}))
+        notes.append((f"Epoch {field} cell: " + cells[NUMBER_CELLS[field]].str.strip()).where(kind.notna()))
     # Datapoints of images, audio, games… are not tokens: kept in notes only.
     not_tokens = ~domain.isin(TOKEN_DOMAINS) & numbers["training_tokens"].notna()
     note = "Epoch training dataset size (datapoints, not tokens): " + cells["datapoints"].str.strip()
-    return numbers.assign(training_tokens=numbers["training_tokens"].mask(not_tokens)), note.where(not_tokens)
+    notes.append(note.where(not_tokens))
+    return numbers.assign(training_tokens=numbers["training_tokens"].mask(not_tokens)), flags, notes
+
+
+def rows_to_reject(cells: dict[str, pd.Series]) -> pd.Series:
+    """Rows that say nothing about a model: no number, and no name or nothing but a name."""
+    stated = {field: cells[field].str.strip() != "" for field in ("name", "publication_date", "domain")}
+    numbered = pd.concat([cells[key].str.strip() != "" for key in NUMBER_CELLS.values()], axis=1).any(axis=1)
+    return ~numbered & (~stated["name"] | ~(stated["publication_date"] | stated["domain"]))
 
 
 def evidence_column(cells: dict[str, pd.Series], columns: dict[str, str], numbers: pd.DataFrame) -> pd.Series:
@@ -406,23 +486,36 @@ def observations_from_csv(text: str, file_label: str, dataset_url: str) -> tuple
     """
     table = read_table(text, file_label)
     columns, unknown = resolve_columns(list(table.columns), file_label)
-    rows = table.index
-    absent = pd.Series("", index=rows, dtype="str")
+    absent = pd.Series("", index=table.index, dtype="str")
     cells = {field: table[columns[field]] if field in columns else absent for field in COLUMN_ALIASES}
+    rejected = rows_to_reject(cells)
+    # Row numbers stay those of the file (1 = the first data row) after rejected rows are dropped.
+    table = table[~rejected].set_axis(table.index[~rejected] + 1)
+    rows = table.index
+    cells = {field: cell[~rejected].set_axis(rows) for field, cell in cells.items()}
     ids, id_notes = unique_model_ids(cells["name"].tolist(), cells["publication_date"].tolist())
     id_note = pd.Series(id_notes, index=rows, dtype=object)
 
     domain = per_distinct(cells["domain"], read_domain, ["domain", "note"])
-    date = per_distinct(cells["publication_date"], read_date, ["date", "precision", "note"])
+    date = per_distinct(cells["publication_date"], read_date, ["date", "precision", "note", "flag"])
     rating = per_distinct(cells["confidence"], read_confidence, ["confidence", "basis", "note", "wrong"])
-    numbers, datapoints_note = epoch_numbers(cells, domain["domain"])
+    numbers, number_flags, number_notes = epoch_numbers(cells, domain["domain"])
     # Epoch says these records are wrong: their numbers are dropped, kept in notes.
     wrong = rating["wrong"].astype(bool)
     rating_note = rating["note"].astype("str")
     rating_note[wrong] = [wrong_record_note(stated) for stated in numbers[wrong].to_dict("records")]
     numbers[wrong] = float("nan")
     names = cells["name"].str.strip()
-    row_numbers = pd.Series(range(1, len(rows) + 1), index=rows).astype("str")
+    params_notes = cells["params_notes"]
+    notes_size = pd.Series([notes_disagree(value, notes) for value, notes in zip(numbers["params_total"], params_notes)],
+                           index=rows) if params_notes.str.strip().ne("").any() else pd.Series(False, index=rows)
+    architecture = per_distinct_row(pd.DataFrame({"name": names, "notes": params_notes}),
+                                    lambda row: architecture_signal(row["name"], row["notes"]))
+    open_weights = per_distinct_value(cells["accessibility"], map_open_weights)
+    stated_open = per_distinct_value(cells["open_model_weights"], map_open_weights)
+    flags = [pd.Series(WRONG_FLAG, index=rows, dtype="str").where(wrong), date["flag"].astype("str"),
+             *number_flags, pd.Series(SIZE_MISMATCH_FLAG, index=rows, dtype="str").where(notes_size)]
+    row_numbers = pd.Series(rows, index=rows).astype("str")
     no_number = pd.Series(float("nan"), index=rows)
 
     observations = typed_observations(pd.DataFrame({
@@ -434,24 +527,25 @@ def observations_from_csv(text: str, file_label: str, dataset_url: str) -> tuple
         "publication_date": date["date"],
         "date_precision": as_text(date["precision"]),
         "domain": as_text(domain["domain"]),
-        "task": none_column(rows),
-        "architecture": none_column(rows),
+        "task": as_text(cells["task"].str.strip().replace("", None)),
+        "architecture": as_text(architecture),
         "params_total": numbers["params_total"],
         "params_active": no_number,
         "training_compute_flop": numbers["training_compute_flop"],
         "training_tokens": numbers["training_tokens"],
         "mmlu": no_number,
-        "open_weights": per_distinct_value(cells["accessibility"], map_open_weights),
+        "open_weights": stated_open.where(stated_open.notna(), open_weights),
         "confidence": as_text(rating["confidence"]),
-        "flags": as_text(pd.Series(WRONG_FLAG, index=rows, dtype="str").where(wrong)),
+        "flags": as_text(join_present(flags, "; ")),
         "source": as_text(pd.Series(SOURCE, index=rows, dtype="str")),
         "source_record": as_text(f"{file_label} row " + row_numbers),
         "source_url": as_text(first_urls(cells["link"]).fillna(dataset_url)),
         "evidence": as_text(evidence_column(cells, columns, numbers)),
         "field_urls": none_column(rows),
         "confidence_basis": as_text(rating["basis"]),
-        "notes": as_text(join_present([domain["note"], date["note"], datapoints_note, rating_note, id_note], "; ")),
+        "notes": as_text(join_present([domain["note"], date["note"], *number_notes, rating_note, id_note], "; ")),
     }))
+    observations.attrs[REJECTED_ROWS] = int(rejected.sum())
     extra = (
         table[unknown].assign(model_id=ids).melt(id_vars="model_id", var_name="column", value_name="value")
     )
@@ -482,4 +576,7 @@ def parse(config: dict[str, Any]) -> pd.DataFrame:
         columns = ", ".join(sorted(extra["column"].unique()))
         where = f"; values kept in {side_file}" if side_file else ""
         print(f"parse: epoch: new column(s) not in the alias table: {columns}{where}", file=sys.stderr)
+    if observations.attrs[REJECTED_ROWS]:
+        print(f"parse: epoch: {observations.attrs[REJECTED_ROWS]} row(s) of {csv_path} without any number and "
+              "with no name, or nothing but a name, rejected before validation", file=sys.stderr)
     return observations
