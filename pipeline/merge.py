@@ -7,9 +7,12 @@ Entity resolution (`pipeline.resolve`) maps each observation to a model and
 says by which rule (`matches`). For each field, the value of the first source in
 the field's precedence list (`merge.precedence`, or `merge.field_precedence`
 for that field) that states it wins; its source is kept in `<field>_source`, its
-URL and evidence phrase in the provenance table. Where sources disagree beyond
-`merge.tolerances`, the conflicts table lists every source's value and the one
-chosen. Nothing is lost: every observation is in exactly one model.
+URL and evidence phrase in the provenance table. A parameter count flagged
+`size_mismatch` wins only where no other source states one. Where sources
+disagree beyond `merge.tolerances`, the conflicts table lists every source's
+value and the one chosen; a size-mismatched count is listed beside the size its
+name states (as `name=`). A model's `flags` name the source each comes from
+("epoch: size_mismatch"). Nothing is lost: every observation is in exactly one model.
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ import numpy as np
 import pandas as pd
 
 from pipeline.io import load_params, write_csv, write_parquet
-from pipeline.resolve import NameMaps, read_name_map, resolve, source_ranks
+from pipeline.resolve import NameMaps, parameter_sizes_in_name, read_name_map, resolve, source_ranks
 from pipeline.schema import (
+    SIZE_MISMATCH_FLAG,
     NUMERIC_FIELDS,
     PROVENANCE_FIELDS,
     CanonicalModel,
@@ -62,6 +66,14 @@ CONFLICT_RULES = {
     "publication_date": ("days", "date_days"),
     "domain": ("different", None),
 }
+# Fields whose value from a size-mismatched observation yields to any other source's.
+SUSPECT_WHEN_SIZE_MISMATCHED = ("params_total",)
+NAME_SOURCE = "name"  # what conflicts.csv calls the size a model's name states
+
+
+def size_mismatched(observations: pd.DataFrame) -> np.ndarray:
+    pattern = f"(?:^|; ){SIZE_MISMATCH_FLAG}(?:;|$)"
+    return observations["flags"].astype("str").str.contains(pattern, regex=True).fillna(False).to_numpy(dtype=bool)
 
 
 def precedence_for(field: str, params: dict[str, Any]) -> list[str]:
@@ -90,27 +102,31 @@ def choose_fields(observations: pd.DataFrame, codes: np.ndarray, ids: np.ndarray
     Returns the models and, per field, the winning observation's row per model (-1: none).
     """
     record_rank = pd.factorize(observations["source_record"], sort=True)[0]
+    suspect = size_mismatched(observations)
     models = pd.DataFrame({"model_id": pd.Series(ids, dtype="str")})
     winners: dict[str, np.ndarray] = {}
-    orders: dict[tuple[str, ...], np.ndarray] = {}  # one sort per distinct precedence list
+    orders: dict[tuple[tuple[str, ...], bool], np.ndarray] = {}  # one sort per distinct precedence list
     for field in CHOSEN_FIELDS:
         precedence = tuple(precedence_for(field, params))
-        if precedence not in orders:
+        key = (precedence, field in SUSPECT_WHEN_SIZE_MISMATCHED)
+        if key not in orders:
             rank = {source: position for position, source in enumerate(precedence)}
             unknown = sorted(set(pd.unique(observations["source"])) - set(rank))
             if unknown:
                 raise ValueError(f"merge precedence does not rank source(s): {', '.join(unknown)}")
             source_rank = source_ranks(observations["source"], rank)
-            orders[precedence] = np.lexsort((record_rank, source_rank, codes))
-        winners[field] = _first_stated(orders[precedence], codes, observations[field].notna().to_numpy(), len(ids))
+            last = suspect if key[1] else np.zeros(len(observations), dtype=bool)
+            orders[key] = np.lexsort((record_rank, source_rank, last, codes))
+        winners[field] = _first_stated(orders[key], codes, observations[field].notna().to_numpy(), len(ids))
         # A companion (the date's precision) comes from the same observation as its field.
         for column in (field, *COMPANION_FIELDS.get(field, ())):
             models[column] = _take(observations[column], winners[field])
     models["sources"] = _sources_per_model(codes, observations["source"], len(ids))
     flagged = observations["flags"].notna().to_numpy()
     flags = observations.loc[flagged, "flags"].astype(object).str.split("; ")
+    sources = np.repeat(observations.loc[flagged, "source"].astype(object).to_numpy(), flags.str.len().to_numpy())
     models["flags"] = _joined_unique(np.repeat(codes[flagged], flags.str.len().to_numpy()),
-                                     pd.Series(flags.explode().to_numpy()), len(ids), "; ")
+                                     pd.Series(sources + ": " + flags.explode().to_numpy().astype(object)), len(ids), "; ")
     for field in PROVENANCE_FIELDS:
         models[f"{field}_source"] = _take(observations["source"], winners[field])
     return models, winners
@@ -164,8 +180,12 @@ def find_conflicts(observations: pd.DataFrame, codes: np.ndarray, models: pd.Dat
                    winners: dict[str, np.ndarray], tolerances: dict[str, float]) -> pd.DataFrame:
     """Fields on which a model's sources disagree beyond tolerance, with every value.
     models is in code order (row i is model code i)."""
-    sizes = np.bincount(codes, minlength=len(models))
-    several = observations[["source", *CONFLICT_RULES]].assign(code=codes)[sizes[codes] > 1]
+    stated = observations[["source", *CONFLICT_RULES]].assign(code=codes)
+    named = name_sizes_of_mismatched(observations, codes)
+    if len(named):
+        stated = pd.concat([stated, named], ignore_index=True)
+    sizes = np.bincount(stated["code"].to_numpy(), minlength=len(models))
+    several = stated[sizes[stated["code"].to_numpy()] > 1]
     tables = []
     for field, (kind, tolerance_key) in CONFLICT_RULES.items():
         stated = several[several[field].notna()]
@@ -192,6 +212,15 @@ def find_conflicts(observations: pd.DataFrame, codes: np.ndarray, models: pd.Dat
     if not tables:
         return pd.DataFrame(columns=list(Conflict.to_schema().columns))
     return pd.concat(tables, ignore_index=True).sort_values(["model_id", "field"], kind="stable").reset_index(drop=True)
+
+
+def name_sizes_of_mismatched(observations: pd.DataFrame, codes: np.ndarray) -> pd.DataFrame:
+    """For each size-mismatched observation, the parameter count its name states, as an
+    observation of the pseudo-source `name` (the first size, when the name states several)."""
+    mismatched = np.flatnonzero(size_mismatched(observations))
+    rows = [{"source": NAME_SOURCE, "code": codes[row], "params_total": sizes[0]}
+            for row in mismatched.tolist() if (sizes := parameter_sizes_in_name(str(observations.at[row, "name"])))]
+    return pd.DataFrame(rows, columns=["source", "code", "params_total"]).astype({"code": "int64"}).drop_duplicates(["code"])
 
 
 def _phrases(cells: pd.Series, fields: np.ndarray) -> list[Any]:
