@@ -184,6 +184,15 @@ def is_sparse(models: pd.DataFrame) -> pd.Series:
     return models["architecture"].isin(SPARSE_ARCHITECTURES) | fewer_active
 
 
+def architecture_groups(models: pd.DataFrame) -> pd.Series:
+    """dense, sparse (mixture-of-experts, sparse embeddings, fewer active than total
+    parameters) or unknown: a source that states no architecture says nothing about it."""
+    groups = pd.Series("unknown", index=models.index, dtype=object)
+    groups[models["architecture"].eq("dense").fillna(False).to_numpy(dtype=bool)] = "dense"
+    groups[is_sparse(models).to_numpy(dtype=bool)] = "sparse"
+    return groups
+
+
 def prediction_band_crossing(x: np.ndarray, y: np.ndarray, target: float, confidence_level: float) -> dict[str, Any]:
     """When the line, and its prediction band, reach `target` (in log10 units).
 
@@ -237,6 +246,7 @@ def extrapolation(models: pd.DataFrame, params: dict[str, Any]) -> dict[str, Any
 
     Fitted on the yearly frontier envelope since fit_start. Envelope points are
     not independent, so the prediction interval is, if anything, too narrow.
+    Models of unknown architecture enter neither fit; each group says how many.
     """
     options = params["extrapolation"]
     threshold = float(options["threshold_params"])
@@ -244,11 +254,14 @@ def extrapolation(models: pd.DataFrame, params: dict[str, Any]) -> dict[str, Any
     result: dict[str, Any] = {"threshold_params": threshold, "fit_start": options["fit_start"],
                               "fit_end": end.strftime("%Y-%m-%d"), "method": "yearly envelope of the largest model"}
     sized = models[models["params_total"].notna() & models["publication_date"].notna()]
-    sparse = is_sparse(sized)
-    for group, members in (("dense", sized[~sparse]), ("sparse", sized[sparse])):
+    groups = architecture_groups(sized)
+    unknown = int((groups == "unknown").sum())
+    for group in ("dense", "sparse"):
+        members = sized[groups == group]
         envelope = yearly_envelope(members["publication_date"], members["params_total"], start, end)
         claims = members[members["params_total"] >= threshold].sort_values("publication_date")
-        entry: dict[str, Any] = {"n": int(len(envelope)),
+        entry: dict[str, Any] = {"n": int(len(envelope)), "n_models": int(len(members)),
+                                 "excluded_unknown_architecture": unknown,
                                  "envelope": [[row.date.strftime("%Y-%m-%d"), row.largest] for row in envelope.itertuples()]}
         if len(envelope) < max(params["min_points"], 3) or envelope["largest"].nunique() < 2:
             entry.update(year=None, interval=[None, None], note="too few points to fit")
@@ -294,6 +307,7 @@ def frontier_summary(models: pd.DataFrame, params: dict[str, Any]) -> tuple[dict
     table = sized.loc[:, ["model_id", "name", "domain", "publication_date", "decimal_year",
                           "params_total", "running_max", "record", "frontier"]]
     table["sparse"] = is_sparse(sized).to_numpy()
+    table["architecture_group"] = architecture_groups(sized).to_numpy()
     return summary, table
 
 
