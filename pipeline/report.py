@@ -108,7 +108,7 @@ def _label(name: str, limit: int = 40) -> str:
     return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
-def figure_frontier(frontier: pd.DataFrame, metrics: dict[str, Any], out_dir: Path) -> None:
+def figure_frontier(frontier: pd.DataFrame, metrics: dict[str, Any], as_of: str, out_dir: Path) -> None:
     figure, axes = plt.subplots(figsize=(9, 5.5))
     shown = frontier[frontier["frontier"]]
     extrapolation = metrics["extrapolation"]
@@ -128,11 +128,14 @@ def figure_frontier(frontier: pd.DataFrame, metrics: dict[str, Any], out_dir: Pa
             years = np.linspace(start, end, 200)
             axes.plot(years, 10 ** (entry["intercept_log10"] + entry["slope_oom_per_year"] * years),
                       color=colour, linestyle="--", linewidth=1)
-            low, high = entry["interval"]
-            axes.axvspan(low or entry["year"], high or end, color=colour, alpha=0.08)
-            axes.annotate(f"{group}: {entry['year']:.1f} [{_fmt_year(low)}–{_fmt_year(high)}]",
-                          (entry["year"], threshold), fontsize=7, color=colour, xytext=(0, 6 if group == "dense" else -12),
-                          textcoords="offset points", ha="center")
+            if threshold_passed(entry, as_of):
+                label = f"{group}: already passed"  # a past year is no forecast
+            else:
+                low, high = entry["interval"]
+                axes.axvspan(low or entry["year"], high or end, color=colour, alpha=0.08)
+                label = f"{group}: {entry['year']:.1f} [{_fmt_year(low)}–{_fmt_year(high)}]"
+            axes.annotate(label, (entry["year"], threshold), fontsize=7, color=colour,
+                          xytext=(0, 6 if group == "dense" else -12), textcoords="offset points", ha="center")
     axes.axhline(threshold, color="grey", linewidth=1)
     axes.set_yscale("log")
     axes.set_ylim(top=threshold * 30)
@@ -179,6 +182,40 @@ def figure_best_mmlu(records: pd.DataFrame, as_of: pd.Timestamp, out_dir: Path) 
     axes.grid(True, alpha=0.3)
     axes.legend(fontsize=7, ncol=2, loc="lower right")
     save_figure(figure, out_dir, "best_mmlu_by_memory")
+
+
+def decimal_year_of(date: str) -> float:
+    return float(decimal_year(pd.Series([pd.Timestamp(date)])).iloc[0])
+
+
+def threshold_passed(entry: dict[str, Any], as_of: str) -> bool:
+    """A model already claims the threshold, or the trend crossed it before the as-of date."""
+    return bool(entry.get("already_claimed_by")) or (entry.get("year") is not None
+                                                      and entry["year"] < decimal_year_of(as_of))
+
+
+def extrapolation_sentence(group: str, entry: dict[str, Any], threshold: float, as_of: str,
+                           names: dict[str, str], listed: int = 3) -> str:
+    """When the group's frontier reaches the threshold; never a past year as a forecast."""
+    target = f"{threshold:.0e} parameters"
+    claims = entry.get("already_claimed_by") or []
+    if claims:
+        shown = ", ".join(f"{names.get(claim['model_id'], claim['model_id'])} ({claim['publication_date']}, "
+                          f"{claim['params_total']:.3g} parameters)" for claim in claims[:listed])
+        more = f" and {len(claims) - listed} more" if len(claims) > listed else ""
+        return f"The {group} frontier has already passed {target}: {shown}{more}."
+    if entry.get("year") is None:
+        return f"The {group} frontier trend gives no date for {target} ({entry.get('note') or 'no fit'})."
+    if threshold_passed(entry, as_of):
+        return (f"The {group} frontier trend crossed {target} before {as_of}, yet no {group} model claims that many: "
+                "the trend runs ahead of the data and gives no forecast.")
+    low, high = entry["interval"]
+    # No model claims the threshold yet, so an interval reaching into the past starts at the as-of date.
+    start = as_of if low is None or low < decimal_year_of(as_of) else f"{low:.1f}"
+    excluded = entry.get("excluded_unknown_architecture", 0)
+    left_out = f"; {excluded} models of unknown architecture are left out" if excluded else ""
+    return (f"The {group} frontier trend reaches {target} around {entry['year']:.1f} "
+            f"(95% prediction interval {start} to {_fmt_year(high)}){left_out}.")
 
 
 def _fmt_year(value: float | None) -> str:
@@ -274,7 +311,6 @@ def build_sections(models, metrics, validation, best, params, statuses=None) -> 
     """The facts the HTML page and the Markdown summary both show."""
     latest_era = params["eras"][-1]["name"]
     latest = metrics["params"]["eras"][latest_era]
-    dense = metrics["extrapolation"]["dense"]
     headline = [f"{metrics['n_models']} models ({metrics['n_with_params']} with a parameter count, "
                 f"{metrics['n_with_compute']} with training compute)."]
     if latest and latest["doubling_months"]:
@@ -283,13 +319,10 @@ def build_sections(models, metrics, validation, best, params, statuses=None) -> 
                         f"n = {latest['n']}).")
     elif latest:
         headline.append(f"In the {latest_era} era, parameter counts are not growing (n = {latest['n']}).")
-    if dense.get("year"):
-        headline.append(f"The dense frontier trend reaches {metrics['extrapolation']['threshold_params']:.0e} "
-                        f"parameters around {dense['year']:.1f} (95% prediction interval "
-                        f"{_fmt_year(dense['interval'][0])} to {_fmt_year(dense['interval'][1])}).")
-    for group in ("dense", "sparse"):
-        if metrics["extrapolation"][group].get("already_claimed_by"):
-            headline.append(f"Note ({group}): {metrics['extrapolation'][group]['note']}.")
+    names = dict(zip(models["model_id"], models["name"]))
+    extrapolation = metrics["extrapolation"]
+    headline += [extrapolation_sentence(group, extrapolation[group], extrapolation["threshold_params"],
+                                        params["as_of_date"], names) for group in ("dense", "sparse")]
     latest_best = (best.sort_values("publication_date", kind="stable").groupby(["precision", "budget_gb"]).tail(1)
                    .sort_values(["precision", "budget_gb"], ascending=[True, True], kind="stable"))
     best_rows = [[row.precision, f"{row.budget_gb:g} GB", row.name, f"{row.mmlu:.1f}",
@@ -371,7 +404,7 @@ def build_report(models, metrics, frontier, validation, params, out_dir: Path, c
     as_of = params["as_of_date"]
     sized = figure_params_over_time(models, metrics, figures_dir)
     figure_mmlu_vs_training(models, params["label_top_n"], figures_dir)
-    figure_frontier(frontier, metrics, figures_dir)
+    figure_frontier(frontier, metrics, as_of, figures_dir)
     best = best_mmlu_by_memory(models, params["memory_budgets_gb"], params["bytes_per_param"])
     figure_best_mmlu(best, pd.Timestamp(as_of), figures_dir)
     write_csv(out_dir / "plots" / "params_over_time.csv", sized)

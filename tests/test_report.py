@@ -117,3 +117,36 @@ def test_report_summarises_matches_and_conflicts(built_report):
     assert "2 disagreements between sources" in page and "2 disagreements between sources" in summary
     # listed by field (differences of different fields have different units)
     assert page.index("epoch=1.1e10") < page.index("epoch=2020-02-10")
+
+
+# -- the extrapolation sentence -----------------------------------------------------------------------
+
+FORECAST = {"year": 2037.0, "interval": [2030.2, 2062.1], "already_claimed_by": [], "note": None}
+
+
+def test_threshold_already_claimed_names_the_model_and_gives_no_year():
+    entry = {**FORECAST, "year": 2024.89, "interval": [2021.49, 2029.08], "already_claimed_by": [
+        {"model_id": "bagualu", "params_total": 1.739e14, "publication_date": "2022-03-28"}]}
+    sentence = report.extrapolation_sentence("dense", entry, 1e14, "2026-11-22", {"bagualu": "BaGuaLu"})
+    assert sentence == ("The dense frontier has already passed 1e+14 parameters: "
+                        "BaGuaLu (2022-03-28, 1.74e+14 parameters).")
+
+
+def test_trend_crossing_before_the_as_of_date_is_no_forecast():
+    entry = {**FORECAST, "year": 2025.1, "interval": [2020.1, 2032.3]}
+    sentence = report.extrapolation_sentence("sparse", entry, 1e14, "2026-11-22", {})
+    assert "already" not in sentence and "no sparse model claims" in sentence and "before 2026-11-22" in sentence
+    assert not any(year in sentence for year in ("2025", "2020", "2032"))
+
+
+def test_future_crossing_gives_year_interval_and_models_left_out():
+    sentence = report.extrapolation_sentence("dense", {**FORECAST, "excluded_unknown_architecture": 12},
+                                             1e14, "2026-11-22", {})
+    assert sentence == ("The dense frontier trend reaches 1e+14 parameters around 2037.0 (95% prediction interval "
+                        "2030.2 to 2062.1); 12 models of unknown architecture are left out.")
+    assert "unknown architecture" not in report.extrapolation_sentence("dense", FORECAST, 1e14, "2026-11-22", {})
+
+
+def test_interval_reaching_into_the_past_starts_at_the_as_of_date():
+    sentence = report.extrapolation_sentence("dense", {**FORECAST, "interval": [2024.0, None]}, 1e14, "2026-11-22", {})
+    assert "(95% prediction interval 2026-11-22 to beyond the horizon)" in sentence and "2024" not in sentence
