@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -257,11 +258,18 @@ def html_table(header: list[str], rows: list[list[Any]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+# Characters that open Markdown or HTML markup inline, or end a table cell.
+MARKDOWN_MARKUP = re.compile(r"([\\`*_\[\]<>&|~#])")
+
+
+def markdown_escape(value: Any) -> str:
+    """value as literal Markdown text on one line: names are data, not markup."""
+    return MARKDOWN_MARKUP.sub(r"\\\1", " ".join(str(value).splitlines()))
+
+
 def markdown_table(header: list[str], rows: list[list[Any]]) -> str:
-    def cell(value: Any) -> str:
-        return str(value).replace("|", "\\|").replace("\n", " ")
-    lines = ["| " + " | ".join(map(cell, header)) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(map(cell, row)) + " |" for row in rows]
+    lines = ["| " + " | ".join(map(markdown_escape, header)) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(map(markdown_escape, row)) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -384,7 +392,7 @@ def render_markdown(sections: dict[str, Any], as_of: str) -> str:
     figures = "\n".join(f"![{title}](figures/{name}.svg)" for name, title in FIGURES.items())
     return "\n\n".join([
         f"# modelscale report\n\nData as of {as_of}.",
-        "## Headline\n\n" + "\n".join(f"- {line}" for line in sections["headline"]),
+        "## Headline\n\n" + "\n".join(f"- {markdown_escape(line)}" for line in sections["headline"]),
         "## Doubling times\n\n" + markdown_table(*sections["doubling"]),
         "## Best open-weight model by memory\n\n" + markdown_table(*sections["best"]),
         "## Figures\n\n" + figures,

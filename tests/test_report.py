@@ -150,3 +150,9 @@ def test_future_crossing_gives_year_interval_and_models_left_out():
 def test_interval_reaching_into_the_past_starts_at_the_as_of_date():
     sentence = report.extrapolation_sentence("dense", {**FORECAST, "interval": [2024.0, None]}, 1e14, "2026-11-22", {})
     assert "(95% prediction interval 2026-11-22 to beyond the horizon)" in sentence and "2024" not in sentence
+
+
+def test_markdown_table_keeps_names_literal():
+    table = report.markdown_table(["model", "n"], [["<script>alert(1)</script>", 1], ["a|b\n# c", 2], ["[x](javascript:y)", 3]])
+    rows = table.splitlines()[2:]
+    assert rows == [r"| \<script\>alert(1)\</script\> | 1 |", r"| a\|b \# c | 2 |", r"| \[x\](javascript:y) | 3 |"]
