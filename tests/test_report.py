@@ -18,8 +18,10 @@ TREND_PARAMS = {
     "bootstrap_samples": 200, "confidence_level": 0.95, "seed": 1, "min_points": 3, "frontier_top_n": 3,
     "extrapolation": {"threshold_params": 1e14, "fit_start": "2018-01-01"},
 }
+MERGE_PRECEDENCE = {"precedence": ["registry", "huggingface", "epoch", "wikipedia", "announcements"],
+                    "field_precedence": {"params_total": ["registry", "huggingface", "epoch", "announcements", "wikipedia"]}}
 REPORT_PARAMS = {"memory_budgets_gb": [8, 24], "bytes_per_param": {"16-bit": 2.0, "4-bit": 0.5},
-                 "label_top_n": 5, "eras": TREND_PARAMS["eras"], "as_of_date": "2026-11-22"}
+                 "label_top_n": 5, "eras": TREND_PARAMS["eras"], "as_of_date": "2026-11-22", "merge": MERGE_PRECEDENCE}
 HOSTILE_NAME = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
@@ -36,6 +38,7 @@ def _models(n: int = 40) -> pd.DataFrame:
         "architecture": "dense", "params_total": params, "params_active": np.nan,
         "training_compute_flop": np.nan, "training_tokens": params * 20,
         "mmlu": np.linspace(25, 80, n), "open_weights": pd.array([True] * n, dtype="boolean"),
+        "sources": ["epoch | registry" if i % 5 == 0 else "registry" for i in range(n)],
     })
 
 
@@ -47,7 +50,8 @@ def built_report(tmp_path_factory):
     validation = {"input_rows": 41, "valid_rows": 40, "quarantined_rows": 1,
                   "by_source": {"registry": {"input": 41, "valid": 40, "quarantined": 1}},
                   "failed_checks": {"isin": 1}, "flags": {}}
-    matches = pd.DataFrame({"rule": ["exact_name", "alias", "new_model", "new_model"]})
+    matches = pd.DataFrame({"rule": ["exact_name", "alias", "new_model", "new_model"],
+                            "source": ["epoch", "epoch", "registry", "registry"]})
     conflicts = pd.DataFrame([
         {"model_id": "m1", "name": HOSTILE_NAME, "field": "params_total", "difference": 0.6,
          "chosen_source": "registry", "chosen_value": "7e9", "values": "epoch=1.1e10 | registry=7e9"},
@@ -113,10 +117,10 @@ def test_report_renders_in_headless_chromium(built_report, tmp_path):
 def test_report_summarises_matches_and_conflicts(built_report):
     page = (built_report / "index.html").read_text(encoding="utf-8")
     summary = (built_report / "summary.md").read_text(encoding="utf-8")
-    assert "<td>new_model</td><td>2</td>" in page
+    assert "<td>new_model</td><td>2</td><td>0</td><td>2</td>" in page
     assert "2 disagreements between sources" in page and "2 disagreements between sources" in summary
     # listed by field (differences of different fields have different units)
-    assert page.index("epoch=1.1e10") < page.index("epoch=2020-02-10")
+    assert page.index("epoch: 1.1e+10") < page.index("epoch: 2020-02-10")
 
 
 # -- the extrapolation sentence -----------------------------------------------------------------------
