@@ -1,7 +1,8 @@
 """Report stage: figures (SVG and PNG), a self-contained HTML page and a Markdown summary.
 
-    python -m pipeline.report --models FILE --metrics FILE --frontier FILE
-                              --validation FILE --out-dir DIR
+    python -m pipeline.report --models FILE --metrics FILE --frontier FILE --validation FILE
+                              --matches FILE --conflicts FILE --out-dir DIR
+                              [--changes FILE] [--status raw/SOURCE/status.json ...]
 
 Every value shown in the HTML page is escaped: model names come from scraped,
 untrusted pages.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +26,7 @@ import pandas as pd  # noqa: E402
 
 from pipeline.diff import render_html as changes_section_html  # noqa: E402
 from pipeline.io import load_params, write_atomic, write_csv, write_text  # noqa: E402
-from pipeline.schema import DOMAINS  # noqa: E402
+from pipeline.schema import DOMAINS, MATCH_RULES, NUMERIC_FIELDS  # noqa: E402
 from pipeline.trends import decimal_year  # noqa: E402
 
 FIGURES = {
@@ -108,7 +110,7 @@ def _label(name: str, limit: int = 40) -> str:
     return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
-def figure_frontier(frontier: pd.DataFrame, metrics: dict[str, Any], out_dir: Path) -> None:
+def figure_frontier(frontier: pd.DataFrame, metrics: dict[str, Any], as_of: str, out_dir: Path) -> None:
     figure, axes = plt.subplots(figsize=(9, 5.5))
     shown = frontier[frontier["frontier"]]
     extrapolation = metrics["extrapolation"]
@@ -128,11 +130,14 @@ def figure_frontier(frontier: pd.DataFrame, metrics: dict[str, Any], out_dir: Pa
             years = np.linspace(start, end, 200)
             axes.plot(years, 10 ** (entry["intercept_log10"] + entry["slope_oom_per_year"] * years),
                       color=colour, linestyle="--", linewidth=1)
-            low, high = entry["interval"]
-            axes.axvspan(low or entry["year"], high or end, color=colour, alpha=0.08)
-            axes.annotate(f"{group}: {entry['year']:.1f} [{_fmt_year(low)}–{_fmt_year(high)}]",
-                          (entry["year"], threshold), fontsize=7, color=colour, xytext=(0, 6 if group == "dense" else -12),
-                          textcoords="offset points", ha="center")
+            if threshold_passed(entry, as_of):
+                label = f"{group}: already passed"  # a past year is no forecast
+            else:
+                low, high = entry["interval"]
+                axes.axvspan(low or entry["year"], high or end, color=colour, alpha=0.08)
+                label = f"{group}: {entry['year']:.1f} [{_fmt_year(low)}–{_fmt_year(high)}]"
+            axes.annotate(label, (entry["year"], threshold), fontsize=7, color=colour,
+                          xytext=(0, 6 if group == "dense" else -12), textcoords="offset points", ha="center")
     axes.axhline(threshold, color="grey", linewidth=1)
     axes.set_yscale("log")
     axes.set_ylim(top=threshold * 30)
@@ -181,6 +186,40 @@ def figure_best_mmlu(records: pd.DataFrame, as_of: pd.Timestamp, out_dir: Path) 
     save_figure(figure, out_dir, "best_mmlu_by_memory")
 
 
+def decimal_year_of(date: str) -> float:
+    return float(decimal_year(pd.Series([pd.Timestamp(date)])).iloc[0])
+
+
+def threshold_passed(entry: dict[str, Any], as_of: str) -> bool:
+    """A model already claims the threshold, or the trend crossed it before the as-of date."""
+    return bool(entry.get("already_claimed_by")) or (entry.get("year") is not None
+                                                      and entry["year"] < decimal_year_of(as_of))
+
+
+def extrapolation_sentence(group: str, entry: dict[str, Any], threshold: float, as_of: str,
+                           names: dict[str, str], listed: int = 3) -> str:
+    """When the group's frontier reaches the threshold; never a past year as a forecast."""
+    target = f"{threshold:.0e} parameters"
+    claims = entry.get("already_claimed_by") or []
+    if claims:
+        shown = ", ".join(f"{names.get(claim['model_id'], claim['model_id'])} ({claim['publication_date']}, "
+                          f"{claim['params_total']:.3g} parameters)" for claim in claims[:listed])
+        more = f" and {len(claims) - listed} more" if len(claims) > listed else ""
+        return f"The {group} frontier has already passed {target}: {shown}{more}."
+    if entry.get("year") is None:
+        return f"The {group} frontier trend gives no date for {target} ({entry.get('note') or 'no fit'})."
+    if threshold_passed(entry, as_of):
+        return (f"The {group} frontier trend crossed {target} before {as_of}, yet no {group} model claims that many: "
+                "the trend runs ahead of the data and gives no forecast.")
+    low, high = entry["interval"]
+    # No model claims the threshold yet, so an interval reaching into the past starts at the as-of date.
+    start = as_of if low is None or low < decimal_year_of(as_of) else f"{low:.1f}"
+    excluded = entry.get("excluded_unknown_architecture", 0)
+    left_out = f"; {excluded} models of unknown architecture are left out" if excluded else ""
+    return (f"The {group} frontier trend reaches {target} around {entry['year']:.1f} "
+            f"(95% prediction interval {start} to {_fmt_year(high)}){left_out}.")
+
+
 def _fmt_year(value: float | None) -> str:
     return "beyond the horizon" if value is None else f"{value:.1f}"
 
@@ -214,18 +253,77 @@ def coverage_rows(models: pd.DataFrame, eras: list[dict[str, Any]]) -> list[list
     return rows
 
 
+class Code(str):
+    """A file or parameter name of ours: shown as code."""
+
+
+class Alert(str):
+    """Text that must stand out, such as a live source that is degraded or failed."""
+
+
+def inline_html(part: Any) -> str:
+    text = html.escape(str(part))
+    if isinstance(part, Code):
+        return f"<code>{text}</code>"
+    return f'<strong class="alert">{text}</strong>' if isinstance(part, Alert) else text
+
+
 def html_table(header: list[str], rows: list[list[Any]]) -> str:
-    head = "".join(f"<th>{html.escape(str(cell))}</th>" for cell in header)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>" for row in rows)
+    head = "".join(f"<th>{inline_html(cell)}</th>" for cell in header)
+    body = "".join("<tr>" + "".join(f"<td>{inline_html(cell)}</td>" for cell in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+# Characters that open Markdown or HTML markup inline, or end a table cell; an underscore
+# between letters or digits opens nothing (CommonMark), so "new_model" stays readable.
+MARKDOWN_MARKUP = re.compile(r"([\\`*\[\]<>&|~#]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
+
+
+def markdown_escape(value: Any) -> str:
+    """value as literal Markdown text on one line: names are data, not markup."""
+    return MARKDOWN_MARKUP.sub(r"\\\1", " ".join(str(value).splitlines()))
+
+
+def inline_markdown(part: Any) -> str:
+    if isinstance(part, Code):
+        return f"`{part}`"
+    return f"**{markdown_escape(part)}**" if isinstance(part, Alert) else markdown_escape(part)
+
+
 def markdown_table(header: list[str], rows: list[list[Any]]) -> str:
-    def cell(value: Any) -> str:
-        return str(value).replace("|", "\\|").replace("\n", " ")
-    lines = ["| " + " | ".join(map(cell, header)) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(map(cell, row)) + " |" for row in rows]
+    lines = ["| " + " | ".join(map(inline_markdown, header)) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(map(inline_markdown, row)) + " |" for row in rows]
     return "\n".join(lines)
+
+
+# A section is a list of blocks, rendered alike to HTML and Markdown: ("h3", parts),
+# ("p", parts), ("ul", [parts, ...]) or ("table", header, rows); parts are text, Code or Alert.
+def blocks_html(blocks: list[tuple]) -> str:
+    def line(parts: list[Any]) -> str:
+        return "".join(map(inline_html, parts))
+    rendered = []
+    for kind, *content in blocks:
+        if kind == "table":
+            rendered.append(html_table(*content))
+        elif kind == "ul":
+            rendered.append("<ul>" + "".join(f"<li>{line(item)}</li>" for item in content[0]) + "</ul>")
+        else:
+            rendered.append(f"<{kind}>{line(content[0])}</{kind}>")
+    return "\n".join(rendered)
+
+
+def blocks_markdown(blocks: list[tuple]) -> str:
+    def line(parts: list[Any]) -> str:
+        return "".join(map(inline_markdown, parts))
+    rendered = []
+    for kind, *content in blocks:
+        if kind == "table":
+            rendered.append(markdown_table(*content))
+        elif kind == "ul":
+            rendered.append("\n".join(f"- {line(item)}" for item in content[0]))
+        else:
+            rendered.append(("### " if kind == "h3" else "") + line(content[0]))
+    return "\n\n".join(rendered)
 
 
 def inline_svg(path: Path) -> str:
@@ -234,47 +332,167 @@ def inline_svg(path: Path) -> str:
     return text[text.index("<svg"):]
 
 
-def source_rows(validation: dict[str, Any], statuses: dict[str, dict[str, Any]]) -> list[list[Any]]:
-    """Each source: rows it contributed and the snapshot they come from (or why none)."""
+TROUBLED_STATES = ("degraded", "failed")
+
+
+def ordered_sources(precedence: list[str], seen: set[str]) -> list[str]:
+    """Sources in precedence order, any unranked ones after, by name."""
+    return [source for source in precedence if source in seen] + sorted(seen - set(precedence))
+
+
+def sources_per_model(models: pd.DataFrame) -> pd.Series:
+    """Each model's sources as a list (models.sources is ' | '-joined)."""
+    return models["sources"].str.split(" | ", regex=False)
+
+
+def contribution_rows(models: pd.DataFrame, validation: dict[str, Any], sources: list[str]) -> list[list[Any]]:
+    """Per source: observations (valid, quarantined), models it observes, and models no other source observes."""
+    lists = sources_per_model(models)
+    n_sources = lists.str.len()
+    observed = pd.DataFrame({"source": lists.explode().to_numpy(), "alone": (n_sources == 1).repeat(n_sources).to_numpy()})
+    per_source = observed.groupby("source")["alone"].agg(["size", "sum"])
     rows = []
-    for source in sorted(set(validation["by_source"]) | set(statuses)):
+    for source in sources:
         counts = validation["by_source"].get(source, {"input": 0, "valid": 0, "quarantined": 0})
-        status = statuses.get(source)
-        if status is None:
-            state = "curated in git"
-        elif status.get("snapshot_used"):
-            state = f"snapshot {status['snapshot_used']} ({status['state']}: {status['reason']})"
-        else:
-            state = f"not included ({status['state']}: {status['reason']})"
-        rows.append([source, counts["input"], counts["valid"], counts["quarantined"], state])
+        n_models, alone = per_source.loc[source] if source in per_source.index else (0, 0)
+        rows.append([source, counts["input"], counts["valid"], counts["quarantined"], int(n_models), int(alone)])
     return rows
 
 
-def merge_sections(matches: pd.DataFrame, conflicts: pd.DataFrame, largest_per_field: int = 5) -> dict[str, Any]:
-    """How observations were matched to models, and where sources disagree most.
+def overlap_sentence(models: pd.DataFrame) -> list[Any]:
+    lists = sources_per_model(models)
+    n_sources = lists.explode().nunique()
+    shared = int((lists.str.len() >= 2).sum())
+    return [f"{len(models)} models from {n_sources} source{'s' * (n_sources != 1)}; "
+            f"{shared} of them are observed by two or more sources."]
+
+
+def live_source_blocks(statuses: dict[str, dict[str, Any]], sources: list[str]) -> list[tuple]:
+    """Sources curated in git; each live source's state, reason and snapshot used, degraded and failed standing out."""
+    curated = [source for source in sources if source not in statuses]
+    blocks: list[tuple] = [("p", [f"Curated in git: {', '.join(curated)}."])] if curated else []
+    rows = []
+    for source in (source for source in sources if source in statuses):
+        status = statuses[source]
+        used = status.get("snapshot_used")
+        troubled = status["state"] in TROUBLED_STATES
+        if troubled:
+            fallback = f"this build uses its snapshot {used}" if used else "it contributes no observations"
+            blocks.append(("p", [Alert(f"⚠ {source} {status['state']}:"), f" {status['reason']}; {fallback}."]))
+        mark = Alert if troubled else str
+        rows.append([source, mark(status["state"]), mark(status["reason"]), used or "none"])
+    if rows:
+        blocks += [("p", ["Live sources, each collected into dated snapshots (", Code("raw/<source>/status.json"), "):"]),
+                   ("table", ["live source", "state", "reason", "snapshot used"], rows)]
+    return blocks
+
+
+def credit_items(validation: dict[str, Any], metadata: dict[str, dict[str, Any]], sources: list[str]) -> list[list[Any]]:
+    """Citation and licence of every source whose snapshot names one and that has observations in this build.
+
+    Quarantined rows count: processed/quarantine.csv republishes them too.
+    """
+    return [[f"{metadata[source]['producer']} ({source}, snapshot {metadata[source]['as_of']}): "
+             f"{metadata[source]['citation'].rstrip('.')}. Licence: {metadata[source]['licence']}."]
+            for source in sources
+            if metadata.get(source, {}).get("citation") and validation["by_source"].get(source, {}).get("input", 0)]
+
+
+def precedence_sentences(merge_params: dict[str, Any]) -> list[list[Any]]:
+    """merge.precedence and merge.field_precedence in words."""
+    def order(sources: list[str]) -> str:
+        return ", then ".join(sources)
+    sentences = [["For each field a model shows the value of the first source in this order that states it (",
+                  Code("merge.precedence"), f"): {order(merge_params['precedence'])}."]]
+    for field, sources in sorted((merge_params.get("field_precedence") or {}).items()):
+        sentences.append(["Except for ", Code(field), " (", Code("merge.field_precedence"), f"): {order(sources)}."])
+    return sentences
+
+
+def matching_table(matches: pd.DataFrame, sources: list[str]) -> tuple[list[str], list[list[Any]]]:
+    """Observations per matching rule and source, rules in the order resolution tries them."""
+    counts = pd.crosstab(matches["rule"], matches["source"])
+    rules = [rule for rule in MATCH_RULES if rule in counts.index] + sorted(set(counts.index) - set(MATCH_RULES))
+    columns = [source for source in sources if source in counts.columns]
+    rows = [[rule, *(int(counts.at[rule, source]) for source in columns), int(counts.loc[rule].sum())] for rule in rules]
+    return ["rule", *columns, "all sources"], rows
+
+
+def describe_difference(field: str, difference: float) -> str:
+    """A conflict's difference in its field's unit (see conflicts.csv): days, points, a ratio."""
+    if field == "publication_date":
+        return f"{difference:g} days"
+    if field == "mmlu":
+        return f"{difference:g} points"
+    if field in NUMERIC_FIELDS:
+        return f"×{1 + difference:.3g}"  # difference is max/min - 1
+    return "differs"
+
+
+def format_value(field: str, value: Any) -> str:
+    return f"{float(value):.4g}" if field in NUMERIC_FIELDS else str(value)
+
+
+def format_values(field: str, values: str) -> str:
+    """'epoch=1.1e10 | registry=7e9' as 'epoch: 1.1e+10, registry: 7e+09'."""
+    pairs = (pair.partition("=") for pair in values.split(" | "))
+    return ", ".join(f"{source}: {format_value(field, value)}" for source, _, value in pairs)
+
+
+def conflict_blocks(conflicts: pd.DataFrame, names: dict[str, str], largest_per_field: int) -> list[tuple]:
+    """Conflicts per field, and the largest of each field.
 
     Differences are in each field's own unit (ratio, days, points), so the largest
     are ranked within a field, never across fields.
     """
-    rules = matches["rule"].value_counts().sort_index()
+    intro = [f"{len(conflicts)} disagreements between sources beyond the tolerances (", Code("merge.tolerances"),
+             "; ", Code("processed/conflicts.csv"), "); the model shows the value of the source that comes first."]
+    if conflicts.empty:
+        return [("p", intro)]
     by_field = conflicts["field"].value_counts().sort_index()
     largest = (conflicts.sort_values(["field", "difference", "model_id"], ascending=[True, False, True], kind="stable")
                .groupby("field", sort=True).head(largest_per_field))
-    return {
-        "matches": (["rule", "observations"], [[rule, count] for rule, count in rules.items()]),
-        "conflicts_by_field": (["field", "models in conflict"], [[field, count] for field, count in by_field.items()]),
-        "largest_conflicts": (["model", "field", "difference", "chosen", "values"],
-                              [[row.name, row.field, f"{row.difference:g}", f"{row.chosen_source}: {row.chosen_value}",
-                                row.values] for row in largest.itertuples()]),
-        "n_conflicts": len(conflicts),
-    }
+    return [
+        ("p", intro),
+        ("table", ["field", "models in conflict"], [[field, count] for field, count in by_field.items()]),
+        ("p", [f"The largest {largest_per_field} of each field:"]),
+        ("table", ["model", "field", "difference", "chosen", "all values"],
+         # Names from models.parquet: conflicts.csv quotes names that look like formulas.
+         [[names.get(row.model_id, row.name), row.field, describe_difference(row.field, row.difference),
+           f"{row.chosen_source}: {format_value(row.field, row.chosen_value)}", format_values(row.field, row.values)]
+          for row in largest.itertuples()]),
+    ]
 
 
-def build_sections(models, metrics, validation, best, params, statuses=None) -> dict[str, Any]:
+def sources_and_merging(models: pd.DataFrame, validation: dict[str, Any], statuses: dict[str, dict[str, Any]],
+                        metadata: dict[str, dict[str, Any]], matches: pd.DataFrame, conflicts: pd.DataFrame,
+                        merge_params: dict[str, Any], largest_per_field: int = 5) -> list[tuple]:
+    """The "Sources and merging" section: who contributes what, in which state, and how it was merged."""
+    seen = set(validation["by_source"]) | set(statuses) | set(sources_per_model(models).explode())
+    sources = ordered_sources(merge_params["precedence"], seen)
+    names = dict(zip(models["model_id"], models["name"]))
+    credits = credit_items(validation, metadata, sources)
+    return [
+        ("p", overlap_sentence(models)),
+        ("table", ["source", "observations", "valid", "quarantined", "models", "only from this source"],
+         contribution_rows(models, validation, sources)),
+        *live_source_blocks(statuses, sources),
+        *([("p", ["Data from other producers (cite them too):"]), ("ul", credits)] if credits else []),
+        ("h3", ["Precedence"]),
+        *(("p", sentence) for sentence in precedence_sentences(merge_params)),
+        ("h3", ["Matching"]),
+        ("p", ["How each valid observation was matched to a model (", Code("processed/matches.csv"),
+               "), rules in the order they are tried:"]),
+        ("table", *matching_table(matches, sources)),
+        ("h3", ["Conflicts"]),
+        *conflict_blocks(conflicts, names, largest_per_field),
+    ]
+
+
+def build_sections(models, metrics, validation, best, params, statuses, metadata, matches, conflicts) -> dict[str, Any]:
     """The facts the HTML page and the Markdown summary both show."""
     latest_era = params["eras"][-1]["name"]
     latest = metrics["params"]["eras"][latest_era]
-    dense = metrics["extrapolation"]["dense"]
     headline = [f"{metrics['n_models']} models ({metrics['n_with_params']} with a parameter count, "
                 f"{metrics['n_with_compute']} with training compute)."]
     if latest and latest["doubling_months"]:
@@ -283,13 +501,10 @@ def build_sections(models, metrics, validation, best, params, statuses=None) -> 
                         f"n = {latest['n']}).")
     elif latest:
         headline.append(f"In the {latest_era} era, parameter counts are not growing (n = {latest['n']}).")
-    if dense.get("year"):
-        headline.append(f"The dense frontier trend reaches {metrics['extrapolation']['threshold_params']:.0e} "
-                        f"parameters around {dense['year']:.1f} (95% prediction interval "
-                        f"{_fmt_year(dense['interval'][0])} to {_fmt_year(dense['interval'][1])}).")
-    for group in ("dense", "sparse"):
-        if metrics["extrapolation"][group].get("already_claimed_by"):
-            headline.append(f"Note ({group}): {metrics['extrapolation'][group]['note']}.")
+    names = dict(zip(models["model_id"], models["name"]))
+    extrapolation = metrics["extrapolation"]
+    headline += [extrapolation_sentence(group, extrapolation[group], extrapolation["threshold_params"],
+                                        params["as_of_date"], names) for group in ("dense", "sparse")]
     latest_best = (best.sort_values("publication_date", kind="stable").groupby(["precision", "budget_gb"]).tail(1)
                    .sort_values(["precision", "budget_gb"], ascending=[True, True], kind="stable"))
     best_rows = [[row.precision, f"{row.budget_gb:g} GB", row.name, f"{row.mmlu:.1f}",
@@ -299,7 +514,8 @@ def build_sections(models, metrics, validation, best, params, statuses=None) -> 
         "doubling": (["quantity", "era", "n", "doubling (months)", "95% CI", "OOM / year", "R²"], doubling_rows(metrics, params["eras"])),
         "coverage": (["domain", "models", *[era["name"] for era in params["eras"]]], coverage_rows(models, params["eras"])),
         "best": (["weights at", "memory", "best open model", "MMLU", "released"], best_rows),
-        "sources": (["source", "observations", "valid", "quarantined", "as of"], source_rows(validation, statuses or {})),
+        "sources_and_merging": sources_and_merging(models, validation, statuses, metadata, matches, conflicts,
+                                                   params["merge"]),
         "validation": validation,
     }
 
@@ -320,6 +536,7 @@ def render_html(sections: dict[str, Any], out_dir: Path, as_of: str) -> str:
 body {{ font-family: sans-serif; max-width: 980px; margin: 2em auto; color: #222; }}
 table {{ border-collapse: collapse; margin: 1em 0; }} td, th {{ border: 1px solid #ccc; padding: 3px 8px; }}
 figure {{ margin: 1.5em 0; }} figure svg {{ width: 100%; height: auto; }}
+.alert {{ color: #b00020; }}
 </style></head><body>
 <h1>modelscale: ML models and their scale</h1>
 <p>Data as of {html.escape(as_of)}.</p>
@@ -328,14 +545,8 @@ figure {{ margin: 1.5em 0; }} figure svg {{ width: 100%; height: auto; }}
 <h2>Doubling times</h2>{html_table(*sections["doubling"])}
 <h2>Best open-weight model by memory</h2>{html_table(*sections["best"])}
 <h2>Figures</h2>{figures}
-<h2>Sources included</h2>{html_table(*sections["sources"])}
-<h2>Merging sources</h2>
-<p>How each observation was matched to a model (<code>processed/matches.csv</code>):</p>
-{html_table(*sections["merge"]["matches"])}
-<p>{sections["merge"]["n_conflicts"]} disagreements between sources beyond the tolerances
-(<code>processed/conflicts.csv</code>); the chosen value follows <code>merge.precedence</code>.</p>
-{html_table(*sections["merge"]["conflicts_by_field"]) if sections["merge"]["n_conflicts"] else ""}
-{html_table(*sections["merge"]["largest_conflicts"]) if sections["merge"]["n_conflicts"] else ""}
+<h2>Sources and merging</h2>
+{blocks_html(sections["sources_and_merging"])}
 <h2>Coverage</h2>{html_table(*sections["coverage"])}
 <h2>Validation</h2>
 <p>{validation["input_rows"]} observations: {validation["valid_rows"]} valid,
@@ -351,14 +562,11 @@ def render_markdown(sections: dict[str, Any], as_of: str) -> str:
     figures = "\n".join(f"![{title}](figures/{name}.svg)" for name, title in FIGURES.items())
     return "\n\n".join([
         f"# modelscale report\n\nData as of {as_of}.",
-        "## Headline\n\n" + "\n".join(f"- {line}" for line in sections["headline"]),
+        "## Headline\n\n" + "\n".join(f"- {markdown_escape(line)}" for line in sections["headline"]),
         "## Doubling times\n\n" + markdown_table(*sections["doubling"]),
         "## Best open-weight model by memory\n\n" + markdown_table(*sections["best"]),
         "## Figures\n\n" + figures,
-        "## Sources included\n\n" + markdown_table(*sections["sources"]),
-        "## Merging sources\n\n" + markdown_table(*sections["merge"]["matches"])
-        + f"\n\n{sections['merge']['n_conflicts']} disagreements between sources (`processed/conflicts.csv`)."
-        + ("\n\n" + markdown_table(*sections["merge"]["largest_conflicts"]) if sections["merge"]["n_conflicts"] else ""),
+        "## Sources and merging\n\n" + blocks_markdown(sections["sources_and_merging"]),
         "## Coverage\n\n" + markdown_table(*sections["coverage"]),
         f"## Validation\n\n{validation['input_rows']} observations: {validation['valid_rows']} valid, "
         f"{validation['quarantined_rows']} quarantined (`processed/quarantine.csv`).",
@@ -366,19 +574,23 @@ def render_markdown(sections: dict[str, Any], as_of: str) -> str:
 
 
 def build_report(models, metrics, frontier, validation, params, out_dir: Path, changes=None,
-                 statuses=None, matches=None, conflicts=None) -> None:
+                 statuses=None, matches=None, conflicts=None, metadata=None) -> None:
+    """params: the report section with the trends eras, validate.as_of_date and merge's precedence ("merge").
+
+    statuses and metadata: per live source, its status.json and its snapshot's metadata.json.
+    """
     figures_dir = out_dir / "figures"
     as_of = params["as_of_date"]
     sized = figure_params_over_time(models, metrics, figures_dir)
     figure_mmlu_vs_training(models, params["label_top_n"], figures_dir)
-    figure_frontier(frontier, metrics, figures_dir)
+    figure_frontier(frontier, metrics, as_of, figures_dir)
     best = best_mmlu_by_memory(models, params["memory_budgets_gb"], params["bytes_per_param"])
     figure_best_mmlu(best, pd.Timestamp(as_of), figures_dir)
     write_csv(out_dir / "plots" / "params_over_time.csv", sized)
     write_csv(out_dir / "plots" / "best_mmlu_by_memory.csv", best)
-    sections = build_sections(models, metrics, validation, best, params, statuses)
-    sections["merge"] = merge_sections(
-        matches if matches is not None else pd.DataFrame(columns=["rule"]),
+    sections = build_sections(
+        models, metrics, validation, best, params, statuses or {}, metadata or {},
+        matches if matches is not None else pd.DataFrame(columns=["source", "rule"]),
         conflicts if conflicts is not None else pd.DataFrame(
             columns=["model_id", "name", "field", "difference", "chosen_source", "chosen_value", "values"]),
     )
@@ -386,6 +598,17 @@ def build_report(models, metrics, frontier, validation, params, out_dir: Path, c
     sections["changes"] = changes_section_html(changes) if changes is not None else ""
     write_text(out_dir / "index.html", render_html(sections, out_dir, as_of))
     write_text(out_dir / "summary.md", render_markdown(sections, as_of))
+
+
+def snapshot_metadata(statuses: dict[Path, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per source, the metadata.json of the snapshot its status.json says was used (beside status.json)."""
+    metadata = {}
+    for path, status in statuses.items():
+        if status.get("snapshot_used"):
+            # collect only uses snapshots that have metadata.json: a missing one is an error, not "no credit".
+            file = path.parent / status["snapshot_used"] / "metadata.json"
+            metadata[status["source"]] = json.loads(file.read_text(encoding="utf-8"))
+    return metadata
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -396,9 +619,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--status", type=Path, nargs="*", default=[],
                         help="status.json of each live source (what was collected, as of when)")
     args = parser.parse_args(argv)
-    # The report shows the eras and the snapshot date that the trends and validate stages used.
+    # The report shows the eras, the snapshot date and the precedence that trends, validate and merge used.
+    merge_params = load_params("merge")
     params = {**load_params("report"), "eras": load_params("trends")["eras"],
-              "as_of_date": load_params("validate")["as_of_date"]}
+              "as_of_date": load_params("validate")["as_of_date"],
+              "merge": {"precedence": merge_params["precedence"],
+                        "field_precedence": merge_params.get("field_precedence") or {}}}
+    statuses = {path: json.loads(path.read_text(encoding="utf-8")) for path in args.status if path.exists()}
     build_report(
         pd.read_parquet(args.models),
         json.loads(args.metrics.read_text(encoding="utf-8")),
@@ -407,10 +634,10 @@ def main(argv: list[str] | None = None) -> None:
         params,
         args.out_dir,
         json.loads(args.changes.read_text(encoding="utf-8")) if args.changes else None,
-        {status["source"]: status for status in
-         (json.loads(path.read_text(encoding="utf-8")) for path in args.status if path.exists())},
+        {status["source"]: status for status in statuses.values()},
         pd.read_csv(args.matches),
         pd.read_csv(args.conflicts),
+        snapshot_metadata(statuses),
     )
     print(f"report: {args.out_dir / 'index.html'}")
 

@@ -18,8 +18,10 @@ TREND_PARAMS = {
     "bootstrap_samples": 200, "confidence_level": 0.95, "seed": 1, "min_points": 3, "frontier_top_n": 3,
     "extrapolation": {"threshold_params": 1e14, "fit_start": "2018-01-01"},
 }
+MERGE_PRECEDENCE = {"precedence": ["registry", "huggingface", "epoch", "wikipedia", "announcements"],
+                    "field_precedence": {"params_total": ["registry", "huggingface", "epoch", "announcements", "wikipedia"]}}
 REPORT_PARAMS = {"memory_budgets_gb": [8, 24], "bytes_per_param": {"16-bit": 2.0, "4-bit": 0.5},
-                 "label_top_n": 5, "eras": TREND_PARAMS["eras"], "as_of_date": "2026-11-22"}
+                 "label_top_n": 5, "eras": TREND_PARAMS["eras"], "as_of_date": "2026-11-22", "merge": MERGE_PRECEDENCE}
 HOSTILE_NAME = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
@@ -36,6 +38,7 @@ def _models(n: int = 40) -> pd.DataFrame:
         "architecture": "dense", "params_total": params, "params_active": np.nan,
         "training_compute_flop": np.nan, "training_tokens": params * 20,
         "mmlu": np.linspace(25, 80, n), "open_weights": pd.array([True] * n, dtype="boolean"),
+        "sources": ["epoch | registry" if i % 5 == 0 else "registry" for i in range(n)],
     })
 
 
@@ -47,7 +50,8 @@ def built_report(tmp_path_factory):
     validation = {"input_rows": 41, "valid_rows": 40, "quarantined_rows": 1,
                   "by_source": {"registry": {"input": 41, "valid": 40, "quarantined": 1}},
                   "failed_checks": {"isin": 1}, "flags": {}}
-    matches = pd.DataFrame({"rule": ["exact_name", "alias", "new_model", "new_model"]})
+    matches = pd.DataFrame({"rule": ["exact_name", "alias", "new_model", "new_model"],
+                            "source": ["epoch", "epoch", "registry", "registry"]})
     conflicts = pd.DataFrame([
         {"model_id": "m1", "name": HOSTILE_NAME, "field": "params_total", "difference": 0.6,
          "chosen_source": "registry", "chosen_value": "7e9", "values": "epoch=1.1e10 | registry=7e9"},
@@ -113,7 +117,46 @@ def test_report_renders_in_headless_chromium(built_report, tmp_path):
 def test_report_summarises_matches_and_conflicts(built_report):
     page = (built_report / "index.html").read_text(encoding="utf-8")
     summary = (built_report / "summary.md").read_text(encoding="utf-8")
-    assert "<td>new_model</td><td>2</td>" in page
+    assert "<td>new_model</td><td>2</td><td>0</td><td>2</td>" in page
     assert "2 disagreements between sources" in page and "2 disagreements between sources" in summary
     # listed by field (differences of different fields have different units)
-    assert page.index("epoch=1.1e10") < page.index("epoch=2020-02-10")
+    assert page.index("epoch: 1.1e+10") < page.index("epoch: 2020-02-10")
+
+
+# -- the extrapolation sentence -----------------------------------------------------------------------
+
+FORECAST = {"year": 2037.0, "interval": [2030.2, 2062.1], "already_claimed_by": [], "note": None}
+
+
+def test_threshold_already_claimed_names_the_model_and_gives_no_year():
+    entry = {**FORECAST, "year": 2024.89, "interval": [2021.49, 2029.08], "already_claimed_by": [
+        {"model_id": "bagualu", "params_total": 1.739e14, "publication_date": "2022-03-28"}]}
+    sentence = report.extrapolation_sentence("dense", entry, 1e14, "2026-11-22", {"bagualu": "BaGuaLu"})
+    assert sentence == ("The dense frontier has already passed 1e+14 parameters: "
+                        "BaGuaLu (2022-03-28, 1.74e+14 parameters).")
+
+
+def test_trend_crossing_before_the_as_of_date_is_no_forecast():
+    entry = {**FORECAST, "year": 2025.1, "interval": [2020.1, 2032.3]}
+    sentence = report.extrapolation_sentence("sparse", entry, 1e14, "2026-11-22", {})
+    assert "already" not in sentence and "no sparse model claims" in sentence and "before 2026-11-22" in sentence
+    assert not any(year in sentence for year in ("2025", "2020", "2032"))
+
+
+def test_future_crossing_gives_year_interval_and_models_left_out():
+    sentence = report.extrapolation_sentence("dense", {**FORECAST, "excluded_unknown_architecture": 12},
+                                             1e14, "2026-11-22", {})
+    assert sentence == ("The dense frontier trend reaches 1e+14 parameters around 2037.0 (95% prediction interval "
+                        "2030.2 to 2062.1); 12 models of unknown architecture are left out.")
+    assert "unknown architecture" not in report.extrapolation_sentence("dense", FORECAST, 1e14, "2026-11-22", {})
+
+
+def test_interval_reaching_into_the_past_starts_at_the_as_of_date():
+    sentence = report.extrapolation_sentence("dense", {**FORECAST, "interval": [2024.0, None]}, 1e14, "2026-11-22", {})
+    assert "(95% prediction interval 2026-11-22 to beyond the horizon)" in sentence and "2024" not in sentence
+
+
+def test_markdown_table_keeps_names_literal():
+    table = report.markdown_table(["model", "n"], [["<script>alert(1)</script>", 1], ["a|b\n# c", 2], ["[x](javascript:y)", 3]])
+    rows = table.splitlines()[2:]
+    assert rows == [r"| \<script\>alert(1)\</script\> | 1 |", r"| a\|b \# c | 2 |", r"| \[x\](javascript:y) | 3 |"]
