@@ -115,8 +115,11 @@ def figure_frontier(frontier: pd.DataFrame, metrics: dict[str, Any], as_of: str,
     shown = frontier[frontier["frontier"]]
     extrapolation = metrics["extrapolation"]
     threshold = extrapolation["threshold_params"]
+    unknown = shown[shown["architecture_group"] == "unknown"]
+    axes.scatter(unknown["decimal_year"], unknown["params_total"], marker="x", s=14, color="grey", alpha=0.6,
+                 label="frontier models of unknown architecture (not fitted)")
     for group, marker, colour in (("dense", "o", "tab:blue"), ("sparse", "^", "tab:red")):
-        members = shown[shown["sparse"] == (group == "sparse")]
+        members = shown[shown["architecture_group"] == group]
         axes.scatter(members["decimal_year"], members["params_total"], marker=marker, s=16, color=colour,
                      alpha=0.7, label=f"{group} frontier models")
         entry = extrapolation[group]

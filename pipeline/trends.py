@@ -306,7 +306,6 @@ def frontier_summary(models: pd.DataFrame, params: dict[str, Any]) -> tuple[dict
     }
     table = sized.loc[:, ["model_id", "name", "domain", "publication_date", "decimal_year",
                           "params_total", "running_max", "record", "frontier"]]
-    table["sparse"] = is_sparse(sized).to_numpy()
     table["architecture_group"] = architecture_groups(sized).to_numpy()
     return summary, table
 

@@ -95,6 +95,25 @@ def test_extrapolation_notes_existing_sparse_claims():
     assert result["dense"]["already_claimed_by"] == []
 
 
+def test_a_model_of_unknown_architecture_enters_neither_extrapolation():
+    """A source that states no architecture says nothing about it: BaGuaLu is no dense model."""
+    models = pd.DataFrame({
+        "model_id": [f"m{i}" for i in range(8)] + ["unknown-giant"],
+        "publication_date": pd.to_datetime([f"20{18 + i}-06-01" for i in range(8)] + ["2022-03-28"]),
+        "date_precision": "day",
+        "params_total": [1e9, 1e10, 1e11, 1e12, 2e12, 3e12, 4e12, 5e12, 1.74e14],
+        "params_active": [np.nan] * 9,
+        "architecture": ["dense"] * 8 + [None],
+    })
+    params = {"extrapolation": {"threshold_params": 1e14, "fit_start": "2018-01-01"},
+              "eras": [{"name": "all", "start": "1950-01-01", "end": "2026-11-22"}],
+              "frontier_top_n": 3, "min_points": 3, "confidence_level": 0.95}
+    result = trends.extrapolation(models, params)
+    for group in ("dense", "sparse"):
+        assert result[group]["already_claimed_by"] == [] and result[group]["excluded_unknown_architecture"] == 1
+    assert result["dense"]["n_models"] == 8 and max(value for _, value in result["dense"]["envelope"]) == 5e12
+
+
 def test_epoch_1952_2018_doubling_matches_plain_least_squares(epoch_dir):
     """Acceptance: our trend code agrees with a plain fit on Epoch's notable models."""
     table = pd.read_csv(epoch_dir / "notable_ai_models_2025-02-24.csv", usecols=["Publication date", "Parameters"])
