@@ -203,6 +203,10 @@ class CanonicalModel(ModelFields):
         unique=True,
         str_matches=r"^[a-z0-9]+(-[a-z0-9]+)*$",
     )
+    flags: Series[str] = _optional(
+        "Warnings that do not remove the row, each with the source that raised it, joined by '; ' "
+        "(e.g. 'epoch: size_mismatch', 'epoch: date_may_be_fill_in')."
+    )
     source_url: Series[str] = _optional("Primary source of the row's highest-precedence observation.")
     sources: Series[str] = _field("Every source with an observation of the model, joined by ' | '.")
     publication_date_source: Series[str] = _optional("Source of publication_date.")
