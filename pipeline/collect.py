@@ -20,6 +20,11 @@ files into a staging folder and returns one record per file; this module adds
   the file and returns its records (`imported_file_record`); metadata.json adds where the
   copy was obtained and the sha256 and size of the original. It refuses (exit status 1,
   one line) an existing dated folder, a date that is not real, a file the plug-in cannot use.
+- Degraded: when the snapshot parse uses has an earlier one, the plug-in's
+  `snapshot_profile` of the two is compared (`degradation`). A column of a known field
+  gone, or a number stated in a share of rows that fell by more than
+  `degraded_share_drop` (relative), makes the state `degraded`: the snapshot is still
+  used, and status.json carries the numbers.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ SNAPSHOT_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 METADATA_SCHEMA = Path(__file__).parent / "schemas" / "snapshot_metadata.schema.json"
 # A path on someone's machine (/home/…, ~/…, C:\…): never recorded as where a copy came from.
 MACHINE_PATH = re.compile(r"(^|\s)(/|~/|[A-Za-z]:[\\/])")
+DEFAULT_SHARE_DROP = 0.5  # a number stated in less than half the share of rows it was: degraded
 PRIMARY_FILE_FACTS = ("url", "final_url", "http_status", "etag", "last_modified", "retrieved_at", "sha256",
                       "size_bytes", "file_import")
 
@@ -200,6 +206,64 @@ def _utc_now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+# -- degraded: what a new snapshot lost against the one before it ---------------------
+
+
+def filled_share(filled: int, rows: int) -> float:
+    return filled / rows if rows else 0.0
+
+
+def degradation(previous: dict[str, Any], new: dict[str, Any], share_drop: float) -> dict[str, Any] | None:
+    """What new lost against previous, or None. Profiles come from the plug-in's `snapshot_profile`:
+    {"rows": n, "columns": {field: column}, "filled": {number field: rows stating it}}.
+
+    Lost: the column of a field previous had, or a number stated in a share of rows
+    below (1 - share_drop) times its previous share (a column gone counts as 0 rows).
+    """
+    columns_gone = sorted(column for field, column in previous["columns"].items() if field not in new["columns"])
+    fields = []
+    for field, before in sorted(previous["filled"].items()):
+        after = new["filled"].get(field, 0)
+        share_before, share_after = filled_share(before, previous["rows"]), filled_share(after, new["rows"])
+        if share_before > 0 and share_after < share_before * (1 - share_drop):
+            fields.append({
+                "field": field, "column": previous["columns"][field],
+                "previous_filled": before, "previous_rows": previous["rows"], "previous_share": round(share_before, 4),
+                "new_filled": after, "new_rows": new["rows"], "new_share": round(share_after, 4),
+            })
+    return {"columns_gone": columns_gone, "fields": fields} if columns_gone or fields else None
+
+
+def degradation_reason(found: dict[str, Any]) -> str:
+    """One line stating every loss, for status.json and the report."""
+    gone = ", ".join(repr(column) for column in found["columns_gone"])
+    parts = [f"column(s) {gone} gone"] if gone else []
+    parts += [
+        f"{drop['field']} stated in {drop['new_filled']} of {drop['new_rows']} rows ({drop['new_share']:.1%}), "
+        f"was {drop['previous_filled']} of {drop['previous_rows']} ({drop['previous_share']:.1%})"
+        for drop in found["fields"]
+    ]
+    return f"degraded against snapshot {found['previous_snapshot']}: " + "; ".join(parts)
+
+
+def read_metadata(folder: Path) -> dict[str, Any]:
+    return json.loads((folder / METADATA_FILE).read_text(encoding="utf-8"))
+
+
+def degradation_since_previous(source: str, root: Path, used: str, share_drop: float) -> dict[str, Any] | None:
+    """`degradation` of snapshot `used` against the snapshot before it (None without one, or when the
+    plug-in has no `snapshot_profile`), with the previous snapshot's date."""
+    earlier = [snapshot for snapshot in snapshot_dates(root) if snapshot < used]
+    if not earlier:
+        return None
+    profile = getattr(importlib.import_module(f"pipeline.sources.{source}"), "snapshot_profile", None)
+    if profile is None:
+        return None
+    previous, new = (profile(root / snapshot, read_metadata(root / snapshot)) for snapshot in (earlier[-1], used))
+    found = degradation(previous, new, share_drop)
+    return {"previous_snapshot": earlier[-1], **found} if found else None
+
+
 # -- status ---------------------------------------------------------------------------
 
 
@@ -208,10 +272,17 @@ def new_status(source: str, config: dict[str, Any]) -> dict[str, Any]:
     return {"source": source, "as_of": as_of, "reason": None, "attempted_at": None}
 
 
-def finish_status(status: dict[str, Any], root: Path) -> dict[str, Any]:
-    """status with the snapshot parse uses; written to status.json."""
+def finish_status(status: dict[str, Any], root: Path, config: dict[str, Any]) -> dict[str, Any]:
+    """status with the snapshot parse uses, `degraded` when it lost data against the one before it;
+    written to status.json. A pure function of the snapshots when nothing is fetched: the same bytes."""
     used = latest_snapshot_dir(root, status["as_of"])
     status["snapshot_used"] = used.name if used else None
+    if used is not None and status["state"] in ("ok", "up_to_date"):
+        share_drop = float(config.get("degraded_share_drop", DEFAULT_SHARE_DROP))
+        found = degradation_since_previous(status["source"], root, used.name, share_drop)
+        if found:
+            reason = f"{status['reason']}; {degradation_reason(found)}"
+            status.update(state="degraded", reason=reason, degradation=found)
     write_json(root / STATUS_FILE, status)
     return status
 
@@ -237,7 +308,7 @@ def collect_source(source: str, config: dict[str, Any], fetcher: Fetcher | None 
             status.update(state="ok", reason=f"new snapshot {as_of} ({count} file(s))")
         except FetchError as error:
             status.update(state="failed", reason=str(error), error_type=type(error).__name__)
-    return finish_status(status, root)
+    return finish_status(status, root, config)
 
 
 def import_file(source: str, config: dict[str, Any], path: Path, as_of: str,
@@ -267,12 +338,14 @@ def import_file(source: str, config: dict[str, Any], path: Path, as_of: str,
     count = store_snapshot(source, root, as_of, module,
                            lambda staging: with_origin(module.from_file(config, path, staging), origin))
     status.update(state="ok", reason=f"new snapshot {as_of} ({count} file(s)) imported from {path.name}")
-    return finish_status(status, root)
+    return finish_status(status, root, config)
 
 
 def describe(status: dict[str, Any]) -> str:
     """One line for the log; a failure says what parse falls back to."""
     source, state = status["source"], status["state"]
+    if state == "degraded":
+        return f"collect: {source}: DEGRADED: {status['reason']}"
     if state != "failed":
         return f"collect: {source}: {state}: {status['reason']}"
     fallback = (
@@ -294,7 +367,8 @@ def bump_as_of(params_text: str, sources: dict[str, Any], as_of: str) -> str:
 
 
 def print_status(status: dict[str, Any]) -> None:
-    print(describe(status), file=sys.stderr if status["state"] == "failed" else sys.stdout)
+    trouble = status["state"] in ("failed", "degraded")
+    print(describe(status), file=sys.stderr if trouble else sys.stdout)
 
 
 def run_import(source: str, config: dict[str, Any], path: Path, as_of: str, obtained_from: str | None) -> None:

@@ -88,13 +88,14 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "country": ("Country (of organization)", "Country (from Organization)"),  # known, not used yet
 }
 REQUIRED_FIELDS = ("name", "domain", "publication_date", "params_total", "training_compute_flop")
-# Prose written by Epoch or quoted from papers: a file import leaves it out.
-# (Abstract, Authors, Reference… are not in the alias table at all.)
+# Prose written by Epoch or quoted from papers: a file import leaves it out, and collect does not
+# compare it between snapshots. (Abstract, Authors, Reference… are not in the alias table at all.)
 FREE_TEXT_FIELDS = ("params_notes", "compute_notes", "datapoints_notes")
 # The columns a file import keeps: every spelling of the fields parse reads as data.
 KEPT_COLUMNS = frozenset(
     spelling for field, spellings in COLUMN_ALIASES.items() if field not in FREE_TEXT_FIELDS for spelling in spellings
 )
+NUMBER_FIELDS = ("params_total", "training_compute_flop", "datapoints")  # their filled share is watched
 # Epoch columns we know and deliberately do not use (so they are not reported as new).
 KNOWN_UNUSED_COLUMNS = frozenset({
     "Abstract", "Accessibility notes", "Approach", "Archived links", "Authors", "Base model",
@@ -215,6 +216,20 @@ def from_file(config: dict[str, Any], path: Path, snapshot_dir: Path) -> list[di
     (snapshot_dir / file_name).write_bytes(written)
     return [imported_file_record(file_name, written, DATASET_URL, "text/csv",
                                  columns_kept=kept, columns_left_out=left_out)]
+
+
+def snapshot_profile(folder: Path, metadata: dict[str, Any]) -> dict[str, Any]:
+    """What collect compares between two snapshots (`pipeline.collect.degradation`): the rows, the
+    column of each field other than free text, and how many rows state each of `NUMBER_FIELDS`."""
+    csv_path = folder / metadata["files"][0]["path"]
+    table = read_table(csv_path.read_text(encoding="utf-8-sig", errors="replace"), csv_path.name)
+    resolved, _ = resolve_columns(list(table.columns), csv_path.name)
+    columns = {field: column for field, column in resolved.items() if field not in FREE_TEXT_FIELDS}
+    filled = {
+        field: int(pd.to_numeric(table[columns[field]].str.strip(), errors="coerce").notna().sum())
+        for field in NUMBER_FIELDS if field in columns
+    }
+    return {"rows": len(table), "columns": columns, "filled": filled}
 
 
 # -- cell rules (pure) ------------------------------------------------------
