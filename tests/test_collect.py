@@ -237,6 +237,22 @@ def test_cli_refuses_unknown_source(tmp_path):
     assert result.returncode != 0 and "no live source 'nosuch'" in result.stderr
 
 
+def test_offline_collect_with_the_committed_params_makes_no_request(tmp_path, monkeypatch):
+    """What `dvc repro` runs on a fresh clone: no request, and raw/epoch/status.json byte for byte as committed."""
+    shutil.copy(REPO / "params.yaml", tmp_path / "params.yaml")
+    shutil.copytree(REPO / "raw" / "epoch", tmp_path / "raw" / "epoch")
+
+    def no_network(*args, **kwargs):
+        pytest.fail("collect would fetch with the committed params.yaml")
+
+    monkeypatch.setattr(collect, "Fetcher", no_network)
+    monkeypatch.chdir(tmp_path)
+    collect.main([])
+    status = tmp_path / "raw" / "epoch" / "status.json"
+    assert json.loads(status.read_text())["state"] == "up_to_date"
+    assert status.read_bytes() == (REPO / "raw" / "epoch" / "status.json").read_bytes()
+
+
 def test_bump_as_of_edits_only_enabled_sources_and_keeps_comments():
     text = (
         "sources:\n  registry:\n    path: raw/registry   # curated\n"

@@ -1,4 +1,5 @@
-"""collect --from-file: a file downloaded by hand becomes a dated snapshot, the way a download does."""
+"""collect --from-file: a file downloaded by hand becomes a dated snapshot, the way a download does,
+and the pinned Epoch AI snapshot in raw/epoch/ is one (no free text, hashes that match)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from tests.httpserver import METADATA_SCHEMA, tree_digest, validate_all_metadata
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).parent / "fixtures" / "sources" / "epoch_all_ai_models_synthetic.csv"
+PINNED = REPO / "raw" / "epoch" / "2025-03-14"
 AS_OF = "2025-03-14"
 KEPT_OF_FIXTURE = ["Model", "Domain", "Organization", "Publication date", "Link", "Parameters",
                    "Training compute (FLOP)", "Training dataset size (datapoints)", "Model accessibility", "Confidence",
@@ -163,3 +165,29 @@ def test_cli_refuses_a_file_without_a_required_column(project, tmp_path):
     assert_refused_in_one_line(result, "'Parameters' missing")
     assert "Traceback" not in result.stderr
     assert sorted(path.name for path in (project / "raw" / "epoch").iterdir()) == []  # no staging folder left
+
+
+# -- the committed, pinned snapshot -----------------------------------------------------
+
+
+def test_pinned_snapshot_has_no_free_text_and_matches_its_metadata():
+    kept = header(PINNED / "all_ai_models.csv")
+    metadata = metadata_of(PINNED)
+    assert validate_all_metadata(PINNED.parent) >= 1  # sha256 and size of the committed file
+    assert set(kept) <= epoch.KEPT_COLUMNS and kept == metadata["file_import"]["columns_kept"]
+    assert not {"Abstract", "Authors", "Reference"} & set(kept)
+    assert not [column for column in kept if "notes" in column.lower()]
+    assert {"Abstract", "Parameters notes", "Training compute notes", "Dataset size notes"} <= set(
+        metadata["file_import"]["columns_left_out"])
+    assert not collect.MACHINE_PATH.search(metadata["file_import"]["obtained_from"])
+    assert (metadata["licence"], metadata["citation"]) == (epoch.LICENCE, epoch.CITATION)
+
+
+@pytest.mark.shared
+def test_pinned_snapshot_is_the_shared_release_without_its_free_text(epoch_dir, tmp_path):
+    original = epoch_dir / "all_ai_models_2025-03-14.csv"
+    found = metadata_of(PINNED)["file_import"]
+    assert (found["original_sha256"], found["original_size_bytes"]) == (sha256(original), original.stat().st_size)
+    collect.import_file("epoch", import_config(tmp_path / "epoch"), original, AS_OF)
+    again = tmp_path / "epoch" / AS_OF / "all_ai_models.csv"
+    assert again.read_bytes() == (PINNED / "all_ai_models.csv").read_bytes()
