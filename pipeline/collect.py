@@ -98,7 +98,11 @@ def latest_snapshot(root: Path, as_of: str) -> tuple[Path, dict[str, Any]] | Non
     folder = latest_snapshot_dir(root, as_of)
     if folder is None:
         return None
-    return folder, json.loads((folder / METADATA_FILE).read_text(encoding="utf-8"))
+    return folder, read_metadata(folder)
+
+
+def read_metadata(folder: Path) -> dict[str, Any]:
+    return json.loads((folder / METADATA_FILE).read_text(encoding="utf-8"))
 
 
 # C0/C1 control characters other than tab and newline (NUL…), and bidirectional
@@ -246,10 +250,6 @@ def degradation_reason(found: dict[str, Any]) -> str:
     return f"degraded against snapshot {found['previous_snapshot']}: " + "; ".join(parts)
 
 
-def read_metadata(folder: Path) -> dict[str, Any]:
-    return json.loads((folder / METADATA_FILE).read_text(encoding="utf-8"))
-
-
 def degradation_since_previous(source: str, root: Path, used: str, share_drop: float) -> dict[str, Any] | None:
     """`degradation` of snapshot `used` against the snapshot before it (None without one, or when the
     plug-in has no `snapshot_profile`), with the previous snapshot's date."""
@@ -313,7 +313,8 @@ def collect_source(source: str, config: dict[str, Any], fetcher: Fetcher | None 
 
 def import_file(source: str, config: dict[str, Any], path: Path, as_of: str,
                 obtained_from: str | None = None) -> dict[str, Any]:
-    """Make the snapshot `<path>/<as_of>/` of a file downloaded by hand; return (and write) the status.
+    """Make the snapshot `<sources.SOURCE.path>/<as_of>/` of a file downloaded by hand; return (and write)
+    the status.
 
     Raises ImportRefused, OSError (the file cannot be read) or the plug-in's FetchError
     (a file it cannot use); nothing changes then.

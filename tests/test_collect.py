@@ -253,6 +253,19 @@ def test_offline_collect_with_the_committed_params_makes_no_request(tmp_path, mo
     assert status.read_bytes() == (REPO / "raw" / "epoch" / "status.json").read_bytes()
 
 
+def test_make_update_moves_the_committed_epoch_date_so_collect_fetches_again(tmp_path):
+    text = (REPO / "params.yaml").read_text(encoding="utf-8")
+    bumped = yaml.safe_load(collect.bump_as_of(text, yaml.safe_load(text)["sources"], "2026-12-01"))
+    config = bumped["sources"]["epoch"]
+    assert config["as_of"] == "2026-12-01" and config["url"] == epoch.DATASET_URL  # the live URL
+    shutil.copytree(REPO / "raw" / "epoch", tmp_path / "epoch")
+    with LoopbackServer({CSV_PATH: Route(body=EPOCH_CSV, content_type="text/csv")}) as server:
+        local = {**config, "path": str(tmp_path / "epoch"), "url": server.url(CSV_PATH), "allowed_hosts": ["127.0.0.1"]}
+        status = run_collect(local)
+    assert server.count(CSV_PATH) == 1 and status["snapshot_used"] == "2026-12-01"
+    assert collect.snapshot_dates(tmp_path / "epoch") == ["2025-03-14", "2026-12-01"]
+
+
 def test_bump_as_of_edits_only_enabled_sources_and_keeps_comments():
     text = (
         "sources:\n  registry:\n    path: raw/registry   # curated\n"
