@@ -2,6 +2,7 @@
 
     python -m pipeline.collect [SOURCE ...]               # no SOURCE: every live source in params.yaml
     python -m pipeline.collect --bump-as-of YYYY-MM-DD   # `make update`: new as_of for enabled sources
+    python -m pipeline.collect SOURCE --from-file PATH --as-of YYYY-MM-DD [--obtained-from TEXT]
 
 The source is the plug-in `pipeline.sources.SOURCE`; its section `sources.SOURCE` of
 params.yaml says where snapshots live (`path`), which date the snapshot carries
@@ -14,11 +15,22 @@ files into a staging folder and returns one record per file; this module adds
 - On any `FetchError` the staging folder is removed, every existing snapshot stays
   byte-identical, the reason is printed and written to `<path>/status.json`, and the
   exit status is still 0: parse then reads the last good snapshot (or none).
+- `--from-file` makes the snapshot `<path>/<as_of>/` of a file downloaded by hand, the
+  same way: the plug-in's `from_file(config, path, snapshot_dir)` saves what it keeps of
+  the file and returns its records (`imported_file_record`); metadata.json adds where the
+  copy was obtained and the sha256 and size of the original. It refuses (exit status 1,
+  one line) an existing dated folder, a date that is not real, a file the plug-in cannot use.
+- Degraded: when the snapshot parse uses has an earlier one, the plug-in's
+  `snapshot_profile` of the two is compared (`degradation`). A column of a known field
+  gone, or a number stated in a share of rows that fell by more than
+  `degraded_share_drop` (relative), makes the state `degraded`: the snapshot is still
+  used, and status.json carries the numbers.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib
 import json
 import os
@@ -26,7 +38,8 @@ import re
 import shutil
 import sys
 import tempfile
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +54,26 @@ METADATA_FILE = "metadata.json"
 STATUS_FILE = "status.json"
 SNAPSHOT_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 METADATA_SCHEMA = Path(__file__).parent / "schemas" / "snapshot_metadata.schema.json"
+# A path on someone's machine (/home/…, ~/…, C:\…): never recorded as where a copy came from.
+MACHINE_PATH = re.compile(r"(^|\s)(/|~/|[A-Za-z]:[\\/])")
+DEFAULT_SHARE_DROP = 0.5  # a number stated in less than half the share of rows it was: degraded
+PRIMARY_FILE_FACTS = ("url", "final_url", "http_status", "etag", "last_modified", "retrieved_at", "sha256",
+                      "size_bytes", "file_import")
+
+
+class ImportRefused(Exception):
+    """A file cannot become a snapshot (the dated folder exists, the plug-in cannot import files…)."""
+
+
+def checked_date(text: str, what: str) -> str:
+    """text, when it is a real date written YYYY-MM-DD; a ValueError naming `what` otherwise."""
+    try:
+        if SNAPSHOT_DATE.match(text):
+            date.fromisoformat(text)
+            return text
+    except ValueError:
+        pass
+    raise ValueError(f"{what} must be a real date written YYYY-MM-DD, got {text!r}")
 
 
 def snapshot_dates(root: Path) -> list[str]:
@@ -65,7 +98,11 @@ def latest_snapshot(root: Path, as_of: str) -> tuple[Path, dict[str, Any]] | Non
     folder = latest_snapshot_dir(root, as_of)
     if folder is None:
         return None
-    return folder, json.loads((folder / METADATA_FILE).read_text(encoding="utf-8"))
+    return folder, read_metadata(folder)
+
+
+def read_metadata(folder: Path) -> dict[str, Any]:
+    return json.loads((folder / METADATA_FILE).read_text(encoding="utf-8"))
 
 
 # C0/C1 control characters other than tab and newline (NUL…), and bidirectional
@@ -113,10 +150,8 @@ def empty_observations() -> pd.DataFrame:
     return observations_frame([])
 
 
-def snapshot_metadata(
-    source: str, as_of: str, module: Any, config: dict[str, Any], files: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """metadata.json: who published the data, and how each file was retrieved.
+def snapshot_metadata(source: str, as_of: str, module: Any, files: list[dict[str, Any]]) -> dict[str, Any]:
+    """metadata.json: who published the data, and how each file was retrieved (or imported).
 
     The top level describes the primary (first) file, `files` lists every file.
     """
@@ -128,57 +163,190 @@ def snapshot_metadata(
         "citation": module.CITATION,
         "licence": module.LICENCE,
         "collector_version": COLLECTOR_VERSION,
-        "user_agent": USER_AGENT,
-        **{key: primary[key] for key in ("url", "final_url", "http_status", "etag", "last_modified",
-                                         "retrieved_at", "sha256", "size_bytes")},
+        "user_agent": None if "file_import" in primary else USER_AGENT,  # an import makes no request
+        **{key: primary[key] for key in PRIMARY_FILE_FACTS if key in primary},
         "files": sorted(files, key=lambda record: record["path"]),
     }
+
+
+def sha256_hex(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def imported_file_record(
+    path: str, body: bytes, url: str, content_type: str | None, **file_import: Any
+) -> dict[str, Any]:
+    """What metadata.json records of a file a plug-in's `from_file` saved: no HTTP facts, as no request was
+    made; `file_import` says what of the original it keeps (collect adds where the original came from)."""
+    return {
+        "path": path, "url": url, "final_url": None, "http_status": None, "content_type": content_type,
+        "etag": None, "last_modified": None, "retrieved_at": None,
+        "sha256": sha256_hex(body), "size_bytes": len(body), "file_import": file_import,
+    }
+
+
+def with_origin(files: list[dict[str, Any]], origin: dict[str, Any]) -> list[dict[str, Any]]:
+    """Imported file records with where their original came from."""
+    return [{**record, "file_import": {**origin, **record["file_import"]}} for record in files]
+
+
+def store_snapshot(source: str, root: Path, as_of: str, module: Any,
+                   save: Callable[[Path], list[dict[str, Any]]]) -> int:
+    """Let save(staging folder) write the files and return their records; add metadata.json, then
+    rename the folder to root/as_of. The number of files; on any error nothing is left behind."""
+    staging = Path(tempfile.mkdtemp(prefix=f".staging-{as_of}-", dir=root))
+    try:
+        files = save(staging)
+        metadata = snapshot_metadata(source, as_of, module, files)
+        jsonschema.validate(metadata, json.loads(METADATA_SCHEMA.read_text(encoding="utf-8")))
+        write_json(staging / METADATA_FILE, metadata)
+        os.rename(staging, root / as_of)  # the dated folder appears complete, or not at all
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return len(files)
 
 
 def _utc_now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+# -- degraded: what a new snapshot lost against the one before it ---------------------
+
+
+def filled_share(filled: int, rows: int) -> float:
+    return filled / rows if rows else 0.0
+
+
+def degradation(previous: dict[str, Any], new: dict[str, Any], share_drop: float) -> dict[str, Any] | None:
+    """What new lost against previous, or None. Profiles come from the plug-in's `snapshot_profile`:
+    {"rows": n, "columns": {field: column}, "filled": {number field: rows stating it}}.
+
+    Lost: the column of a field previous had, or a number stated in a share of rows
+    below (1 - share_drop) times its previous share (a column gone counts as 0 rows).
+    """
+    columns_gone = sorted(column for field, column in previous["columns"].items() if field not in new["columns"])
+    fields = []
+    for field, before in sorted(previous["filled"].items()):
+        after = new["filled"].get(field, 0)
+        share_before, share_after = filled_share(before, previous["rows"]), filled_share(after, new["rows"])
+        if share_before > 0 and share_after < share_before * (1 - share_drop):
+            fields.append({
+                "field": field, "column": previous["columns"][field],
+                "previous_filled": before, "previous_rows": previous["rows"], "previous_share": round(share_before, 4),
+                "new_filled": after, "new_rows": new["rows"], "new_share": round(share_after, 4),
+            })
+    return {"columns_gone": columns_gone, "fields": fields} if columns_gone or fields else None
+
+
+def degradation_reason(found: dict[str, Any]) -> str:
+    """One line stating every loss, for status.json and the report."""
+    gone = ", ".join(repr(column) for column in found["columns_gone"])
+    parts = [f"column(s) {gone} gone"] if gone else []
+    parts += [
+        f"{drop['field']} stated in {drop['new_filled']} of {drop['new_rows']} rows ({drop['new_share']:.1%}), "
+        f"was {drop['previous_filled']} of {drop['previous_rows']} ({drop['previous_share']:.1%})"
+        for drop in found["fields"]
+    ]
+    return f"degraded against snapshot {found['previous_snapshot']}: " + "; ".join(parts)
+
+
+def degradation_since_previous(source: str, root: Path, used: str, share_drop: float) -> dict[str, Any] | None:
+    """`degradation` of snapshot `used` against the snapshot before it (None without one, or when the
+    plug-in has no `snapshot_profile`), with the previous snapshot's date."""
+    earlier = [snapshot for snapshot in snapshot_dates(root) if snapshot < used]
+    if not earlier:
+        return None
+    profile = getattr(importlib.import_module(f"pipeline.sources.{source}"), "snapshot_profile", None)
+    if profile is None:
+        return None
+    previous, new = (profile(root / snapshot, read_metadata(root / snapshot)) for snapshot in (earlier[-1], used))
+    found = degradation(previous, new, share_drop)
+    return {"previous_snapshot": earlier[-1], **found} if found else None
+
+
+# -- status ---------------------------------------------------------------------------
+
+
+def new_status(source: str, config: dict[str, Any]) -> dict[str, Any]:
+    as_of = checked_date(str(config["as_of"]), f"sources.{source}.as_of")
+    return {"source": source, "as_of": as_of, "reason": None, "attempted_at": None}
+
+
+def finish_status(status: dict[str, Any], root: Path, config: dict[str, Any]) -> dict[str, Any]:
+    """status with the snapshot parse uses, `degraded` when it lost data against the one before it;
+    written to status.json. A pure function of the snapshots when nothing is fetched: the same bytes."""
+    used = latest_snapshot_dir(root, status["as_of"])
+    status["snapshot_used"] = used.name if used else None
+    if used is not None and status["state"] in ("ok", "up_to_date"):
+        share_drop = float(config.get("degraded_share_drop", DEFAULT_SHARE_DROP))
+        found = degradation_since_previous(status["source"], root, used.name, share_drop)
+        if found:
+            reason = f"{status['reason']}; {degradation_reason(found)}"
+            status.update(state="degraded", reason=reason, degradation=found)
+    write_json(root / STATUS_FILE, status)
+    return status
+
+
 def collect_source(source: str, config: dict[str, Any], fetcher: Fetcher | None = None) -> dict[str, Any]:
     """Collect one source if needed; return (and write) its status. Raises only on bad config."""
+    status = new_status(source, config)
+    as_of = status["as_of"]
     root = Path(config["path"])
-    as_of = str(config["as_of"])
-    if not SNAPSHOT_DATE.match(as_of):
-        raise ValueError(f"sources.{source}.as_of must be YYYY-MM-DD, got {as_of!r}")
     root.mkdir(parents=True, exist_ok=True)
-    status: dict[str, Any] = {"source": source, "as_of": as_of, "reason": None, "attempted_at": None}
-    target = root / as_of
 
     if not config.get("enabled", False):
         status.update(state="disabled", reason="enabled: false in params.yaml; no request made")
-    elif target.exists():
+    elif (root / as_of).exists():
         status.update(state="up_to_date", reason=f"snapshot {as_of} already present; no request made")
     else:
         status["attempted_at"] = _utc_now()
         module = importlib.import_module(f"pipeline.sources.{source}")
         fetcher = fetcher or Fetcher(FetchPolicy.from_config(config))
-        staging = Path(tempfile.mkdtemp(prefix=f".staging-{as_of}-", dir=root))
         try:
-            files = module.collect(config, staging, fetcher)
-            metadata = snapshot_metadata(source, as_of, module, config, files)
-            jsonschema.validate(metadata, json.loads(METADATA_SCHEMA.read_text(encoding="utf-8")))
-            write_json(staging / METADATA_FILE, metadata)
-            os.rename(staging, target)  # the dated folder appears complete, or not at all
-            status.update(state="ok", reason=f"new snapshot {as_of} ({len(files)} file(s))")
+            count = store_snapshot(source, root, as_of, module,
+                                   lambda staging: module.collect(config, staging, fetcher))
+            status.update(state="ok", reason=f"new snapshot {as_of} ({count} file(s))")
         except FetchError as error:
             status.update(state="failed", reason=str(error), error_type=type(error).__name__)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+    return finish_status(status, root, config)
 
-    used = latest_snapshot_dir(root, as_of)
-    status["snapshot_used"] = used.name if used else None
-    write_json(root / STATUS_FILE, status)
-    return status
+
+def import_file(source: str, config: dict[str, Any], path: Path, as_of: str,
+                obtained_from: str | None = None) -> dict[str, Any]:
+    """Make the snapshot `<sources.SOURCE.path>/<as_of>/` of a file downloaded by hand; return (and write)
+    the status.
+
+    Raises ImportRefused, OSError (the file cannot be read) or the plug-in's FetchError
+    (a file it cannot use); nothing changes then.
+    """
+    module = importlib.import_module(f"pipeline.sources.{source}")
+    if not hasattr(module, "from_file"):
+        raise ImportRefused(f"the plug-in of '{source}' cannot import a file (it has no from_file)")
+    root, path = Path(config["path"]), Path(path)
+    if (root / as_of).exists():
+        raise ImportRefused(f"snapshot {(root / as_of).as_posix()} already exists and is never overwritten; "
+                            "choose another --as-of")
+    obtained_from = obtained_from or path.name
+    if MACHINE_PATH.search(obtained_from):
+        raise ImportRefused(f"--obtained-from names a path on this machine ({obtained_from!r}); say where the copy "
+                            "comes from instead")
+    original = path.read_bytes()
+    origin = {"obtained_from": obtained_from, "original_sha256": sha256_hex(original),
+              "original_size_bytes": len(original)}
+    status = new_status(source, config)
+    root.mkdir(parents=True, exist_ok=True)
+    status["attempted_at"] = _utc_now()
+    count = store_snapshot(source, root, as_of, module,
+                           lambda staging: with_origin(module.from_file(config, path, staging), origin))
+    status.update(state="ok", reason=f"new snapshot {as_of} ({count} file(s)) imported from {path.name}")
+    return finish_status(status, root, config)
 
 
 def describe(status: dict[str, Any]) -> str:
     """One line for the log; a failure says what parse falls back to."""
     source, state = status["source"], status["state"]
+    if state == "degraded":
+        return f"collect: {source}: DEGRADED: {status['reason']}"
     if state != "failed":
         return f"collect: {source}: {state}: {status['reason']}"
     fallback = (
@@ -199,27 +367,57 @@ def bump_as_of(params_text: str, sources: dict[str, Any], as_of: str) -> str:
     return params_text
 
 
+def print_status(status: dict[str, Any]) -> None:
+    trouble = status["state"] in ("failed", "degraded")
+    print(describe(status), file=sys.stderr if trouble else sys.stdout)
+
+
+def run_import(source: str, config: dict[str, Any], path: Path, as_of: str, obtained_from: str | None) -> None:
+    """`--from-file`: one line on success, one line and exit status 1 on refusal."""
+    try:
+        as_of = checked_date(as_of, "--as-of")
+        status = import_file(source, config, path, as_of, obtained_from)
+    except (ValueError, ImportRefused, FetchError, OSError) as error:
+        sys.exit(f"collect: {source}: {error}")
+    print_status(status)
+    if as_of > status["as_of"]:
+        print(f"collect: {source}: sources.{source}.as_of in params.yaml is {status['as_of']}; "
+              f"set it to {as_of} for parse to read this snapshot")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sources", nargs="*", metavar="SOURCE", help="live sources to collect (default: all)")
     parser.add_argument("--bump-as-of", metavar="YYYY-MM-DD")
+    parser.add_argument("--from-file", type=Path, metavar="PATH", help="make the snapshot of SOURCE from this file")
+    parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="with --from-file: the date the file was published")
+    parser.add_argument("--obtained-from", metavar="TEXT",
+                        help="with --from-file: where this copy was obtained (default: the file's name)")
     args = parser.parse_args(argv)
 
     sources = load_params("sources")
     if args.bump_as_of:
-        if not SNAPSHOT_DATE.match(args.bump_as_of):
-            sys.exit(f"collect: --bump-as-of must be YYYY-MM-DD, got {args.bump_as_of!r}")
-        write_text(PARAMS_FILE, bump_as_of(PARAMS_FILE.read_text(encoding="utf-8"), sources, args.bump_as_of))
-        print(f"collect: as_of of enabled sources set to {args.bump_as_of}")
+        try:
+            as_of = checked_date(args.bump_as_of, "--bump-as-of")
+        except ValueError as error:
+            sys.exit(f"collect: {error}")
+        write_text(PARAMS_FILE, bump_as_of(PARAMS_FILE.read_text(encoding="utf-8"), sources, as_of))
+        print(f"collect: as_of of enabled sources set to {as_of}")
         return
     live = sorted(name for name, config in sources.items() if "as_of" in config)
     unknown = [name for name in args.sources if name not in live]
     if unknown:
         sys.exit(f"collect: no live source '{unknown[0]}' in params.yaml (known: {', '.join(live)})")
+    if args.from_file:
+        if len(args.sources) != 1 or not args.as_of:
+            sys.exit("collect: --from-file needs exactly one SOURCE and --as-of YYYY-MM-DD")
+        run_import(args.sources[0], sources[args.sources[0]], args.from_file, args.as_of, args.obtained_from)
+        return
+    if args.as_of or args.obtained_from:
+        sys.exit("collect: --as-of and --obtained-from go with --from-file (a fetch is dated by sources.SOURCE.as_of)")
     # One source failing never stops the others: each keeps its last good snapshot.
     for source in args.sources or live:
-        status = collect_source(source, sources[source])
-        print(describe(status), file=sys.stderr if status["state"] == "failed" else sys.stdout)
+        print_status(collect_source(source, sources[source]))
 
 
 if __name__ == "__main__":

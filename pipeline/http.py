@@ -29,7 +29,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 PROJECT = "modelscale"
-COLLECTOR_VERSION = "0.1.0"  # bump when collection behaviour changes; recorded in metadata.json
+COLLECTOR_VERSION = "0.2.0"  # bump when collection behaviour changes; recorded in metadata.json
 CONTACT_URL = "https://github.com/modelscale"
 USER_AGENT = f"{PROJECT}/{COLLECTOR_VERSION} (+{CONTACT_URL}; open dataset of ML model scale)"
 

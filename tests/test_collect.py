@@ -146,6 +146,73 @@ def test_failure_keeps_every_snapshot_and_says_why(fault, good_snapshot, capsys)
     assert len(epoch.parse(epoch_config(good_snapshot, "", NEW_DATE))) == 8  # the good snapshot's rows less the empty one
 
 
+# -- degraded: a new snapshot that lost data against the one before it --------------------
+
+DATAPOINTS = "Training dataset size (datapoints)"
+
+
+def profile(rows: int, **filled: int) -> dict:
+    return {"rows": rows, "columns": {field: field.title() for field in filled}, "filled": filled}
+
+
+def test_degradation_is_a_column_gone_or_a_share_that_fell_beyond_the_threshold():
+    before = profile(100, params_total=80, datapoints=40)
+    assert collect.degradation(before, profile(200, params_total=160, datapoints=80), 0.5) is None  # more rows
+    assert collect.degradation(before, profile(100, params_total=41, datapoints=40), 0.5) is None  # 80% → 41%
+    fell = collect.degradation(before, profile(100, params_total=39, datapoints=40), 0.5)
+    assert fell == {"columns_gone": [], "fields": [{
+        "field": "params_total", "column": "Params_Total", "previous_filled": 80, "previous_rows": 100,
+        "previous_share": 0.8, "new_filled": 39, "new_rows": 100, "new_share": 0.39}]}
+    assert collect.degradation(before, profile(100, params_total=39, datapoints=40), 0.75) is None
+    gone = collect.degradation(before, profile(100, params_total=80), 0.5)
+    assert gone["columns_gone"] == ["Datapoints"] and [drop["new_filled"] for drop in gone["fields"]] == [0]
+
+
+def test_known_column_renamed_to_an_unknown_one_marks_the_source_degraded(good_snapshot, capsys):
+    renamed = EPOCH_CSV.replace(DATAPOINTS.encode(), b"Training set size (items)")
+    with LoopbackServer({CSV_PATH: Route(body=renamed, content_type="text/csv")}) as server:
+        status = run_collect(epoch_config(good_snapshot, server.url(CSV_PATH), NEW_DATE, degraded_share_drop=0.5))
+
+    assert status["state"] == "degraded" and status["snapshot_used"] == NEW_DATE  # stored, and used
+    assert status["degradation"] == {
+        "previous_snapshot": GOOD_DATE, "columns_gone": [DATAPOINTS],
+        "fields": [{"field": "datapoints", "column": DATAPOINTS, "previous_filled": 3, "previous_rows": 9,
+                    "previous_share": 0.3333, "new_filled": 0, "new_rows": 9, "new_share": 0.0}],
+    }
+    assert status["reason"] == (
+        f"new snapshot {NEW_DATE} (1 file(s)); degraded against snapshot {GOOD_DATE}: "
+        f"column(s) '{DATAPOINTS}' gone; datapoints stated in 0 of 9 rows (0.0%), was 3 of 9 (33.3%)"
+    )
+    assert json.loads((good_snapshot / "status.json").read_text()) == status
+    assert validate_all_metadata(good_snapshot) == 2
+    collect.print_status(status)
+    assert capsys.readouterr().err == f"collect: epoch: DEGRADED: {status['reason']}\n"
+    assert epoch.parse(epoch_config(good_snapshot, "", NEW_DATE))["training_tokens"].isna().all()
+
+
+def test_degraded_stays_degraded_when_collect_runs_again(good_snapshot):
+    renamed = EPOCH_CSV.replace(DATAPOINTS.encode(), b"Training set size (items)")
+    with LoopbackServer({CSV_PATH: Route(body=renamed, content_type="text/csv")}) as server:
+        run_collect(epoch_config(good_snapshot, server.url(CSV_PATH), NEW_DATE))
+        again = run_collect(epoch_config(good_snapshot, server.url(CSV_PATH), NEW_DATE))
+        written = (good_snapshot / "status.json").read_bytes()
+        assert run_collect(epoch_config(good_snapshot, server.url(CSV_PATH), NEW_DATE)) == again
+    assert server.count(CSV_PATH) == 1
+    assert again["state"] == "degraded" and again["reason"].startswith(f"snapshot {NEW_DATE} already present")
+    assert (good_snapshot / "status.json").read_bytes() == written  # the same bytes each time
+
+
+def test_imported_file_is_compared_with_the_snapshot_before_it(good_snapshot, tmp_path):
+    thinned = pd.read_csv(FIXTURES / "epoch_all_ai_models_synthetic.csv", dtype=str, keep_default_na=False)
+    thinned["Parameters"] = ["1e9"] + [""] * (len(thinned) - 1)  # stated in 1 row of 9, was 7
+    thinned.to_csv(tmp_path / "thinned.csv", index=False)
+    config = epoch_config(good_snapshot, "", NEW_DATE)
+    status = collect.import_file("epoch", config, tmp_path / "thinned.csv", NEW_DATE)
+    assert status["state"] == "degraded" and status["degradation"]["columns_gone"] == []
+    assert [(drop["field"], drop["previous_filled"], drop["new_filled"]) for drop in status["degradation"]["fields"]] \
+        == [("params_total", 7, 1)]
+
+
 def test_failure_without_any_snapshot_leaves_source_empty(tmp_path):
     root = tmp_path / "epoch"
     status = run_collect(epoch_config(root, f"http://127.0.0.1:{closed_port()}/x.csv", NEW_DATE, retries=0))
@@ -168,6 +235,35 @@ def test_cli_refuses_unknown_source(tmp_path):
     result = subprocess.run([sys.executable, "-m", "pipeline.collect", "nosuch"], cwd=tmp_path, capture_output=True,
                             text=True, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
     assert result.returncode != 0 and "no live source 'nosuch'" in result.stderr
+
+
+def test_offline_collect_with_the_committed_params_makes_no_request(tmp_path, monkeypatch):
+    """What `dvc repro` runs on a fresh clone: no request, and raw/epoch/status.json byte for byte as committed."""
+    shutil.copy(REPO / "params.yaml", tmp_path / "params.yaml")
+    shutil.copytree(REPO / "raw" / "epoch", tmp_path / "raw" / "epoch")
+
+    def no_network(*args, **kwargs):
+        pytest.fail("collect would fetch with the committed params.yaml")
+
+    monkeypatch.setattr(collect, "Fetcher", no_network)
+    monkeypatch.chdir(tmp_path)
+    collect.main([])
+    status = tmp_path / "raw" / "epoch" / "status.json"
+    assert json.loads(status.read_text())["state"] == "up_to_date"
+    assert status.read_bytes() == (REPO / "raw" / "epoch" / "status.json").read_bytes()
+
+
+def test_make_update_moves_the_committed_epoch_date_so_collect_fetches_again(tmp_path):
+    text = (REPO / "params.yaml").read_text(encoding="utf-8")
+    bumped = yaml.safe_load(collect.bump_as_of(text, yaml.safe_load(text)["sources"], "2026-12-01"))
+    config = bumped["sources"]["epoch"]
+    assert config["as_of"] == "2026-12-01" and config["url"] == epoch.DATASET_URL  # the live URL
+    shutil.copytree(REPO / "raw" / "epoch", tmp_path / "epoch")
+    with LoopbackServer({CSV_PATH: Route(body=EPOCH_CSV, content_type="text/csv")}) as server:
+        local = {**config, "path": str(tmp_path / "epoch"), "url": server.url(CSV_PATH), "allowed_hosts": ["127.0.0.1"]}
+        status = run_collect(local)
+    assert server.count(CSV_PATH) == 1 and status["snapshot_used"] == "2026-12-01"
+    assert collect.snapshot_dates(tmp_path / "epoch") == ["2025-03-14", "2026-12-01"]
 
 
 def test_bump_as_of_edits_only_enabled_sources_and_keeps_comments():

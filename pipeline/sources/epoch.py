@@ -7,6 +7,10 @@ what breaks a rule (a future date, a number out of range, an empty name). It wor
 column at a time, so that files of hundreds of thousands of rows parse in seconds: each
 rule is a plain function of a row's cells, computed once per distinct value.
 
+`from_file` makes a snapshot of a CSV downloaded by hand (`python -m pipeline.collect
+epoch --from-file …`), keeping only the columns parse reads as data (`KEPT_COLUMNS`):
+no free text.
+
 Column names drift between Epoch releases; `COLUMN_ALIASES` maps every known
 spelling to our field. A column that is neither aliased nor in `KNOWN_UNUSED_COLUMNS`
 is new: its values are written to the side file `unknown_columns_out` and reported,
@@ -63,7 +67,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipeline.collect import empty_observations, latest_snapshot, typed_observations
+from pipeline.collect import empty_observations, imported_file_record, latest_snapshot, typed_observations
 from pipeline.http import ContentError, Fetcher
 from pipeline.io import write_csv
 from pipeline import units
@@ -107,6 +111,14 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "country": ("Country (of organization)", "Country (from Organization)"),  # known, not used yet
 }
 REQUIRED_FIELDS = ("name", "domain", "publication_date", "params_total", "training_compute_flop")
+# Prose written by Epoch or quoted from papers: a file import leaves it out, and collect does not
+# compare it between snapshots. (Abstract, Authors, Reference… are not in the alias table at all.)
+FREE_TEXT_FIELDS = ("params_notes", "compute_notes", "datapoints_notes")
+# The columns a file import keeps: every spelling of the fields parse reads as data.
+KEPT_COLUMNS = frozenset(
+    spelling for field, spellings in COLUMN_ALIASES.items() if field not in FREE_TEXT_FIELDS for spelling in spellings
+)
+NUMBER_FIELDS = ("params_total", "training_compute_flop", "datapoints")  # their filled share is watched
 # Epoch columns we know and deliberately do not use (so they are not reported as new).
 KNOWN_UNUSED_COLUMNS = frozenset({
     "Abstract", "Accessibility notes", "Approach", "Archived links", "Authors", "Base model",
@@ -200,13 +212,57 @@ def check_csv_body(url: str, content_type: str, body: bytes) -> None:
     resolve_columns(header, url)
 
 
+def snapshot_file_name(url: str) -> str:
+    return Path(url.split("?")[0]).name or "all_ai_models.csv"
+
+
 def collect(config: dict[str, Any], snapshot_dir: Path, fetcher: Fetcher) -> list[dict[str, Any]]:
     url = config.get("url", DATASET_URL)
     response = fetcher.get(url, accept="text/csv")
     check_csv_body(url, response.content_type, response.body)
-    file_name = Path(url.split("?")[0]).name or "all_ai_models.csv"
+    file_name = snapshot_file_name(url)
     (snapshot_dir / file_name).write_bytes(response.body)
     return [response.file_record(file_name)]
+
+
+def kept_columns_csv(table: pd.DataFrame) -> tuple[bytes, list[str], list[str]]:
+    """(the CSV of table's `KEPT_COLUMNS` in file order, the columns kept, the columns left out).
+
+    The cells are written back as read; the same table gives the same bytes.
+    """
+    kept = [column for column in table.columns if column in KEPT_COLUMNS]
+    left_out = [column for column in table.columns if column not in KEPT_COLUMNS]
+    return table[kept].to_csv(index=False, lineterminator="\n").encode("utf-8"), kept, left_out
+
+
+def from_file(config: dict[str, Any], path: Path, snapshot_dir: Path) -> list[dict[str, Any]]:
+    """Save into snapshot_dir the columns parse reads of an all_ai_models.csv downloaded by hand.
+
+    Refused like a download (EpochLayoutError names a missing required column); the free
+    text (`FREE_TEXT_FIELDS`, and the columns parse does not read) is left out.
+    """
+    body = Path(path).read_bytes()
+    check_csv_body(path.name, "", body)
+    table = read_table(body.decode("utf-8-sig", errors="replace"), path.name)
+    written, kept, left_out = kept_columns_csv(table)
+    file_name = snapshot_file_name(DATASET_URL)
+    (snapshot_dir / file_name).write_bytes(written)
+    return [imported_file_record(file_name, written, DATASET_URL, "text/csv",
+                                 columns_kept=kept, columns_left_out=left_out)]
+
+
+def snapshot_profile(folder: Path, metadata: dict[str, Any]) -> dict[str, Any]:
+    """What collect compares between two snapshots (`pipeline.collect.degradation`): the rows, the
+    column of each field other than free text, and how many rows state each of `NUMBER_FIELDS`."""
+    csv_path = folder / metadata["files"][0]["path"]
+    table = read_table(csv_path.read_text(encoding="utf-8-sig", errors="replace"), csv_path.name)
+    resolved, _ = resolve_columns(list(table.columns), csv_path.name)
+    columns = {field: column for field, column in resolved.items() if field not in FREE_TEXT_FIELDS}
+    filled = {
+        field: int(pd.to_numeric(table[columns[field]].str.strip(), errors="coerce").notna().sum())
+        for field in NUMBER_FIELDS if field in columns
+    }
+    return {"rows": len(table), "columns": columns, "filled": filled}
 
 
 # -- cell rules (pure) ------------------------------------------------------
