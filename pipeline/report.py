@@ -349,7 +349,8 @@ def sources_per_model(models: pd.DataFrame) -> pd.Series:
 
 
 def contribution_rows(models: pd.DataFrame, validation: dict[str, Any], sources: list[str]) -> list[list[Any]]:
-    """Per source: observations (valid, quarantined), models it observes, and models no other source observes."""
+    """Per source: rows its parser rejected, observations (valid, quarantined), models it observes, and
+    models no other source observes."""
     lists = sources_per_model(models)
     n_sources = lists.str.len()
     observed = pd.DataFrame({"source": lists.explode().to_numpy(), "alone": (n_sources == 1).repeat(n_sources).to_numpy()})
@@ -358,7 +359,8 @@ def contribution_rows(models: pd.DataFrame, validation: dict[str, Any], sources:
     for source in sources:
         counts = validation["by_source"].get(source, {"input": 0, "valid": 0, "quarantined": 0})
         n_models, alone = per_source.loc[source] if source in per_source.index else (0, 0)
-        rows.append([source, counts["input"], counts["valid"], counts["quarantined"], int(n_models), int(alone)])
+        rows.append([source, counts.get("rejected_by_parser", 0), counts["input"], counts["valid"], counts["quarantined"],
+                     int(n_models), int(alone)])
     return rows
 
 
@@ -477,7 +479,8 @@ def sources_and_merging(models: pd.DataFrame, validation: dict[str, Any], status
     credits = credit_items(validation, metadata, sources)
     return [
         ("p", overlap_sentence(models)),
-        ("table", ["source", "observations", "valid", "quarantined", "models", "only from this source"],
+        ("table", ["source", "rows rejected by the parser", "observations", "valid", "quarantined", "models",
+                   "only from this source"],
          contribution_rows(models, validation, sources)),
         *live_source_blocks(statuses, sources),
         *([("p", ["Data from other producers (cite them too):"]), ("ul", credits)] if credits else []),

@@ -29,7 +29,7 @@ def _models() -> pd.DataFrame:
 
 def _validation() -> dict:
     return {"by_source": {"registry": {"input": 3, "valid": 3, "quarantined": 0},
-                          "epoch": {"input": 6, "valid": 5, "quarantined": 1},
+                          "epoch": {"input": 6, "valid": 5, "quarantined": 1, "rejected_by_parser": 2},
                           "wikipedia": {"input": 1, "valid": 1, "quarantined": 0}}}
 
 
@@ -71,11 +71,12 @@ def _table(blocks: list[tuple], first_header: str) -> list[list]:
 def test_counts_per_source_and_models_seen_by_two_or_more():
     blocks = _section()
     assert _table(blocks, "source") == [
-        # source, observations, valid, quarantined, models, only from this source; in precedence order
-        ["registry", 3, 3, 0, 3, 1],
-        ["huggingface", 0, 0, 0, 0, 0],
-        ["epoch", 6, 5, 1, 5, 2],
-        ["wikipedia", 1, 1, 0, 1, 0],
+        # source, rejected by the parser, observations, valid, quarantined, models, only from this source;
+        # in precedence order
+        ["registry", 0, 3, 3, 0, 3, 1],
+        ["huggingface", 0, 0, 0, 0, 0, 0],
+        ["epoch", 2, 6, 5, 1, 5, 2],
+        ["wikipedia", 0, 1, 1, 0, 1, 0],
     ]
     assert blocks[0] == ("p", ["6 models from 3 sources; 3 of them are observed by two or more sources."])
 
