@@ -97,7 +97,8 @@ class ModelFields(pa.DataFrameModel):
     domain: Series[str] = _field("Main domain, from a closed vocabulary.", isin=DOMAINS)
     task: Series[str] = _optional("What the model does, in a few words.")
     architecture: Series[str] = _optional(
-        "dense, moe (mixture-of-experts) or sparse (sparse-embedding models).",
+        "dense, moe (mixture-of-experts) or sparse (sparse-embedding models); empty when no source "
+        "states it (unknown, which is not dense).",
         isin=ARCHITECTURES,
     )
     params_total: Series[float] = _optional(
