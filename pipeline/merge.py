@@ -13,6 +13,14 @@ disagree beyond `merge.tolerances`, the conflicts table lists every source's
 value and the one chosen; a size-mismatched count is listed beside the size its
 name states (as `name=`). A model's `flags` name the source each comes from
 ("epoch: size_mismatch"). Nothing is lost: every observation is in exactly one model.
+
+Training compute that no source states is derived as 6·N·D (N: the active
+parameters, or the total of a model not known to be sparse; D: training tokens),
+from the model's chosen values: `training_compute_method` says `6ND` (else
+`stated`), its source is `derived` and provenance shows the arithmetic. A stated
+compute further than a factor `validate.compute_6nd_tolerance` from 6·N·D is
+listed in conflicts.csv beside it (as `6ND=`); a derived value never replaces a
+stated one.
 """
 
 from __future__ import annotations
@@ -51,6 +59,7 @@ CHOSEN_FIELDS = (
     "architecture",
     *NUMERIC_FIELDS,
     "open_weights",
+    "notability",
     "confidence",
     "source_url",
 )
@@ -69,6 +78,9 @@ CONFLICT_RULES = {
 # Fields whose value from a size-mismatched observation yields to any other source's.
 SUSPECT_WHEN_SIZE_MISMATCHED = ("params_total",)
 NAME_SOURCE = "name"  # what conflicts.csv calls the size a model's name states
+DERIVED_SOURCE = "derived"  # the source of a value computed from other fields
+SIX_ND = "6ND"  # training compute as 6 × parameters × tokens
+SPARSE_ARCHITECTURES = ("moe", "sparse")
 
 
 def size_mismatched(observations: pd.DataFrame) -> np.ndarray:
@@ -176,14 +188,51 @@ def _differences(stated: pd.DataFrame, field: str, kind: str) -> pd.Series:
     return (high - low).dt.days.astype(float)
 
 
+def six_nd_terms(models: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """(6·N·D per model, which parameter count N is): active parameters, else the total of a
+    model not known to be sparse (a mixture-of-experts total would overstate N)."""
+    sparse = models["architecture"].isin(SPARSE_ARCHITECTURES).to_numpy()
+    total = models["params_total"].where(~sparse)
+    active = models["params_active"]
+    n = active.where(active.notna(), total)
+    which = pd.Series(np.where(active.notna(), "params_active", "params_total"), index=models.index).where(n.notna())
+    return 6.0 * n * models["training_tokens"], which
+
+
+def derive_compute(models: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """models with 6·N·D where no source states compute, and the method of every compute value."""
+    six_nd, _ = six_nd_terms(models)
+    stated = models["training_compute_flop"].notna()
+    derived = ~stated & six_nd.notna()
+    models = models.copy()
+    models.loc[derived, "training_compute_flop"] = six_nd[derived]
+    models.loc[derived, "training_compute_flop_source"] = DERIVED_SOURCE
+    method = pd.Series(None, index=models.index, dtype=object)
+    method[stated], method[derived] = "stated", SIX_ND
+    models["training_compute_method"] = method.astype("str")
+    return models, derived
+
+
+def six_nd_far_from_stated(models: pd.DataFrame, factor: float) -> pd.DataFrame:
+    """6·N·D of the models whose stated compute is more than `factor` away from it, as
+    observations of the pseudo-source `6ND` (models in code order)."""
+    six_nd, _ = six_nd_terms(models)
+    ratio = models["training_compute_flop"] / six_nd
+    far = (models["training_compute_method"] == "stated").to_numpy(dtype=bool) & ((ratio > factor) | (ratio < 1 / factor)).fillna(False).to_numpy(dtype=bool)
+    codes = np.flatnonzero(far)
+    return pd.DataFrame({"source": SIX_ND, "code": codes, "training_compute_flop": six_nd.to_numpy()[codes]})
+
+
 def find_conflicts(observations: pd.DataFrame, codes: np.ndarray, models: pd.DataFrame,
-                   winners: dict[str, np.ndarray], tolerances: dict[str, float]) -> pd.DataFrame:
+                   winners: dict[str, np.ndarray], tolerances: dict[str, float],
+                   pseudo: list[pd.DataFrame] = ()) -> pd.DataFrame:
     """Fields on which a model's sources disagree beyond tolerance, with every value.
-    models is in code order (row i is model code i)."""
+    models is in code order (row i is model code i); pseudo: values of the pseudo-sources
+    (the name's size, 6·N·D) as rows of source, code and a field."""
     stated = observations[["source", *CONFLICT_RULES]].assign(code=codes)
-    named = name_sizes_of_mismatched(observations, codes)
-    if len(named):
-        stated = pd.concat([stated, named], ignore_index=True)
+    extra = [frame for frame in pseudo if len(frame)]
+    if extra:
+        stated = pd.concat([stated, *extra], ignore_index=True)
     sizes = np.bincount(stated["code"].to_numpy(), minlength=len(models))
     several = stated[sizes[stated["code"].to_numpy()] > 1]
     tables = []
@@ -230,6 +279,22 @@ def _phrases(cells: pd.Series, fields: np.ndarray) -> list[Any]:
             for cell, field in zip(cells.astype(object).tolist(), fields.tolist())]
 
 
+def derived_provenance(models: pd.DataFrame, derived: pd.Series) -> pd.DataFrame:
+    """Provenance of derived compute: the arithmetic, and where each of its terms comes from."""
+    _, which = six_nd_terms(models)
+    evidence = [
+        f"6 × {row[term]:.4g} ({term}, from {row[f'{term}_source']}) × {row['training_tokens']:.4g} "
+        f"(training_tokens, from {row['training_tokens_source']})"
+        for term, (_, row) in zip(which[derived], models[derived].iterrows())
+    ]
+    rows = models[derived]
+    return pd.DataFrame({
+        "model_id": rows["model_id"].to_numpy(), "field": "training_compute_flop",
+        "value": _shown(rows["training_compute_flop"]), "source": DERIVED_SOURCE, "source_record": SIX_ND,
+        "source_url": None, "evidence": evidence,
+    })
+
+
 def provenance(observations: pd.DataFrame, ids: np.ndarray, winners: dict[str, np.ndarray]) -> pd.DataFrame:
     """For every chosen field of every model: the value's source, URL and evidence phrase.
     One row per (model, field) with a value, sorted by model_id then field."""
@@ -256,8 +321,8 @@ def provenance(observations: pd.DataFrame, ids: np.ndarray, winners: dict[str, n
     })
 
 
-def merge_observations(observations: pd.DataFrame, params: dict[str, Any],
-                       name_maps: NameMaps | None = None) -> dict[str, pd.DataFrame]:
+def merge_observations(observations: pd.DataFrame, params: dict[str, Any], name_maps: NameMaps | None = None,
+                       compute_6nd_tolerance: float = 10.0) -> dict[str, pd.DataFrame]:
     """Canonical models, provenance, matches and conflicts of valid observations
     (name_maps: reviewed pairs per source, see `pipeline.resolve`)."""
     observations = observations.reset_index(drop=True)
@@ -274,7 +339,12 @@ def merge_observations(observations: pd.DataFrame, params: dict[str, Any],
     code_of_model[by_id] = np.arange(len(ids))
     codes = code_of_model[resolution.model_of]
     models, winners = choose_fields(observations, codes, ids, params)
-    conflicts = find_conflicts(observations, codes, models, winners, params["tolerances"])
+    models, derived = derive_compute(models)
+    conflicts = find_conflicts(observations, codes, models, winners, params["tolerances"],
+                               [name_sizes_of_mismatched(observations, codes),
+                                six_nd_far_from_stated(models, compute_6nd_tolerance)])
+    sourced = pd.concat([provenance(observations, ids, winners), derived_provenance(models, derived)], ignore_index=True)
+    sourced = sourced.sort_values(["model_id", "field"], kind="stable").reset_index(drop=True)
     models = models.sort_values(["publication_date", "model_id"], na_position="last", kind="stable")
     models = CanonicalModel.validate(models.reindex(columns=canonical_columns()), lazy=True).reset_index(drop=True)
     if matches["model_id"].nunique() != len(models):
@@ -283,7 +353,7 @@ def merge_observations(observations: pd.DataFrame, params: dict[str, Any],
     # Every table merge writes is checked against its schema, the one description of its columns.
     return {
         "models": models,
-        "provenance": ProvenanceRecord.validate(provenance(observations, ids, winners), lazy=True),
+        "provenance": ProvenanceRecord.validate(sourced, lazy=True),
         "matches": Match.validate(matches, lazy=True),
         "conflicts": Conflict.validate(conflicts, lazy=True),
     }
@@ -298,7 +368,7 @@ def main(argv: list[str] | None = None) -> None:
     observations = pd.read_parquet(args.valid)
     params = load_params("merge")
     name_maps = {source: read_name_map(Path(path)) for source, path in (params.get("name_maps") or {}).items()}
-    merged = merge_observations(observations, params, name_maps)
+    merged = merge_observations(observations, params, name_maps, float(load_params("validate")["compute_6nd_tolerance"]))
     write_csv(args.models_csv, merged["models"])
     write_parquet(args.models_parquet, merged["models"])
     write_csv(args.provenance, merged["provenance"])

@@ -34,6 +34,7 @@ DOMAINS = (
 DATE_PRECISIONS = ("day", "month", "year")
 CONFIDENCES = ("confident", "likely", "speculative")
 ARCHITECTURES = ("dense", "moe", "sparse")
+COMPUTE_METHODS = ("stated", "6ND")
 
 # Numeric fields that carry a value of their own unit, in the order they are shown.
 NUMERIC_FIELDS = (
@@ -116,6 +117,10 @@ class ModelFields(pa.DataFrameModel):
     training_tokens: Series[float] = _optional("Tokens seen during training.", unit="tokens", gt=0)
     mmlu: Series[float] = _optional("MMLU accuracy, 5-shot, as reported.", unit="percent", ge=0, le=100)
     open_weights: Series[pd.BooleanDtype] = _optional("Weights downloadable by the public.")
+    notability: Series[str] = _optional(
+        "Why a source counts the model as notable (Epoch AI's notability criteria, e.g. 'Highly cited, "
+        "SOTA improvement'); empty when no source says so. Trends fit notable models as a population of their own."
+    )
     confidence: Series[str] = _optional(
         "confident (stated by the developer), likely (derived from the developer's "
         "statements) or speculative (third-party or rough estimate).",
@@ -207,6 +212,11 @@ class CanonicalModel(ModelFields):
     flags: Series[str] = _optional(
         "Warnings that do not remove the row, each with the source that raised it, joined by '; ' "
         "(e.g. 'epoch: size_mismatch', 'epoch: date_may_be_fill_in')."
+    )
+    training_compute_method: Series[str] = _optional(
+        "How training_compute_flop was obtained: stated (by a source) or 6ND (derived as 6 × parameters × "
+        "tokens, active parameters for mixture-of-experts, where no source states it; confidence likely).",
+        isin=COMPUTE_METHODS,
     )
     source_url: Series[str] = _optional("Primary source of the row's highest-precedence observation.")
     sources: Series[str] = _field("Every source with an observation of the model, joined by ' | '.")

@@ -188,3 +188,32 @@ def test_a_reviewed_name_map_pairs_models_and_its_null_entries_veto():
     assert matches.loc["TD-Gammon", "model_id"] != "td-gammon-0-0"
     without_map = merge.merge_observations(observations, PARAMS)["matches"].set_index("name")
     assert without_map.loc["TD-Gammon", "model_id"] == "td-gammon-0-0"  # the alias alone would join them
+
+
+def test_compute_no_source_states_is_derived_as_6nd_and_never_replaces_a_stated_one():
+    observations = _frame([
+        _observation("registry", "Dense LM", params_total=7e9, training_tokens=2e12),
+        _observation("registry", "Sparse LM", params_total=4.7e10, params_active=1.3e10, training_tokens=1e12,
+                     architecture="moe"),
+        _observation("registry", "Unknown active MoE", params_total=4.7e10, training_tokens=1e12, architecture="moe"),
+        _observation("registry", "Stated LM", params_total=7e9, training_tokens=2e12, training_compute_flop=8e22),
+        _observation("registry", "Far LM", params_total=7e9, training_tokens=2e12, training_compute_flop=1e25),
+    ])
+    for row in observations.itertuples():
+        fields = [f for f in ("params_total", "params_active", "training_compute_flop", "training_tokens")
+                  if not pd.isna(getattr(row, f))]
+        observations.at[row.Index, "evidence"] = json.dumps({f: "says" for f in fields})
+    merged = merge.merge_observations(observations, PARAMS, compute_6nd_tolerance=10)
+    models = merged["models"].set_index("name")
+    assert models.loc["Dense LM", ["training_compute_flop", "training_compute_method", "training_compute_flop_source"]
+                      ].tolist() == [6 * 7e9 * 2e12, "6ND", "derived"]
+    assert models.loc["Sparse LM", "training_compute_flop"] == 6 * 1.3e10 * 1e12  # active, not total
+    assert pd.isna(models.loc["Unknown active MoE", "training_compute_flop"])  # a MoE total would overstate N
+    assert models.loc["Stated LM", ["training_compute_flop", "training_compute_method"]].tolist() == [8e22, "stated"]
+    provenance = merged["provenance"].set_index(["model_id", "field"])
+    derived = provenance.loc[("dense-lm", "training_compute_flop")]
+    assert (derived["source"], derived["source_record"]) == ("derived", "6ND")
+    assert derived["evidence"] == "6 × 7e+09 (params_total, from registry) × 2e+12 (training_tokens, from registry)"
+    conflicts = merged["conflicts"].set_index(["model_id", "field"])
+    assert list(conflicts.index) == [("far-lm", "training_compute_flop")]  # 1e25 is 119× 6·N·D
+    assert conflicts.iloc[0]["values"] == "6ND=8.4e+22 | registry=1e+25"

@@ -226,3 +226,14 @@ def test_accessibility_to_open_weights(synthetic):
 def test_no_snapshot_gives_empty_frame_with_the_columns(tmp_path):
     frame = epoch.parse({"path": str(tmp_path / "none"), "as_of": "2025-01-01"})
     assert frame.empty and list(frame.columns) == observation_columns()
+
+
+def test_tokens_seen_are_the_dataset_size_times_the_epochs_stated():
+    frame = observations_of(["Twice LM,Language,2023-03-02,7e9,,1e12,2", "Once LM,Language,2023-03-02,7e9,,1e12,",
+                             "Image Net,Vision,2023-03-02,7e9,,1e6,90"],
+                            header="Model,Domain,Publication date,Parameters,Training compute (FLOP),"
+                                   "Training dataset size (datapoints),Epochs")
+    assert frame["training_tokens"].fillna(0).to_dict() == {"Twice LM": 2e12, "Once LM": 1e12, "Image Net": 0}
+    assert "Epoch training dataset size 1e12 × 2 epochs" in frame.loc["Twice LM", "notes"]
+    assert json.loads(frame.loc["Twice LM", "evidence"])["training_tokens"] == (
+        "Epoch AI database, column Training dataset size (datapoints) × column Epochs")

@@ -46,6 +46,8 @@ Rules for Epoch's conventions (the original cell goes to `notes` whenever one fi
   notes, and the row is flagged `epoch_marked_wrong`.
 - Training dataset size (datapoints) counts tokens only for Language and
   Multimodal models; for images, audio, games… it is kept in notes, not as tokens.
+  It is the size of the dataset: where Epoch states the epochs, the tokens seen in
+  training are the size times the epochs (noted), else the size (one pass).
 - Names that repeat get the publication date appended to the model_id (then `-2`,
   `-3`… in file order), noted in notes.
 - Task and `Open model weights?` (newer layouts) are read when present; the latter
@@ -103,6 +105,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "compute_notes": ("Training compute notes",),
     "datapoints": ("Training dataset size (total)", "Training dataset size (datapoints)"),
     "datapoints_notes": ("Dataset size notes",),
+    "epochs": ("Epochs",),
     "confidence": ("Confidence",),
     "accessibility": ("Model accessibility",),
     "open_model_weights": ("Open model weights?",),
@@ -122,7 +125,7 @@ NUMBER_FIELDS = ("params_total", "training_compute_flop", "datapoints")  # their
 # Epoch columns we know and deliberately do not use (so they are not reported as new).
 KNOWN_UNUSED_COLUMNS = frozenset({
     "Abstract", "Accessibility notes", "Approach", "Archived links", "Authors", "Base model",
-    "Batch size", "Batch size notes", "Benchmark data", "Citations", "Compute cost notes", "Epochs",
+    "Batch size", "Batch size notes", "Benchmark data", "Citations", "Compute cost notes",
     "Finetune compute (FLOP)", "Finetune compute notes", "Foundation model", "Frontier model",
     "Hardware quantity", "Hardware utilization", "Inference code accessibility", "Last modified",
     "Notability criteria notes", "Organization categorization", "Reference",
@@ -374,15 +377,19 @@ def wrong_record_note(numbers: dict[str, float]) -> str:
     return f"Epoch marks this record Wrong; numbers dropped: {json.dumps(stated, sort_keys=True)}"
 
 
-def join_organizations(cell: str) -> str | None:
+def comma_list(cell: str) -> str | None:
+    """A comma-separated cell (organisations, notability criteria) with its parts trimmed."""
     return ", ".join(part.strip() for part in cell.split(",") if part.strip()) or None
 
 
-def evidence_json(notes_cells: dict[str, str], columns: dict[str, str]) -> str | None:
-    """Where each number comes from (notes_cells: field → its notes cell, for the numbers a row has)."""
+def evidence_json(notes_cells: dict[str, str], columns: dict[str, str], times_epochs: bool = False) -> str | None:
+    """Where each number comes from (notes_cells: field → its notes cell, for the numbers a row has;
+    times_epochs: the tokens are the dataset size times the epochs)."""
     evidence = {}
     for field, notes_cell in notes_cells.items():
         phrase = f"Epoch AI database, column {columns[EVIDENCE_FIELDS[field][0]]}"
+        if field == "training_tokens" and times_epochs:
+            phrase += f" × column {columns['epochs']}"
         if notes_cell.strip():
             phrase += f"; notes: {truncate(notes_cell)}"
         evidence[field] = phrase
@@ -499,9 +506,10 @@ NUMBER_CELLS = {"params_total": "params_total", "training_compute_flop": "traini
                 "training_tokens": "datapoints"}  # our field → its cell key
 
 
-def epoch_numbers(cells: dict[str, pd.Series], domain: pd.Series) -> tuple[pd.DataFrame, list[pd.Series], list[pd.Series]]:
-    """(the numbers Epoch states, flags and notes on cells that were not plain numbers,
-    note on datapoints that are not tokens)."""
+def epoch_numbers(cells: dict[str, pd.Series], domain: pd.Series
+                  ) -> tuple[pd.DataFrame, list[pd.Series], list[pd.Series], pd.Series]:
+    """(the numbers Epoch states, flags and notes on their cells (not plain numbers, datapoints
+    that are not tokens, tokens as size × epochs), which rows' tokens are size × epochs)."""
     readings = {field: read_numbers(cells[key]) for field, key in NUMBER_CELLS.items()}
     numbers = pd.DataFrame({field: reading["value"] for field, reading in readings.items()})
     flags, notes = [], []
@@ -514,7 +522,13 @@ def epoch_numbers(cells: dict[str, pd.Series], domain: pd.Series) -> tuple[pd.Da
     not_tokens = ~domain.isin(TOKEN_DOMAINS) & numbers["training_tokens"].notna()
     note = "Epoch training dataset size (datapoints, not tokens): " + cells["datapoints"].str.strip()
     notes.append(note.where(not_tokens))
-    return numbers.assign(training_tokens=numbers["training_tokens"].mask(not_tokens)), flags, notes
+    # Tokens seen are the dataset's size times the epochs, where Epoch states them.
+    epochs = read_numbers(cells["epochs"])["value"]
+    repeated = numbers["training_tokens"].notna() & ~not_tokens & (epochs > 0) & (epochs != 1)
+    notes.append(("Epoch training dataset size " + cells["datapoints"].str.strip() + " × "
+                  + cells["epochs"].str.strip() + " epochs").where(repeated))
+    tokens = numbers["training_tokens"].mask(not_tokens).where(~repeated, numbers["training_tokens"] * epochs)
+    return numbers.assign(training_tokens=tokens), flags, notes, repeated
 
 
 def rows_to_reject(cells: dict[str, pd.Series]) -> pd.Series:
@@ -524,14 +538,16 @@ def rows_to_reject(cells: dict[str, pd.Series]) -> pd.Series:
     return ~numbered & (~stated["name"] | ~(stated["publication_date"] | stated["domain"]))
 
 
-def evidence_column(cells: dict[str, pd.Series], columns: dict[str, str], numbers: pd.DataFrame) -> pd.Series:
+def evidence_column(cells: dict[str, pd.Series], columns: dict[str, str], numbers: pd.DataFrame,
+                    times_epochs: pd.Series) -> pd.Series:
     """`evidence_json` of every row, from the notes cells of the numbers it has."""
     notes_of_numbers = pd.DataFrame({
         field: cells[notes_key].where(numbers[field].notna()) for field, (_, notes_key) in EVIDENCE_FIELDS.items()
-    })
+    }).assign(times_epochs=times_epochs)
     return per_distinct_row(
         notes_of_numbers,
-        lambda row: evidence_json({field: cell for field, cell in row.items() if pd.notna(cell)}, columns),
+        lambda row: evidence_json({field: cell for field, cell in row.items() if field != "times_epochs" and pd.notna(cell)},
+                                  columns, bool(row["times_epochs"])),
     )
 
 
@@ -555,7 +571,7 @@ def observations_from_csv(text: str, file_label: str, dataset_url: str) -> tuple
     domain = per_distinct(cells["domain"], read_domain, ["domain", "note"])
     date = per_distinct(cells["publication_date"], read_date, ["date", "precision", "note", "flag"])
     rating = per_distinct(cells["confidence"], read_confidence, ["confidence", "basis", "note", "wrong"])
-    numbers, number_flags, number_notes = epoch_numbers(cells, domain["domain"])
+    numbers, number_flags, number_notes, times_epochs = epoch_numbers(cells, domain["domain"])
     # Epoch says these records are wrong: their numbers are dropped, kept in notes.
     wrong = rating["wrong"].astype(bool)
     rating_note = rating["note"].astype("str")
@@ -579,7 +595,7 @@ def observations_from_csv(text: str, file_label: str, dataset_url: str) -> tuple
         "name": as_text(names.where(names != "")),
         "aliases": none_column(rows),
         "family": none_column(rows),
-        "organization": as_text(per_distinct_value(cells["organization"], join_organizations)),
+        "organization": as_text(per_distinct_value(cells["organization"], comma_list)),
         "publication_date": date["date"],
         "date_precision": as_text(date["precision"]),
         "domain": as_text(domain["domain"]),
@@ -591,12 +607,13 @@ def observations_from_csv(text: str, file_label: str, dataset_url: str) -> tuple
         "training_tokens": numbers["training_tokens"],
         "mmlu": no_number,
         "open_weights": stated_open.where(stated_open.notna(), open_weights),
+        "notability": as_text(per_distinct_value(cells["notability"], comma_list)),
         "confidence": as_text(rating["confidence"]),
         "flags": as_text(join_present(flags, "; ")),
         "source": as_text(pd.Series(SOURCE, index=rows, dtype="str")),
         "source_record": as_text(f"{file_label} row " + row_numbers),
         "source_url": as_text(first_urls(cells["link"]).fillna(dataset_url)),
-        "evidence": as_text(evidence_column(cells, columns, numbers)),
+        "evidence": as_text(evidence_column(cells, columns, numbers, times_epochs)),
         "field_urls": none_column(rows),
         "confidence_basis": as_text(rating["basis"]),
         "notes": as_text(join_present([domain["note"], date["note"], *number_notes, rating_note, id_note], "; ")),

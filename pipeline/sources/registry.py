@@ -39,6 +39,7 @@ ENTRY_KEYS = {
     "architecture",
     *NUMERIC_FIELDS,
     "open_weights",
+    "notability",
     "confidence",
     "confidence_basis",
     "url",
@@ -46,7 +47,7 @@ ENTRY_KEYS = {
     "field_urls",
     "notes",
 }
-TEXT_KEYS = ("name", "family", "organization", "domain", "task", "architecture", "confidence",
+TEXT_KEYS = ("name", "family", "organization", "domain", "task", "architecture", "notability", "confidence",
              "confidence_basis", "url", "notes")
 DATE_PATTERNS = (
     (re.compile(r"^\d{4}-\d{2}-\d{2}$"), "day", "%Y-%m-%d"),
