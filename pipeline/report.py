@@ -31,6 +31,7 @@ from pipeline.trends import decimal_year  # noqa: E402
 
 FIGURES = {
     "params_over_time": "Parameter count of ML systems through time",
+    "compute_over_time": "Training compute of ML systems through time",
     "mmlu_vs_training": "MMLU against active parameters × training tokens (open language models)",
     "frontier_extrapolation": "Frontier parameter count and its extrapolation",
     "best_mmlu_by_memory": "Best MMLU of open-weight models that fit in a memory budget",
@@ -58,25 +59,38 @@ def _fit_line(axes: plt.Axes, fit: dict[str, Any] | None, label: str, colour: st
               color=colour, linewidth=1.5, label=f"{label}: {growth}")
 
 
-def figure_params_over_time(models: pd.DataFrame, metrics: dict[str, Any], out_dir: Path) -> pd.DataFrame:
-    sized = models[models["params_total"].notna() & models["publication_date"].notna()].copy()
-    sized["year"] = decimal_year(sized["publication_date"], sized["date_precision"])
+def figure_over_time(models: pd.DataFrame, field: str, fits: dict[str, Any], name: str, axis_label: str,
+                     out_dir: Path) -> pd.DataFrame:
+    """One quantity through time by domain, log scale, with the all-models era fits; a value
+    derived as 6·N·D is drawn hollow. Returns the plotted points (the figure's data file)."""
+    shown = models[models[field].notna() & models["publication_date"].notna()].copy()
+    shown["year"] = decimal_year(shown["publication_date"], shown["date_precision"])
+    derived = shown.get("training_compute_method", pd.Series(index=shown.index, dtype=object)).eq("6ND").to_numpy() \
+        if field == "training_compute_flop" else np.zeros(len(shown), dtype=bool)
     figure, axes = plt.subplots(figsize=(9, 5.5))
     for domain in DOMAINS:
-        subset = sized[sized["domain"] == domain]
-        if len(subset):
-            axes.scatter(subset["year"], subset["params_total"], s=14, alpha=0.8,
-                         color=DOMAIN_COLOURS[domain], label=f"{domain} ({len(subset)})")
-    for era, fit in metrics["params"]["eras"].items():
+        in_domain = (shown["domain"] == domain).to_numpy()
+        if in_domain.any():
+            colour = DOMAIN_COLOURS[domain]
+            for hollow in (False, True):
+                subset = shown[in_domain & (derived == hollow)]
+                axes.scatter(subset["year"], subset[field], s=14, alpha=0.8, color=colour if not hollow else "none",
+                             edgecolors=colour, linewidths=0.8,
+                             label=f"{domain} ({int(in_domain.sum())})" if not hollow else None)
+    fitted = sorted((fit["start_year"], era, fit) for era, fit in fits["eras"].items() if fit)
+    for _, era, fit in fitted:
         _fit_line(axes, fit, era)
     axes.set_yscale("log")
     axes.set_xlabel("Publication date")
-    axes.set_ylabel("Parameters (log scale)")
-    axes.set_title(FIGURES["params_over_time"])
+    axes.set_ylabel(f"{axis_label} (log scale)")
+    hollow_note = f"; hollow: {int(derived.sum())} derived as 6·N·D" if derived.any() else ""
+    axes.set_title(f"{FIGURES[name]}\n{len(shown)} models with a value and a date{hollow_note}; "
+                   "lines: least-squares fit of every model per era")
     axes.grid(True, which="major", alpha=0.3)
     axes.legend(fontsize=7, ncol=2, loc="upper left")
-    save_figure(figure, out_dir, "params_over_time")
-    return sized.loc[:, ["model_id", "domain", "year", "params_total"]]
+    save_figure(figure, out_dir, name)
+    columns = ["model_id", "domain", "year", field, *(["training_compute_method"] if field == "training_compute_flop" else [])]
+    return shown.loc[:, columns]
 
 
 def figure_mmlu_vs_training(models: pd.DataFrame, label_top_n: int, out_dir: Path) -> None:
@@ -232,17 +246,39 @@ def _fmt_interval(pair: list[float | None]) -> str:
 
 
 def doubling_rows(metrics: dict[str, Any], eras: list[dict[str, Any]]) -> list[list[str]]:
+    """Per quantity, population and era: n, the doubling time and its interval, or in words why
+    the fit shows no reliable growth."""
     rows = []
     for quantity in ("params", "compute"):
-        for era in (era["name"] for era in eras):
-            fit = metrics[quantity]["eras"].get(era)
-            if fit:
+        for population, fits in metrics[quantity].items():
+            for era in (era["name"] for era in eras):
+                fit = fits["eras"].get(era)
+                if not fit:
+                    rows.append([quantity, population, era, "too few", "", "", "", ""])
+                    continue
+                doubling = f"{fit['doubling_months']:.1f}" if fit["doubling_months"] else "not growing"
+                interval = fit["verdict"] or _fmt_interval(fit["doubling_months_ci"])
                 # r2 is empty when every point shares one value (no variance to explain).
-                rows.append([quantity, era, str(fit["n"]), f"{fit['doubling_months']:.1f}" if fit["doubling_months"] else "not growing",
-                             _fmt_interval(fit["doubling_months_ci"]), f"{fit['slope_oom_per_year']:.3f}",
-                             "" if fit["r2"] is None else f"{fit['r2']:.2f}"])
-            else:
-                rows.append([quantity, era, "too few", "", "", "", ""])
+                rows.append([quantity, population, era, str(fit["n"]), doubling, interval,
+                             f"{fit['slope_oom_per_year']:.3f}", "" if fit["r2"] is None else f"{fit['r2']:.2f}"])
+    return rows
+
+
+def population_lines(metrics: dict[str, Any]) -> list[str]:
+    """What each population of the doubling table is."""
+    return [f"{name}: {fits['population']}" for name, fits in metrics["params"].items()]
+
+
+def published_rows(metrics: dict[str, Any]) -> list[list[str]]:
+    """Each published doubling time beside ours over the same window (notable models)."""
+    rows = []
+    for comparison in metrics.get("published", []):
+        ours = comparison["ours"]
+        rows.append([comparison["authors"], comparison["quantity"],
+                     f"{comparison['start'][:4]}–{comparison['end'][:4]}",
+                     f"{comparison['doubling_months']:g} (n = {comparison['n']})",
+                     f"{ours['doubling_months']:.1f} {_fmt_interval(ours['doubling_months_ci'])} (n = {ours['n']})"
+                     if ours and ours["doubling_months"] else "no reliable growth" if ours else "too few"])
     return rows
 
 
@@ -498,9 +534,11 @@ def sources_and_merging(models: pd.DataFrame, validation: dict[str, Any], status
 def build_sections(models, metrics, validation, best, params, statuses, metadata, matches, conflicts) -> dict[str, Any]:
     """The facts the HTML page and the Markdown summary both show."""
     latest_era = params["eras"][-1]["name"]
-    latest = metrics["params"]["eras"][latest_era]
+    latest = metrics["params"]["all"]["eras"][latest_era]
+    methods = metrics.get("compute_methods", {})
+    derived = f": {methods.get('stated', 0)} stated, {methods.get('6ND', 0)} derived as 6·N·D" if methods.get("6ND") else ""
     headline = [f"{metrics['n_models']} models ({metrics['n_with_params']} with a parameter count, "
-                f"{metrics['n_with_compute']} with training compute)."]
+                f"{metrics['n_with_compute']} with training compute{derived})."]
     if latest and latest["doubling_months"]:
         headline.append(f"In the {latest_era} era, parameter counts double every "
                         f"{latest['doubling_months']:.1f} months (95% CI {_fmt_interval(latest['doubling_months_ci'])}, "
@@ -517,8 +555,14 @@ def build_sections(models, metrics, validation, best, params, statuses, metadata
                   row.publication_date.strftime("%Y-%m-%d")] for row in latest_best.itertuples()]
     return {
         "headline": headline,
-        "doubling": (["quantity", "era", "n", "doubling (months)", "95% CI", "OOM / year", "R²"], doubling_rows(metrics, params["eras"])),
-        "coverage": (["domain", "models", *[era["name"] for era in params["eras"]]], coverage_rows(models, params["eras"])),
+        "doubling": (["quantity", "population", "era", "n", "doubling (months)", "95% CI", "OOM / year", "R²"],
+                     doubling_rows(metrics, params["eras"])),
+        "populations": population_lines(metrics),
+        "published": (["published", "quantity", "window", "their doubling (months)", "ours, notable models"],
+                      published_rows(metrics)),
+        "published_sentences": [comparison["sentence"] for comparison in metrics.get("published", [])],
+        "coverage": (["domain", "models (all)", *[f"dated in {era['name']}" for era in params["eras"]]],
+                     coverage_rows(models, params["eras"])),
         "best": (["weights at", "memory", "best open model", "MMLU", "released"], best_rows),
         "sources_and_merging": sources_and_merging(models, validation, statuses, metadata, matches, conflicts,
                                                    params["merge"]),
@@ -549,6 +593,9 @@ figure {{ margin: 1.5em 0; }} figure svg {{ width: 100%; height: auto; }}
 <h2>Headline</h2><ul>{"".join(f"<li>{html.escape(line)}</li>" for line in sections["headline"])}</ul>
 {sections.get("changes", "")}
 <h2>Doubling times</h2>{html_table(*sections["doubling"])}
+<ul>{"".join(f"<li>{html.escape(line)}</li>" for line in sections["populations"])}</ul>
+<h2>Beside the published figures</h2>{html_table(*sections["published"])}
+<ul>{"".join(f"<li>{html.escape(line)}</li>" for line in sections["published_sentences"])}</ul>
 <h2>Best open-weight model by memory</h2>{html_table(*sections["best"])}
 <h2>Figures</h2>{figures}
 <h2>Sources and merging</h2>
@@ -569,7 +616,10 @@ def render_markdown(sections: dict[str, Any], as_of: str) -> str:
     return "\n\n".join([
         f"# modelscale report\n\nData as of {as_of}.",
         "## Headline\n\n" + "\n".join(f"- {markdown_escape(line)}" for line in sections["headline"]),
-        "## Doubling times\n\n" + markdown_table(*sections["doubling"]),
+        "## Doubling times\n\n" + markdown_table(*sections["doubling"]) + "\n\n"
+        + "\n".join(f"- {markdown_escape(line)}" for line in sections["populations"]),
+        "## Beside the published figures\n\n" + markdown_table(*sections["published"]) + "\n\n"
+        + "\n".join(f"- {markdown_escape(line)}" for line in sections["published_sentences"]),
         "## Best open-weight model by memory\n\n" + markdown_table(*sections["best"]),
         "## Figures\n\n" + figures,
         "## Sources and merging\n\n" + blocks_markdown(sections["sources_and_merging"]),
@@ -587,12 +637,16 @@ def build_report(models, metrics, frontier, validation, params, out_dir: Path, c
     """
     figures_dir = out_dir / "figures"
     as_of = params["as_of_date"]
-    sized = figure_params_over_time(models, metrics, figures_dir)
+    sized = figure_over_time(models, "params_total", metrics["params"]["all"], "params_over_time", "Parameters",
+                             figures_dir)
+    computed = figure_over_time(models, "training_compute_flop", metrics["compute"]["all"], "compute_over_time",
+                                "Training compute (FLOP)", figures_dir)
     figure_mmlu_vs_training(models, params["label_top_n"], figures_dir)
     figure_frontier(frontier, metrics, as_of, figures_dir)
     best = best_mmlu_by_memory(models, params["memory_budgets_gb"], params["bytes_per_param"])
     figure_best_mmlu(best, pd.Timestamp(as_of), figures_dir)
     write_csv(out_dir / "plots" / "params_over_time.csv", sized)
+    write_csv(out_dir / "plots" / "compute_over_time.csv", computed)
     write_csv(out_dir / "plots" / "best_mmlu_by_memory.csv", best)
     sections = build_sections(
         models, metrics, validation, best, params, statuses or {}, metadata or {},

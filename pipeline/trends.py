@@ -3,7 +3,11 @@
     python -m pipeline.trends --models FILE --metrics FILE --frontier FILE
 
 Fits are ordinary least squares of log10(value) on decimal year, per era and per
-domain, with a seeded bootstrap confidence interval on the slope. The frontier
+domain, with a seeded bootstrap confidence interval on the slope, for parameters
+and training compute, each for every population of `trends.populations` (every
+model; notable models). A fit whose slope interval reaches zero says so in words
+(`verdict`). The published doubling times of `trends.published` are compared with
+our fit over the same window, each with a sentence on why the two differ. The frontier
 is the set of models that were among the `frontier_top_n` largest when
 released. The extrapolation fits the yearly envelope of the largest model
 since `extrapolation.fit_start` (so that plateaus count), separately for dense
@@ -27,6 +31,8 @@ from scipy import stats
 from pipeline.io import load_params, write_csv, write_json
 
 LOG10_2 = math.log10(2.0)
+QUANTITIES = {"params": "params_total", "compute": "training_compute_flop"}
+OUR_METHOD = "least squares of log10(value) on decimal year, seeded bootstrap 95% interval"
 # Where in its period a date of month or year precision is placed for fitting.
 PERIOD_MIDPOINT_DAYS = {"day": 0.0, "month": 14.5, "year": 181.5}
 SPARSE_ARCHITECTURES = ("moe", "sparse")
@@ -114,7 +120,7 @@ def fit_loglinear(
     else:
         low, high = robust_slope_interval(x, y, fit.slope, fit.intercept, confidence_level)
         method = "hc1"
-    return {
+    result = {
         "ci_method": method,
         "n": int(len(x)),
         "start_year": _significant(float(x.min())),
@@ -126,7 +132,27 @@ def fit_loglinear(
         "doubling_months": _significant(doubling_months(fit.slope)),
         # A faster slope means a shorter doubling time, so the bounds swap.
         "doubling_months_ci": [_significant(doubling_months(high)), _significant(doubling_months(low))],
+        "spread_oom": _significant(float(np.ptp(y))),
     }
+    result["verdict"] = fit_verdict(result)
+    return result
+
+
+WEAK_FIT_R2 = 0.1  # below this, the date explains too little of the spread to call the line a trend
+
+
+def fit_verdict(fit: dict[str, Any]) -> str | None:
+    """Words for a fit that shows no reliable growth (its slope interval reaches zero) or explains
+    little (R² below WEAK_FIT_R2): why, with n, R² and the spread of the values."""
+    low, high = fit["slope_ci"]
+    r2 = fit["r2"]
+    facts = (f"n = {fit['n']}, R² = {'n/a' if r2 is None else f'{r2:.2f}'}, "
+             f"values spread over {fit['spread_oom']:.1f} orders of magnitude")
+    if fit["doubling_months"] is None or low is None or low <= 0:
+        return f"no reliable growth: the slope's 95% interval [{low:.3g}, {high:.3g}] OOM/year reaches zero ({facts})"
+    if r2 is None or r2 < WEAK_FIT_R2:
+        return f"a weak trend: the date explains little of the spread ({facts})"
+    return None
 
 
 def _fit_options(params: dict[str, Any]) -> dict[str, Any]:
@@ -140,12 +166,21 @@ def in_era(dates: pd.Series, era: dict[str, Any]) -> pd.Series:
     return (dates >= start) & (dates < end)
 
 
+def in_population(models: pd.DataFrame, population: str) -> pd.Series:
+    """The models of a population of `trends.populations`."""
+    if population == "all":
+        return pd.Series(True, index=models.index)
+    if population == "notable":
+        return models["notability"].notna()
+    raise ValueError(f"trends.populations: unknown population {population!r} (known: all, notable)")
+
+
 def era_fits(models: pd.DataFrame, field: str, params: dict[str, Any]) -> dict[str, Any]:
     """Fits of one field per era, overall and per domain."""
     fit_options = _fit_options(params)
     known = models[models[field].notna() & models["publication_date"].notna()]
     years = decimal_year(known["publication_date"], known["date_precision"])
-    result: dict[str, Any] = {"eras": {}, "by_domain": {}}
+    result: dict[str, Any] = {"n": int(len(known)), "eras": {}, "by_domain": {}}
     for era in params["eras"]:
         chosen = in_era(known["publication_date"], era)
         result["eras"][era["name"]] = fit_loglinear(
@@ -310,14 +345,60 @@ def frontier_summary(models: pd.DataFrame, params: dict[str, Any]) -> tuple[dict
     return summary, table
 
 
+def population_fits(models: pd.DataFrame, field: str, params: dict[str, Any]) -> dict[str, Any]:
+    """era_fits of one field for every population, each naming its population."""
+    return {name: {"population": description, **era_fits(models[in_population(models, name)], field, params)}
+            for name, description in params["populations"].items()}
+
+
+def compare_with_published(models: pd.DataFrame, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each published doubling time beside ours over the same window, for the notable population."""
+    notable = models[in_population(models, "notable")]
+    data_end = params["eras"][-1]["end"]
+    comparisons = []
+    for reference in params.get("published") or []:
+        window = {"name": f"{reference['start'][:4]}-{reference['end'][:4]}", "start": reference["start"],
+                  "end": reference["end"]}
+        field = QUANTITIES[reference["quantity"]]
+        known = notable[notable[field].notna() & notable["publication_date"].notna()]
+        chosen = known[in_era(known["publication_date"], window)]
+        ours = fit_loglinear(decimal_year(chosen["publication_date"], chosen["date_precision"]).to_numpy(),
+                             chosen[field].to_numpy(), **_fit_options(params))
+        comparisons.append({**reference, "ours": ours, "our_population": params["populations"]["notable"],
+                            "sentence": comparison_sentence(reference, ours, data_end)})
+    return comparisons
+
+
+def comparison_sentence(reference: dict[str, Any], ours: dict[str, Any] | None, data_end: str) -> str:
+    """Why our doubling time and a published one differ: how far apart, and in data, population and method."""
+    quantity = "parameter counts" if reference["quantity"] == "params" else "training compute"
+    window = f"{reference['start'][:4]}–{reference['end'][:4]}"
+    theirs = f"{reference['authors']} found {quantity} doubling every {reference['doubling_months']:g} months over {window}"
+    if not ours or not ours["doubling_months"]:
+        return (f"{theirs} (n = {reference['n']}); our notable models of that window give no growth to compare "
+                f"({ours['verdict'] if ours else 'too few points'}).")
+    low, high = ours["doubling_months_ci"]
+    agree = low is not None and high is not None and low <= reference["doubling_months"] <= high
+    closeness = ("within our 95% interval" if agree else
+                 f"{'faster' if ours['doubling_months'] < reference['doubling_months'] else 'slower'} than theirs, "
+                 "outside our 95% interval")
+    return (f"{theirs} (n = {reference['n']}); we find {ours['doubling_months']:.1f} months "
+            f"({closeness}; n = {ours['n']}). The data differ: ours is the merged table as of {data_end}, with "
+            f"models catalogued after their paper; so do the populations (ours: notable models of that table, "
+            f"theirs: {reference['population']}) and the methods (ours: {OUR_METHOD}; theirs: {reference['method']}).")
+
+
 def compute_metrics(models: pd.DataFrame, params: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame]:
     frontier, frontier_table = frontier_summary(models, params)
+    methods = models["training_compute_method"].value_counts().to_dict() if "training_compute_method" in models else {}
     metrics = {
         "n_models": int(len(models)),
         "n_with_params": int(models["params_total"].notna().sum()),
         "n_with_compute": int(models["training_compute_flop"].notna().sum()),
-        "params": era_fits(models, "params_total", params),
-        "compute": era_fits(models, "training_compute_flop", params),
+        "compute_methods": {method: int(count) for method, count in sorted(methods.items())},
+        "params": population_fits(models, "params_total", params),
+        "compute": population_fits(models, "training_compute_flop", params),
+        "published": compare_with_published(models, params),
         "frontier": frontier,
         "extrapolation": extrapolation(models, params),
     }
@@ -336,7 +417,7 @@ def main(argv: list[str] | None = None) -> None:
     write_json(args.metrics, metrics)
     write_csv(args.frontier, frontier_table)
     latest_era = params["eras"][-1]["name"]
-    latest = metrics["params"]["eras"][latest_era]
+    latest = metrics["params"]["all"]["eras"][latest_era]
     if latest:
         low, high = latest["doubling_months_ci"]
         print(f"trends: in {latest_era} parameters double every {latest['doubling_months']:.1f} months "

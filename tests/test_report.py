@@ -17,6 +17,7 @@ TREND_PARAMS = {
              {"name": "late", "start": "2018-01-01", "end": "2026-11-22"}],
     "bootstrap_samples": 200, "confidence_level": 0.95, "seed": 1, "min_points": 3, "frontier_top_n": 3,
     "extrapolation": {"threshold_params": 1e14, "fit_start": "2018-01-01"},
+    "populations": {"all": "every model", "notable": "notable models"},
 }
 MERGE_PRECEDENCE = {"precedence": ["registry", "huggingface", "epoch", "wikipedia", "announcements"],
                     "field_precedence": {"params_total": ["registry", "huggingface", "epoch", "announcements", "wikipedia"]}}
@@ -39,6 +40,8 @@ def _models(n: int = 40) -> pd.DataFrame:
         "training_compute_flop": np.nan, "training_tokens": params * 20,
         "mmlu": np.linspace(25, 80, n), "open_weights": pd.array([True] * n, dtype="boolean"),
         "sources": ["epoch | registry" if i % 5 == 0 else "registry" for i in range(n)],
+        "notability": ["Highly cited" if i % 2 else None for i in range(n)],
+        "training_compute_method": None,
     })
 
 
@@ -63,7 +66,7 @@ def built_report(tmp_path_factory):
     return out_dir
 
 
-def test_four_figures_in_svg_and_png(built_report):
+def test_every_figure_in_svg_and_png(built_report):
     for name in report.FIGURES:
         assert (built_report / "figures" / f"{name}.svg").stat().st_size > 1000
         assert (built_report / "figures" / f"{name}.png").read_bytes().startswith(b"\x89PNG")
@@ -73,7 +76,7 @@ def test_html_escapes_untrusted_names(built_report):
     page = (built_report / "index.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in page
     assert "<script>" not in page and "<img" not in page
-    assert page.count("<svg") == 4
+    assert page.count("<svg") == len(report.FIGURES)
 
 
 def test_best_model_within_memory_budget():
@@ -108,7 +111,7 @@ def test_report_renders_in_headless_chromium(built_report, tmp_path):
             "figure svg", "nodes => nodes.map(n => [n.getBoundingClientRect().width, n.getBoundingClientRect().height])")
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
         browser.close()
-    assert len(sizes) == 4
+    assert len(sizes) == len(report.FIGURES)
     assert all(width > 300 and height > 150 for width, height in sizes)
     assert console_errors == []
     assert (tmp_path / "report.png").stat().st_size > 10_000

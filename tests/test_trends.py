@@ -154,3 +154,73 @@ def test_a_plateau_slows_the_extrapolation():
     assert [value for _, value in plateau["envelope"]][-5:] == [1e12] * 5
     assert growing["year"] == pytest.approx(2023.5, abs=0.6)
     assert plateau["year"] > growing["year"] + 3
+
+
+TREND_OPTIONS = {"bootstrap_samples": 300, "confidence_level": 0.95, "seed": 3, "min_points": 5,
+                 "eras": [{"name": "all", "start": "1950-01-01", "end": "2026-11-22"}],
+                 "populations": {"all": "every model", "notable": "notable models"}}
+
+
+def _trend_models(n: int = 60, slope: float = 0.3, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    years = np.sort(rng.uniform(2000, 2020, n))
+    dates = pd.to_datetime([f"{int(y)}-01-01" for y in years]) + pd.to_timedelta((years % 1) * 365, unit="D")
+    return pd.DataFrame({"publication_date": dates, "date_precision": "day", "domain": "Language",
+                         "params_total": 10 ** (3 + slope * (years - 2000) + rng.normal(0, 0.2, n)),
+                         "notability": ["Highly cited" if i % 3 == 0 else None for i in range(n)]})
+
+
+def test_each_population_is_fitted_and_named_with_its_n():
+    models = _trend_models()
+    fits = trends.population_fits(models, "params_total", TREND_OPTIONS)
+    assert {name: (entry["population"], entry["n"]) for name, entry in fits.items()} == {
+        "all": ("every model", 60), "notable": ("notable models", 20)}
+    assert fits["notable"]["eras"]["all"]["doubling_months"] == pytest.approx(12 * math.log10(2) / 0.3, rel=0.15)
+
+
+def test_a_flat_fit_says_why_in_words():
+    flat = _trend_models(slope=0.0)
+    fit = trends.population_fits(flat, "params_total", TREND_OPTIONS)["all"]["eras"]["all"]
+    assert fit["verdict"].startswith("no reliable growth") or fit["verdict"].startswith("a weak trend")
+    assert "n = 60" in fit["verdict"] and "R² = " in fit["verdict"] and "orders of magnitude" in fit["verdict"]
+    growing = trends.population_fits(_trend_models(), "params_total", TREND_OPTIONS)["all"]["eras"]["all"]
+    assert growing["verdict"] is None
+
+
+def test_a_published_figure_is_compared_over_its_own_window():
+    models = _trend_models(n=300)
+    reference = {"authors": "Someone 2021", "quantity": "params", "start": "2000-01-01", "end": "2010-01-01",
+                 "n": 50, "population": "their systems", "method": "their fit", "url": "u"}
+    [ours] = trends.compare_with_published(models, {**TREND_OPTIONS, "published": [{**reference, "doubling_months": 1}]})
+    notable_in_window = models[models["notability"].notna() & (models["publication_date"] < "2010-01-01")]
+    assert ours["ours"]["n"] == len(notable_in_window)
+    assert ours["sentence"].startswith("Someone 2021 found parameter counts doubling every 1 months over 2000–2010")
+    assert "slower than theirs, outside our 95% interval" in ours["sentence"]
+    assert "their systems" in ours["sentence"] and "their fit" in ours["sentence"]
+    same = {**reference, "doubling_months": ours["ours"]["doubling_months"]}
+    [agreeing] = trends.compare_with_published(models, {**TREND_OPTIONS, "published": [same]})
+    assert "within our 95% interval" in agreeing["sentence"]
+
+
+def test_notable_compute_since_2010_matches_a_plain_fit_on_the_pinned_epoch_snapshot():
+    """Acceptance: on the committed Epoch snapshot, our notable-population compute doubling time
+    since 2010 equals numpy's least squares over the same rows to within 0.5 months."""
+    from pipeline.io import load_params
+    from pipeline.sources import epoch
+    from tests.conftest import REPO
+
+    from pipeline import validate
+
+    config = load_params("sources", REPO / "params.yaml")["epoch"]
+    raw = epoch.parse({**config, "path": str(REPO / config["path"])})
+    observations = validate.validate_observations(raw, load_params("validate", REPO / "params.yaml")).valid
+    params = {**load_params("trends", REPO / "params.yaml"),
+              "eras": [{"name": "since-2010", "start": "2010-01-01", "end": "2026-11-22"}]}
+    fit = trends.population_fits(observations, "training_compute_flop", params)["notable"]["eras"]["since-2010"]
+    rows = observations[observations["notability"].notna() & observations["training_compute_flop"].notna()
+                        & (observations["publication_date"] >= "2010-01-01")]
+    dates = rows["publication_date"]
+    years = dates.dt.year + (dates.dt.dayofyear - 1) / np.where(dates.dt.is_leap_year, 366, 365)
+    slope = np.polyfit(years, np.log10(rows["training_compute_flop"]), 1)[0]
+    assert fit["n"] == len(rows) > 200
+    assert fit["doubling_months"] == pytest.approx(12 * math.log10(2) / slope, abs=0.5)
