@@ -48,7 +48,7 @@ import pandas as pd
 
 from pipeline.http import COLLECTOR_VERSION, Fetcher, FetchError, FetchPolicy, USER_AGENT
 from pipeline.io import PARAMS_FILE, load_params, write_json, write_text
-from pipeline.schema import NUMERIC_FIELDS, observation_columns
+from pipeline.schema import BENCHMARK_SHOTS, NUMERIC_FIELDS, observation_columns
 
 METADATA_FILE = "metadata.json"
 STATUS_FILE = "status.json"
@@ -134,7 +134,8 @@ def typed_observations(frame: pd.DataFrame) -> pd.DataFrame:
     would turn every source's numbers into Python objects when concatenated.
     """
     frame = pd.DataFrame({column: without_hidden_characters(frame[column]) for column in observation_columns()})
-    frame[list(NUMERIC_FIELDS)] = frame[list(NUMERIC_FIELDS)].astype("float64")
+    numbers = [*NUMERIC_FIELDS, *BENCHMARK_SHOTS.values()]
+    frame[numbers] = frame[numbers].astype("float64")
     frame["publication_date"] = pd.to_datetime(frame["publication_date"])
     frame["open_weights"] = frame["open_weights"].astype("boolean")
     return frame

@@ -37,6 +37,7 @@ import pandas as pd
 from pipeline.io import load_params, write_csv, write_parquet
 from pipeline.resolve import NameMaps, parameter_sizes_in_name, read_name_map, resolve, source_ranks
 from pipeline.schema import (
+    BENCHMARK_SHOTS,
     SIZE_MISMATCH_FLAG,
     NUMERIC_FIELDS,
     PROVENANCE_FIELDS,
@@ -63,8 +64,10 @@ CHOSEN_FIELDS = (
     "confidence",
     "source_url",
 )
-# Fields that travel with another: the precision belongs to the date it qualifies.
-COMPANION_FIELDS = {"publication_date": ("date_precision",)}
+# Fields that travel with another: the precision belongs to the date it qualifies, the shots
+# to the score they were reported with.
+COMPANION_FIELDS = {"publication_date": ("date_precision",),
+                    **{benchmark: (shots,) for benchmark, shots in BENCHMARK_SHOTS.items()}}
 # How disagreement is measured per field, and the tolerance key in params.yaml.
 CONFLICT_RULES = {
     "params_total": ("relative", "params_relative"),
@@ -72,6 +75,8 @@ CONFLICT_RULES = {
     "training_compute_flop": ("relative", "compute_relative"),
     "training_tokens": ("relative", "tokens_relative"),
     "mmlu": ("absolute", "mmlu_points"),
+    "mmlu_pro": ("absolute", "mmlu_points"),
+    "mmlu_redux": ("absolute", "mmlu_points"),
     "publication_date": ("days", "date_days"),
     "domain": ("different", None),
 }
@@ -291,7 +296,7 @@ def derived_provenance(models: pd.DataFrame, derived: pd.Series) -> pd.DataFrame
     return pd.DataFrame({
         "model_id": rows["model_id"].to_numpy(), "field": "training_compute_flop",
         "value": _shown(rows["training_compute_flop"]), "source": DERIVED_SOURCE, "source_record": SIX_ND,
-        "source_url": None, "evidence": evidence,
+        "source_url": None, "evidence": evidence, "evidence_kind": "derived",
     })
 
 
@@ -307,9 +312,13 @@ def provenance(observations: pd.DataFrame, ids: np.ndarray, winners: dict[str, n
     field_of = field_of[order]
     values = np.concatenate([np.asarray(_shown(observations[field].iloc[winners[field][chosen[field]]]), dtype=object)
                              for field in fields])[order]
-    taken = observations[["source", "source_record", "source_url", "evidence", "field_urls"]].iloc[rows]
+    taken = observations[["source", "source_record", "source_url", "evidence", "evidence_kinds", "field_urls"]].iloc[rows]
     field_names = np.asarray(fields, dtype=object)[field_of]
     field_urls = _phrases(taken["field_urls"], field_names)
+    evidence = _phrases(taken["evidence"], field_names)
+    # A number's evidence is of the kind its source states, a record when the source states none.
+    kinds = [kind or ("record" if phrase is not None else None)
+             for kind, phrase in zip(_phrases(taken["evidence_kinds"], field_names), evidence)]
     return pd.DataFrame({
         "model_id": pd.Series(ids[models[order]], dtype="str"),
         "field": pd.Series(field_names, dtype="str"),
@@ -317,7 +326,8 @@ def provenance(observations: pd.DataFrame, ids: np.ndarray, winners: dict[str, n
         "source": taken["source"].to_numpy(),
         "source_record": taken["source_record"].to_numpy(),
         "source_url": [own or url for own, url in zip(field_urls, taken["source_url"].tolist())],
-        "evidence": _phrases(taken["evidence"], field_names),
+        "evidence": evidence,
+        "evidence_kind": kinds,
     })
 
 

@@ -43,9 +43,23 @@ NUMERIC_FIELDS = (
     "training_compute_flop",
     "training_tokens",
     "mmlu",
+    "mmlu_pro",
+    "mmlu_redux",
 )
 # Fields whose source is recorded for each canonical model.
 PROVENANCE_FIELDS = ("publication_date", *NUMERIC_FIELDS)
+# Each benchmark's score and the column of the shots it was reported with, which travels with it.
+BENCHMARK_SHOTS = {"mmlu": "mmlu_shots", "mmlu_pro": "mmlu_pro_shots", "mmlu_redux": "mmlu_redux_shots"}
+# What a number's evidence is (pipeline/sources/registry.py reads the registry's; other sources' are records).
+EVIDENCE_KINDS = {
+    "quote": "the source's own words, verbatim (compared after normalising whitespace and quote characters)",
+    "table": "a table of the source: which table (caption or number), its row and column, the cell as printed",
+    "derived": "arithmetic on inputs that are themselves quoted or tabled",
+    "name": "the size appears only in the model's name (confidence at most likely)",
+    "record": "a field of another dataset's record (a database column, an API field), as its parser names it",
+}
+# A "quote" that starts like this cites a table or figure: it is a table reference, not the source's words.
+TABLE_REFERENCE = re.compile(r"^\W*(table|tab\.|figure|fig\.)\s*[a-z]?[.\-]?\d", re.IGNORECASE)
 
 # Flags that more than one module sets or reads.
 FILL_IN_DATE_FLAG = "date_may_be_fill_in"  # a source's day that may stand for an unknown one
@@ -115,7 +129,15 @@ class ModelFields(pa.DataFrameModel):
         "Training compute as stated by a source.", unit="FLOP", gt=0
     )
     training_tokens: Series[float] = _optional("Tokens seen during training.", unit="tokens", gt=0)
-    mmlu: Series[float] = _optional("MMLU accuracy, 5-shot, as reported.", unit="percent", ge=0, le=100)
+    mmlu: Series[float] = _optional("MMLU accuracy as reported (5-shot unless mmlu_shots says otherwise).",
+                                    unit="percent", ge=0, le=100)
+    mmlu_shots: Series[float] = _optional("The shots the source states for mmlu.", unit="shots", ge=0)
+    mmlu_pro: Series[float] = _optional("MMLU-Pro accuracy as reported; never mixed into mmlu.",
+                                        unit="percent", ge=0, le=100)
+    mmlu_pro_shots: Series[float] = _optional("The shots the source states for mmlu_pro.", unit="shots", ge=0)
+    mmlu_redux: Series[float] = _optional("MMLU-Redux accuracy as reported; never mixed into mmlu.",
+                                          unit="percent", ge=0, le=100)
+    mmlu_redux_shots: Series[float] = _optional("The shots the source states for mmlu_redux.", unit="shots", ge=0)
     open_weights: Series[pd.BooleanDtype] = _optional("Weights downloadable by the public.")
     notability: Series[str] = _optional(
         "Why a source counts the model as notable (Epoch AI's notability criteria, e.g. 'Highly cited, "
@@ -175,6 +197,10 @@ class Observation(ModelFields):
     evidence: Series[str] = _optional(
         "JSON object: for each number, the phrase of the source that states it."
     )
+    evidence_kinds: Series[str] = _optional(
+        "JSON object: for each number, the kind of its evidence (" + ", ".join(EVIDENCE_KINDS)
+        + "); a number it omits is a record."
+    )
     field_urls: Series[str] = _optional("JSON object: a different source URL for a field.")
     confidence_basis: Series[str] = _optional("What is estimated and how, when not confident.")
     notes: Series[str] = _optional("Curator's notes.")
@@ -186,6 +212,14 @@ class Observation(ModelFields):
     @pa.check("flags", name="no_unreadable_number")
     def no_unreadable_number(cls, flags: Series[str]) -> Series[bool]:
         return ~flags.astype("str").str.contains(UNREADABLE_NUMBER_FLAG, regex=False).fillna(False).astype(bool)
+
+    @pa.dataframe_check(name="quote_is_not_a_table_reference")
+    def quote_is_not_a_table_reference(cls, df: pd.DataFrame) -> Series[bool]:
+        return ~evidence_of_kind(df, "quote").map(lambda texts: any(TABLE_REFERENCE.match(text) for text in texts))
+
+    @pa.dataframe_check(name="size_from_name_at_most_likely")
+    def size_from_name_at_most_likely(cls, df: pd.DataFrame) -> Series[bool]:
+        return ~(evidence_of_kind(df, "name").map(bool) & (df.confidence == "confident")).astype(bool)
 
     @pa.dataframe_check(name="basis_unless_confident")
     def basis_unless_confident(cls, df: pd.DataFrame) -> Series[bool]:
@@ -226,14 +260,15 @@ class CanonicalModel(ModelFields):
     training_compute_flop_source: Series[str] = _optional("Source of training_compute_flop.")
     training_tokens_source: Series[str] = _optional("Source of training_tokens.")
     mmlu_source: Series[str] = _optional("Source of mmlu.")
+    mmlu_pro_source: Series[str] = _optional("Source of mmlu_pro.")
+    mmlu_redux_source: Series[str] = _optional("Source of mmlu_redux.")
 
     class Config:
         strict = True
 
 
 MATCH_RULES = ("new_model", "name_map", "exact_name", "alias", "normalised_name", "name_and_size", "fuzzy")
-CONFLICT_FIELDS = ("params_total", "params_active", "training_compute_flop", "training_tokens", "mmlu",
-                   "publication_date", "domain")
+CONFLICT_FIELDS = (*NUMERIC_FIELDS, "publication_date", "domain")
 
 
 class PublishedTable(pa.DataFrameModel):
@@ -254,6 +289,10 @@ class ProvenanceRecord(PublishedTable):
     source_record: Series[str] = _field("Where in the source: file:line, row number or URL.")
     source_url: Series[str] = _optional("Primary source of the value: its own URL where the source gives one.")
     evidence: Series[str] = _optional("The phrase of the source that states the value.")
+    evidence_kind: Series[str] = _optional(
+        "What the evidence is: " + "; ".join(f"{kind}: {meaning}" for kind, meaning in EVIDENCE_KINDS.items()) + ".",
+        isin=tuple(EVIDENCE_KINDS),
+    )
 
     class Config:
         unique = ["model_id", "field"]
@@ -297,10 +336,26 @@ class Conflict(PublishedTable):
 
 # For checks over several columns, the columns a quarantine reason should name.
 CHECK_COLUMNS = {
+    "quote_is_not_a_table_reference": ("evidence",),
+    "size_from_name_at_most_likely": ("evidence_kinds", "confidence"),
     "active_le_total": ("params_active", "params_total"),
     "basis_unless_confident": ("confidence", "confidence_basis"),
     "multiple_fields_uniqueness": ("source", "model_id"),
 }
+
+
+def evidence_of_kind(df: pd.DataFrame, kind: str) -> pd.Series:
+    """Per row, the evidence texts whose kind is `kind` (a number without a kind is a record);
+    each distinct pair of cells is parsed once."""
+    pairs = df[["evidence", "evidence_kinds"]].astype(object)
+    codes = pairs.groupby(list(pairs.columns), sort=False, dropna=False).ngroup().to_numpy()
+    _, first = np.unique(codes, return_index=True)
+    texts = []
+    for evidence, kinds in pairs.iloc[first].itertuples(index=False):
+        phrases = json.loads(evidence) if isinstance(evidence, str) else {}
+        of_kind = json.loads(kinds) if isinstance(kinds, str) else {}
+        texts.append(tuple(phrases.get(field, "") for field, found in of_kind.items() if found == kind))
+    return pd.Series(pd.Series(texts, dtype=object).take(codes).to_numpy(), index=df.index, dtype=object)
 
 
 def numbers_without_evidence(df: pd.DataFrame) -> pd.Series:

@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from pipeline.schema import NUMERIC_FIELDS, observation_columns
+from pipeline.schema import BENCHMARK_SHOTS, NUMERIC_FIELDS, observation_columns
 
 SOURCE = "registry"
 ENTRY_KEYS = {
@@ -38,6 +38,7 @@ ENTRY_KEYS = {
     "task",
     "architecture",
     *NUMERIC_FIELDS,
+    *BENCHMARK_SHOTS.values(),
     "open_weights",
     "notability",
     "confidence",
@@ -164,6 +165,56 @@ def _string_map(value: Any, key: str, where: str) -> str | None:
     return json.dumps(cleaned, sort_keys=True, ensure_ascii=False)
 
 
+# The keys of each structured kind of evidence (a plain string is a quote), required and optional.
+EVIDENCE_KEYS = {
+    "quote": ({"text"}, set()),
+    "table": ({"table", "row", "column", "cell"}, set()),
+    "derived": ({"arithmetic"}, {"from"}),
+    "name": ({"name"}, set()),
+}
+
+
+def render_evidence(kind: str, parts: dict[str, Any]) -> str:
+    """One line a reader can check against the source, for each kind of evidence."""
+    if kind == "quote":
+        return parts["text"]
+    if kind == "table":
+        return f"{parts['table']}: row {parts['row']}, column {parts['column']}: {parts['cell']}"
+    if kind == "derived":
+        inputs = parts.get("from") or []
+        return parts["arithmetic"] + (f" (from {', '.join(map(str, inputs))})" if inputs else "")
+    return f"the size in the model's name: {parts['name']}"
+
+
+def evidence_of_entry(value: Any, where: str) -> tuple[str | None, str | None]:
+    """(evidence, evidence_kinds) as JSON: per number, its text and its kind. A plain string is a
+    verbatim quote; a mapping states its kind (table, derived, name) with the keys that kind needs."""
+    if value is None:
+        return None, None
+    if not isinstance(value, dict):
+        raise RegistryError(f"{where}: evidence must be a mapping of field to evidence")
+    texts, kinds = {}, {}
+    for field, item in value.items():
+        if field == LINE_KEY:
+            continue
+        if isinstance(item, dict):
+            parts = {key: part for key, part in item.items() if key != LINE_KEY}
+            kind = parts.pop("kind", None)
+            if kind not in EVIDENCE_KEYS:
+                raise RegistryError(f"{where}: evidence.{field}: kind must be one of {', '.join(EVIDENCE_KEYS)}, "
+                                    f"got {kind!r}")
+            required, optional = EVIDENCE_KEYS[kind]
+            if missing := sorted(required - set(parts)):
+                raise RegistryError(f"{where}: evidence.{field} ({kind}) lacks {', '.join(missing)}")
+            if extra := sorted(set(parts) - required - optional):
+                raise RegistryError(f"{where}: evidence.{field} ({kind}) has unknown key(s) {', '.join(extra)}")
+            texts[str(field)], kinds[str(field)] = render_evidence(kind, parts).strip(), kind
+        else:
+            texts[str(field)], kinds[str(field)] = str(item).strip(), "quote"
+    dump = lambda mapping: json.dumps(mapping, sort_keys=True, ensure_ascii=False)  # noqa: E731
+    return (dump(texts), dump(kinds)) if texts else (None, None)
+
+
 def _require_visible_text(value: Any, key: str, where: str) -> None:
     if isinstance(value, dict):
         for field, item in value.items():
@@ -196,14 +247,14 @@ def entry_to_observation(entry: Any, where: str) -> dict[str, Any]:
     row["publication_date"], row["date_precision"] = (
         parse_date(entry["publication_date"], where) if entry.get("publication_date") else (pd.NaT, None)
     )
-    for field in NUMERIC_FIELDS:
+    for field in (*NUMERIC_FIELDS, *BENCHMARK_SHOTS.values()):
         value = entry.get(field)
         row[field] = float("nan") if value is None else parse_number(value, field, where)
     open_weights = entry.get("open_weights")
     if open_weights is not None and not isinstance(open_weights, bool):
         raise RegistryError(f"{where}: open_weights must be true or false, got {open_weights!r}")
     row["open_weights"] = open_weights
-    row["evidence"] = _string_map(entry.get("evidence"), "evidence", where)
+    row["evidence"], row["evidence_kinds"] = evidence_of_entry(entry.get("evidence"), where)
     row["field_urls"] = _string_map(entry.get("field_urls"), "field_urls", where)
     row["flags"] = None
     return row
