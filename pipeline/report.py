@@ -32,11 +32,12 @@ from pipeline.trends import decimal_year  # noqa: E402
 FIGURES = {
     "params_over_time": "Parameter count of ML systems through time",
     "compute_over_time": "Training compute of ML systems through time",
-    "mmlu_vs_training": "MMLU against active parameters × training tokens (open language models)",
+    "mmlu_vs_training": "Benchmark score against active parameters × training tokens (open language models)",
     "frontier_extrapolation": "Frontier parameter count and its extrapolation",
-    "best_mmlu_by_memory": "Best MMLU of open-weight models that fit in a memory budget",
+    "best_mmlu_by_memory": "Best benchmark score of open-weight models that fit in a memory budget",
 }
 DOMAIN_COLOURS = dict(zip(DOMAINS, plt.get_cmap("tab10").colors))
+BENCHMARK_LABELS = {"mmlu": "MMLU", "mmlu_pro": "MMLU-Pro", "mmlu_redux": "MMLU-Redux"}  # report.benchmark
 plt.rcParams.update({"svg.hashsalt": "modelscale", "font.size": 9, "figure.dpi": 100})
 
 
@@ -93,12 +94,12 @@ def figure_over_time(models: pd.DataFrame, field: str, fits: dict[str, Any], nam
     return shown.loc[:, columns]
 
 
-def figure_mmlu_vs_training(models: pd.DataFrame, label_top_n: int, out_dir: Path) -> None:
-    """Open language models: MMLU against N_active × D, families joined by lines."""
+def figure_mmlu_vs_training(models: pd.DataFrame, label_top_n: int, benchmark: str, out_dir: Path) -> None:
+    """Open language models: the benchmark's score against N_active × D, families joined by lines."""
     chosen = models[
         (models["open_weights"] == True)  # noqa: E712 - nullable boolean column
         & (models["domain"] == "Language")
-        & models["mmlu"].notna()
+        & models[benchmark].notna()
         & models["training_tokens"].notna()
         & models["params_total"].notna()
     ].copy()
@@ -107,15 +108,15 @@ def figure_mmlu_vs_training(models: pd.DataFrame, label_top_n: int, out_dir: Pat
     families = chosen["family"].fillna(chosen["name"])
     for family in sorted(families.unique()):
         members = chosen[families == family].sort_values("scale")
-        axes.plot(members["scale"], members["mmlu"], marker="o", markersize=4, linewidth=1, alpha=0.8)
-    for row in chosen.nlargest(label_top_n, "mmlu").itertuples():
+        axes.plot(members["scale"], members[benchmark], marker="o", markersize=4, linewidth=1, alpha=0.8)
+    for row in chosen.nlargest(label_top_n, benchmark).itertuples():
         # Names are data, not markup: no mathtext ("$…$"), and a bounded length.
-        axes.annotate(_label(row.name), (row.scale, row.mmlu), fontsize=6, xytext=(3, 3),
+        axes.annotate(_label(row.name), (row.scale, getattr(row, benchmark)), fontsize=6, xytext=(3, 3),
                       textcoords="offset points", parse_math=False)
     axes.set_xscale("log")
     axes.set_xlabel("Active parameters × training tokens (log scale)")
-    axes.set_ylabel("MMLU, 5-shot (%)")
-    axes.set_title(f"{FIGURES['mmlu_vs_training']} — {len(chosen)} models")
+    axes.set_ylabel(f"{BENCHMARK_LABELS[benchmark]} (%)")
+    axes.set_title(f"{FIGURES['mmlu_vs_training']}: {BENCHMARK_LABELS[benchmark]}, {len(chosen)} models")
     axes.grid(True, alpha=0.3)
     save_figure(figure, out_dir, "mmlu_vs_training")
 
@@ -166,9 +167,10 @@ def figure_frontier(frontier: pd.DataFrame, metrics: dict[str, Any], as_of: str,
     save_figure(figure, out_dir, "frontier_extrapolation")
 
 
-def best_mmlu_by_memory(models: pd.DataFrame, budgets_gb: list[float], bytes_per_param: dict[str, float]) -> pd.DataFrame:
-    """Running best MMLU of open-weight models whose weights fit each budget (1 GB = 1e9 bytes)."""
-    open_models = models[(models["open_weights"] == True) & models["mmlu"].notna()  # noqa: E712
+def best_mmlu_by_memory(models: pd.DataFrame, budgets_gb: list[float], bytes_per_param: dict[str, float],
+                        benchmark: str = "mmlu") -> pd.DataFrame:
+    """Running best score on the benchmark of open-weight models whose weights fit each budget (1 GB = 1e9 bytes)."""
+    open_models = models[(models["open_weights"] == True) & models[benchmark].notna()  # noqa: E712
                          & models["params_total"].notna() & models["publication_date"].notna()]
     open_models = open_models.sort_values(["publication_date", "model_id"], kind="stable")
     rows = []
@@ -177,13 +179,14 @@ def best_mmlu_by_memory(models: pd.DataFrame, budgets_gb: list[float], bytes_per
             fits = open_models[open_models["params_total"] * size <= budget * 1e9]
             best = -np.inf
             for row in fits.itertuples():
-                if row.mmlu > best:
-                    best = row.mmlu
+                score = getattr(row, benchmark)
+                if score > best:
+                    best = score
                     rows.append({"precision": precision, "budget_gb": budget, "model_id": row.model_id,
                                  "name": row.name, "publication_date": row.publication_date,
-                                 "params_total": row.params_total, "mmlu": row.mmlu})
+                                 "params_total": row.params_total, "benchmark": benchmark, "score": score})
     return pd.DataFrame(rows, columns=["precision", "budget_gb", "model_id", "name", "publication_date",
-                                       "params_total", "mmlu"])
+                                       "params_total", "benchmark", "score"])
 
 
 def figure_best_mmlu(records: pd.DataFrame, as_of: pd.Timestamp, out_dir: Path) -> None:
@@ -192,11 +195,12 @@ def figure_best_mmlu(records: pd.DataFrame, as_of: pd.Timestamp, out_dir: Path) 
     colours = dict(zip(budgets, plt.get_cmap("viridis")(np.linspace(0, 0.9, max(len(budgets), 1)))))
     for (precision, budget), steps in records.groupby(["precision", "budget_gb"], sort=True):
         years = decimal_year(steps["publication_date"]).tolist() + [float(decimal_year(pd.Series([as_of])).iloc[0])]
-        scores = steps["mmlu"].tolist() + [steps["mmlu"].iloc[-1]]
+        scores = steps["score"].tolist() + [steps["score"].iloc[-1]]
         axes.step(years, scores, where="post", color=colours[budget],
                   linestyle="-" if precision == "16-bit" else ":", label=f"{budget:g} GB at {precision}")
     axes.set_xlabel("Publication date")
-    axes.set_ylabel("Best MMLU, 5-shot (%)")
+    benchmark = records["benchmark"].iloc[0] if len(records) else "mmlu"
+    axes.set_ylabel(f"Best {BENCHMARK_LABELS[benchmark]} (%)")
     axes.set_title(FIGURES["best_mmlu_by_memory"])
     axes.grid(True, alpha=0.3)
     axes.legend(fontsize=7, ncol=2, loc="lower right")
@@ -551,7 +555,7 @@ def build_sections(models, metrics, validation, best, params, statuses, metadata
                                         params["as_of_date"], names) for group in ("dense", "sparse")]
     latest_best = (best.sort_values("publication_date", kind="stable").groupby(["precision", "budget_gb"]).tail(1)
                    .sort_values(["precision", "budget_gb"], ascending=[True, True], kind="stable"))
-    best_rows = [[row.precision, f"{row.budget_gb:g} GB", row.name, f"{row.mmlu:.1f}",
+    best_rows = [[row.precision, f"{row.budget_gb:g} GB", row.name, f"{row.score:.1f}",
                   row.publication_date.strftime("%Y-%m-%d")] for row in latest_best.itertuples()]
     return {
         "headline": headline,
@@ -563,7 +567,7 @@ def build_sections(models, metrics, validation, best, params, statuses, metadata
         "published_sentences": [comparison["sentence"] for comparison in metrics.get("published", [])],
         "coverage": (["domain", "models (all)", *[f"dated in {era['name']}" for era in params["eras"]]],
                      coverage_rows(models, params["eras"])),
-        "best": (["weights at", "memory", "best open model", "MMLU", "released"], best_rows),
+        "best": (["weights at", "memory", "best open model", BENCHMARK_LABELS[params["benchmark"]], "released"], best_rows),
         "sources_and_merging": sources_and_merging(models, validation, statuses, metadata, matches, conflicts,
                                                    params["merge"]),
         "validation": validation,
@@ -641,9 +645,9 @@ def build_report(models, metrics, frontier, validation, params, out_dir: Path, c
                              figures_dir)
     computed = figure_over_time(models, "training_compute_flop", metrics["compute"]["all"], "compute_over_time",
                                 "Training compute (FLOP)", figures_dir)
-    figure_mmlu_vs_training(models, params["label_top_n"], figures_dir)
+    figure_mmlu_vs_training(models, params["label_top_n"], params["benchmark"], figures_dir)
     figure_frontier(frontier, metrics, as_of, figures_dir)
-    best = best_mmlu_by_memory(models, params["memory_budgets_gb"], params["bytes_per_param"])
+    best = best_mmlu_by_memory(models, params["memory_budgets_gb"], params["bytes_per_param"], params["benchmark"])
     figure_best_mmlu(best, pd.Timestamp(as_of), figures_dir)
     write_csv(out_dir / "plots" / "params_over_time.csv", sized)
     write_csv(out_dir / "plots" / "compute_over_time.csv", computed)

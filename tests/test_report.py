@@ -22,7 +22,8 @@ TREND_PARAMS = {
 MERGE_PRECEDENCE = {"precedence": ["registry", "huggingface", "epoch", "wikipedia", "announcements"],
                     "field_precedence": {"params_total": ["registry", "huggingface", "epoch", "announcements", "wikipedia"]}}
 REPORT_PARAMS = {"memory_budgets_gb": [8, 24], "bytes_per_param": {"16-bit": 2.0, "4-bit": 0.5},
-                 "label_top_n": 5, "eras": TREND_PARAMS["eras"], "as_of_date": "2026-11-22", "merge": MERGE_PRECEDENCE}
+                 "label_top_n": 5, "benchmark": "mmlu", "eras": TREND_PARAMS["eras"], "as_of_date": "2026-11-22",
+                 "merge": MERGE_PRECEDENCE}
 HOSTILE_NAME = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
@@ -83,8 +84,8 @@ def test_best_model_within_memory_budget():
     models = _models()
     best = report.best_mmlu_by_memory(models, [24], {"16-bit": 2.0})
     fits = models[models["params_total"] * 2 <= 24e9]
-    assert best.iloc[-1]["mmlu"] == fits["mmlu"].max()
-    assert best["mmlu"].is_monotonic_increasing
+    assert best.iloc[-1]["score"] == fits["mmlu"].max() and set(best["benchmark"]) == {"mmlu"}
+    assert best["score"].is_monotonic_increasing
 
 
 @pytest.mark.browser
@@ -163,3 +164,9 @@ def test_markdown_table_keeps_names_literal():
     table = report.markdown_table(["model", "n"], [["<script>alert(1)</script>", 1], ["a|b\n# c", 2], ["[x](javascript:y)", 3]])
     rows = table.splitlines()[2:]
     assert rows == [r"| \<script\>alert(1)\</script\> | 1 |", r"| a\|b \# c | 2 |", r"| \[x\](javascript:y) | 3 |"]
+
+
+def test_best_by_memory_ranks_by_the_benchmark_params_name():
+    models = _models().assign(mmlu_pro=lambda frame: 100 - frame["mmlu"])  # the opposite order
+    best = report.best_mmlu_by_memory(models, [24], {"16-bit": 2.0}, "mmlu_pro")
+    assert set(best["benchmark"]) == {"mmlu_pro"} and best.iloc[-1]["score"] == models["mmlu_pro"].max()

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from pipeline import trends
 
@@ -224,3 +225,12 @@ def test_notable_compute_since_2010_matches_a_plain_fit_on_the_pinned_epoch_snap
     slope = np.polyfit(years, np.log10(rows["training_compute_flop"]), 1)[0]
     assert fit["n"] == len(rows) > 200
     assert fit["doubling_months"] == pytest.approx(12 * math.log10(2) / slope, abs=0.5)
+
+
+def test_the_last_era_ends_at_the_snapshot_date_set_in_one_place():
+    from tests.conftest import REPO
+
+    text = (REPO / "params.yaml").read_text(encoding="utf-8")
+    params = yaml.safe_load(text)
+    assert params["trends"]["eras"][-1]["end"] == params["validate"]["as_of_date"]
+    assert text.count('"' + params["validate"]["as_of_date"] + '"  #') == 1 and "end: *snapshot_date" in text
