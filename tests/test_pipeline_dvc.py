@@ -91,10 +91,11 @@ def test_broken_entries_are_quarantined_with_reasons(project, first_run):
     quarantine = pd.read_csv(project / "processed" / "quarantine.csv")
     broken = quarantine[quarantine["name"].str.lower().str.startswith("broken")]
     assert sorted(broken["name"]) == sorted(
-        ["Broken negative", "Broken future", "Broken domain", "Broken active", "Broken duplicate", "broken DUPLICATE"])
+        ["Broken negative", "Broken future", "Broken domain", "Broken active", "broken DUPLICATE"])
     assert broken["quarantine_reason"].str.len().min() > 10
     models = pd.read_csv(project / "processed" / "models.csv")
-    assert not models["name"].str.lower().str.startswith("broken").any()
+    # Of two spellings, the first stays (neither was published before).
+    assert models.loc[models["name"].str.lower().str.startswith("broken"), "name"].tolist() == ["Broken duplicate"]
 
 
 def test_second_repro_reruns_nothing(project, first_run):
@@ -136,3 +137,34 @@ def test_malformed_yaml_stops_the_run_naming_file_and_line(project, first_run):
         assert "malformed YAML" in result.stdout + result.stderr
     finally:
         bad.unlink()
+
+
+SECOND_SPELLING = """\
+  - name: LLAMA 2 7b
+    organization: Meta AI
+    publication_date: "2023-07-18"
+    domain: Language
+    url: https://example.org/llama
+"""
+
+
+def test_a_second_spelling_in_another_file_keeps_the_model_that_was_there(project, first_run):
+    """Written into an earlier file, so that file order alone would pick the newcomer."""
+    earlier = project / "raw" / "registry" / "2019.yaml"
+    original = earlier.read_text(encoding="utf-8")
+    models_before = pd.read_csv(project / "processed" / "models.csv")
+    earlier.write_text(original + SECOND_SPELLING, encoding="utf-8")
+    newcomer = f"raw/registry/2019.yaml:{len(original.splitlines()) + 1}"
+    try:
+        _run(["dvc", "repro"], project)
+        models = pd.read_csv(project / "processed" / "models.csv")
+        assert set(models["model_id"]) == set(models_before["model_id"])
+        llama = models.set_index("model_id").loc["llama-2-7b"]
+        assert (llama["name"], llama["params_total"]) == ("Llama 2 7B", 7e9)
+        quarantine = pd.read_csv(project / "processed" / "quarantine.csv")
+        assert quarantine.loc[quarantine["name"] == "LLAMA 2 7b", "quarantine_reason"].tolist() == [
+            f"duplicate: {newcomer} (LLAMA 2 7b) repeats raw/registry/2023.yaml:923 (Llama 2 7B), which stays: "
+            "same model_id llama-2-7b"]
+    finally:
+        earlier.write_text(original, encoding="utf-8")
+        _run(["dvc", "repro"], project)

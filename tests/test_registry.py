@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipeline.sources import registry
-from tests.conftest import VALID_ENTRY, observations_from_yaml, write_registry
+from tests.conftest import VALID_ENTRY, VALIDATE_PARAMS, observations_from_yaml, write_registry
 
 
 def test_entry_becomes_one_observation_with_units(tmp_path):
@@ -130,6 +130,37 @@ def test_readme_and_crosscheck_folder_sit_beside_the_yaml_files(tmp_path):
     (folder / "crosscheck").mkdir()
     (folder / "crosscheck" / "name_map.yaml").write_text("{}\n", encoding="utf-8")
     assert list(registry.parse({"path": str(folder)})["name"]) == ["Example LM 7B"]
+
+
+def _check_tool(tmp_path, monkeypatch, capsys, files: list[str]) -> tuple[int, list[str]]:
+    """`python -m pipeline.sources.registry FILE…` in a folder shaped like the repository."""
+    (tmp_path / "params.yaml").write_text(
+        f"sources:\n  registry:\n    path: raw/registry\nvalidate: {VALIDATE_PARAMS}\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    status = registry.main(files)
+    return status, capsys.readouterr().out.splitlines()
+
+
+SECOND_SPELLING = VALID_ENTRY.replace("Example LM 7B", "EXAMPLE lm 7b").replace('"2023-07-18"', '"2025-01-02"')
+
+
+def test_check_tool_reports_a_second_spelling_in_another_file(tmp_path, monkeypatch, capsys):
+    write_registry(tmp_path / "raw" / "registry", "models:\n" + VALID_ENTRY, name="2023.yaml")
+    write_registry(tmp_path / "raw" / "registry", "models:\n" + SECOND_SPELLING, name="2025.yaml")
+    status, lines = _check_tool(tmp_path, monkeypatch, capsys, ["raw/registry/2025.yaml"])
+    assert status == 1
+    assert lines[0] == ("raw/registry/2025.yaml:2: EXAMPLE lm 7b: duplicate: raw/registry/2025.yaml:2 (EXAMPLE lm 7b) "
+                        "repeats raw/registry/2023.yaml:2 (Example LM 7B), which stays: same model_id example-lm-7b")
+    assert lines[-1] == "1 entries, 1 with problems"
+    status, lines = _check_tool(tmp_path, monkeypatch, capsys, ["raw/registry/2023.yaml"])  # the copy that stays
+    assert status == 1 and "stays, but raw/registry/2025.yaml:2 (EXAMPLE lm 7b) repeats it" in lines[0]
+
+
+def test_check_tool_passes_a_clean_file_and_refuses_a_yml_name(tmp_path, monkeypatch, capsys):
+    write_registry(tmp_path / "raw" / "registry", "models:\n" + VALID_ENTRY, name="2023.yaml")
+    assert _check_tool(tmp_path, monkeypatch, capsys, ["raw/registry/2023.yaml"]) == (0, ["1 entries, 0 with problems"])
+    (tmp_path / "draft.yml").write_text("models:\n" + SECOND_SPELLING, encoding="utf-8")
+    assert _check_tool(tmp_path, monkeypatch, capsys, ["draft.yml"]) == (1, [])
 
 
 def test_unknown_key_is_an_error(tmp_path):

@@ -75,6 +75,9 @@ class RegistryError(ValueError):
 # What sits in the registry folder besides the *.yaml files.
 OTHER_ENTRIES = frozenset({"README.md", "crosscheck"})
 REGISTRY_SUFFIX = ".yaml"
+# The last build's valid observations (the validate stage's --published in dvc.yaml): the check
+# tool uses it, as the pipeline does, to tell which copy of a duplicate was there first.
+PUBLISHED_MATCHES = Path("processed/matches.csv")
 
 # The unquoted scalars the registry accepts, besides text: YAML 1.2's decimal forms
 # (an exponent needs no dot or sign: 7e9 is a number) and lower-case booleans.
@@ -333,28 +336,51 @@ def parse(config: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=observation_columns())
 
 
+def read_for_check(checked: list[Path], root: Path) -> tuple[pd.DataFrame, set[str]]:
+    """The whole registry in file order, with the checked files in their places (or after it,
+    when they lie elsewhere), and the records of the checked files' entries."""
+    registry = registry_files(root) if root.is_dir() else []
+    inside = {path.resolve() for path in registry}
+    wanted = {path.resolve() for path in checked}
+    outside = list(dict.fromkeys(path for path in checked if path.resolve() not in inside))
+    rows: list[dict[str, Any]] = []
+    records: set[str] = set()
+    for path in registry + outside:
+        entries = read_file(path, display_path=path.as_posix())
+        rows.extend(entries)
+        if path.resolve() in wanted:
+            records.update(entry["source_record"] for entry in entries)
+    return pd.DataFrame(rows, columns=observation_columns()), records
+
+
 def main(argv: list[str]) -> int:
-    """Check registry files against the schema; print every problem."""
+    """Check registry files against the schema and against the rest of the registry (a model
+    another file already has is a duplicate); print every problem of those files."""
     from pipeline import validate
     from pipeline.io import load_params
 
     if not argv:
         print("usage: python -m pipeline.sources.registry FILE [FILE …]", file=sys.stderr)
         return 2
-    rows: list[dict[str, Any]] = []
+    checked = [Path(name) for name in argv]
     try:
-        for name in argv:
-            rows.extend(read_file(Path(name)))
-    except RegistryError as error:
+        for path in checked:
+            require_registry_name(path)
+        observations, records = read_for_check(checked, Path(load_params("sources")[SOURCE]["path"]))
+    except (RegistryError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    params = load_params("validate")
-    observations = pd.DataFrame(rows, columns=observation_columns())
-    result = validate.validate_observations(observations, params)
-    for _, row in result.quarantined.iterrows():
-        print(f"{row['source_record']}: {row['name']}: {row['quarantine_reason']}")
-    print(f"{len(observations)} entries, {len(result.quarantined)} with problems")
-    return 1 if len(result.quarantined) else 0
+    result = validate.validate_observations(observations, load_params("validate"),
+                                            validate.read_published(PUBLISHED_MATCHES))
+    problems = [f"{row.source_record}: {row.name}: {row.quarantine_reason}"
+                for row in result.quarantined.itertuples() if row.source_record in records]
+    problems += [f"{copy.kept_record}: {copy.kept_name}: stays, but {copy.source_record} ({copy.name}) repeats it "
+                 f"and is quarantined" for copy in result.duplicates.itertuples()
+                 if copy.kept_record in records and copy.source_record not in records]
+    for problem in problems:
+        print(problem)
+    print(f"{len(records)} entries, {len(problems)} with problems")
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
