@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -51,8 +52,8 @@ models:
 """
 
 
-def _run(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+def _run(args: list[str], cwd: Path, check: bool = True, **extra_env: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", **extra_env}
     result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
     if check and result.returncode != 0:
         raise AssertionError(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
@@ -137,6 +138,25 @@ def test_malformed_yaml_stops_the_run_naming_file_and_line(project, first_run):
         assert "malformed YAML" in result.stdout + result.stderr
     finally:
         bad.unlink()
+
+
+def test_emptying_a_registry_file_stops_the_run_until_acknowledged(project, first_run):
+    emptied = project / "raw" / "registry" / "2025.yaml"
+    original = emptied.read_bytes()
+    models_before = (project / "processed" / "models.csv").read_bytes()
+    emptied.write_bytes(b"")  # `: > raw/registry/2025.yaml`
+    try:
+        result = _run(["dvc", "repro"], project, check=False)
+        assert result.returncode != 0
+        assert ("parse: registry: 620 observations, 665 in the last build (processed/observation_counts.json): "
+                "45 fewer (raw/registry/2025.yaml 45 -> 0), parse.shrink_tolerance allows 33") in result.stderr
+        assert (project / "processed" / "models.csv").read_bytes() == models_before
+        _run(["dvc", "repro"], project, MODELSCALE_ACCEPT_SHRINK="registry")
+        counts = json.loads((project / "processed" / "observation_counts.json").read_text(encoding="utf-8"))
+        assert counts["registry"]["observations"] == 620
+    finally:
+        emptied.write_bytes(original)
+        _run(["dvc", "repro"], project)
 
 
 SECOND_SPELLING = """\
