@@ -340,7 +340,6 @@ CHECK_COLUMNS = {
     "size_from_name_at_most_likely": ("evidence_kinds", "confidence"),
     "active_le_total": ("params_active", "params_total"),
     "basis_unless_confident": ("confidence", "confidence_basis"),
-    "multiple_fields_uniqueness": ("source", "model_id"),
 }
 
 
@@ -373,12 +372,19 @@ def numbers_without_evidence(df: pd.DataFrame) -> pd.Series:
     return pd.Series(missing, index=df.index, dtype="str")
 
 
+def observation_key() -> list[str]:
+    """The columns that identify an observation: one per (source, model)."""
+    return list(Observation.to_schema().unique)
+
+
 def observation_schema(as_of: pd.Timestamp) -> pa.DataFrameSchema:
-    """The observation schema with the date window ending at the snapshot date."""
-    schema = Observation.to_schema()
-    schema.report_duplicates = "all"
+    """The observation schema with the date window ending at the snapshot date, less its
+    uniqueness check: the validate stage enforces the key itself, keeping the copy that
+    was there first rather than rejecting every copy."""
     date_checks = [pa.Check.ge(EARLIEST_DATE), pa.Check.le(pd.Timestamp(as_of))]
-    return schema.update_column("publication_date", checks=date_checks)
+    schema = Observation.to_schema().update_column("publication_date", checks=date_checks)  # a copy
+    schema.unique = None
+    return schema
 
 
 def observation_columns() -> list[str]:

@@ -10,6 +10,14 @@ from every size its name states ("Llama 2-7B" at 7e10; names starting with a wor
 `validate.name_size_not_parameters` are exempt: GloVe's "6B" counts tokens). A
 size-mismatched row's confidence drops to speculative, with the reason as its basis.
 Input rows = valid + quarantined, always.
+
+An observation is one per (source, model_id). When a source has several copies (two
+spellings of one name, in two registry files), one copy stays and the others are
+quarantined with `duplicate_model_id`, each naming both places: among the copies that
+pass every other check, the one the last build published (same source and name in
+`--published`, the last build's matches.csv), else the first in source order (for the
+registry: file name, then line). So a second spelling added anywhere never removes the
+model that was there first.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from pipeline.io import load_params, write_csv, write_json, write_parquet
+from pipeline.io import load_params, neutralise_formula, write_csv, write_json, write_parquet
 from pipeline.resolve import parameter_sizes_in_name
 from pipeline.schema import (
     SIZE_MISMATCH_FLAG,
@@ -33,10 +41,13 @@ from pipeline.schema import (
     REJECTED_ROWS,
     numbers_without_evidence,
     observation_columns,
+    observation_key,
     observation_schema,
 )
 
 QUARANTINE_COLUMNS = ("quarantine_column", "quarantine_check", "quarantine_value", "quarantine_reason")
+DUPLICATE_CHECK = "duplicate_model_id"
+PUBLISHED_COLUMNS = ["source", "name"]
 COMPUTE_FLAG = "compute_inconsistent_with_6ND"
 SIZE_MISMATCH_FACTOR = 10.0
 SIZE_MISMATCH_BASIS = ("parameter count 10x or more from the size stated in the model's name or in the "
@@ -48,6 +59,7 @@ class ValidationResult:
     valid: pd.DataFrame
     quarantined: pd.DataFrame
     summary: dict[str, Any]
+    duplicates: pd.DataFrame  # per quarantined copy: source_record, name, model_id, kept_record, kept_name
 
 
 def compute_6nd_ratio(observations: pd.DataFrame) -> pd.Series:
@@ -103,6 +115,41 @@ def add_flags(observations: pd.DataFrame, compute_tolerance: float, name_size_ex
     return flagged
 
 
+def read_published(path: Path | None) -> pd.DataFrame:
+    """(source, name) of every valid observation of the last build, from its matches.csv
+    (text as written there, formula cells neutralised); none when there is no such file."""
+    if path is None or not Path(path).exists():
+        return pd.DataFrame(columns=PUBLISHED_COLUMNS, dtype=object)
+    return pd.read_csv(path, usecols=PUBLISHED_COLUMNS, dtype=str, keep_default_na=False)
+
+
+def duplicate_copies(observations: pd.DataFrame, failing: np.ndarray, published: pd.DataFrame) -> pd.DataFrame:
+    """For each observation whose key repeats another's, the copy that stays (positions in
+    `observations`): among the copies that pass every other check (all, if none does), the one
+    `published` lists, else the first. One row per copy that does not stay: position, kept."""
+    key = observation_key()
+    repeated = observations.duplicated(subset=key, keep=False).to_numpy()
+    if not repeated.any():
+        return pd.DataFrame({"position": [], "kept": []}, dtype=int)
+    copies = observations.loc[repeated, key + ["name"]].astype(object)
+    copies["position"] = np.flatnonzero(repeated)
+    copies["failing"] = failing[repeated]
+    as_written = pd.MultiIndex.from_arrays([copies["source"], copies["name"].map(neutralise_formula)])
+    copies["unpublished"] = ~as_written.isin(pd.MultiIndex.from_frame(published[PUBLISHED_COLUMNS]))
+    ranked = copies.sort_values(["failing", "unpublished", "position"], kind="stable")
+    ranked["kept"] = ranked.groupby(key, sort=False, dropna=False)["position"].transform("first")
+    others = ranked[ranked["position"] != ranked["kept"]].sort_values("position")
+    return others[["position", "kept"]].astype(int).reset_index(drop=True)
+
+
+def _both_places(observations: pd.DataFrame, duplicates: pd.DataFrame) -> pd.DataFrame:
+    """Each quarantined copy and the copy that stays, by record and name."""
+    copy, kept = observations.loc[duplicates["position"]], observations.loc[duplicates["kept"]]
+    return pd.DataFrame({"source_record": copy["source_record"].to_numpy(), "name": copy["name"].to_numpy(),
+                         "model_id": copy["model_id"].to_numpy(), "kept_record": kept["source_record"].to_numpy(),
+                         "kept_name": kept["name"].to_numpy()}, dtype=object)
+
+
 def _format_value(value: Any) -> str:
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d")
@@ -140,8 +187,12 @@ def _failure_reasons(failure_cases: pd.DataFrame, observations: pd.DataFrame) ->
     return reasons
 
 
-def validate_observations(observations: pd.DataFrame, params: dict[str, Any]) -> ValidationResult:
-    """Split observations into valid (coerced to the schema) and quarantined rows."""
+def validate_observations(observations: pd.DataFrame, params: dict[str, Any],
+                         published: pd.DataFrame | None = None) -> ValidationResult:
+    """Split observations into valid (coerced to the schema) and quarantined rows.
+    `published`: (source, name) of the last build's valid observations (`read_published`)."""
+    if published is None:
+        published = read_published(None)
     observations = add_flags(observations.reset_index(drop=True), float(params["compute_6nd_tolerance"]),
                              list(params.get("name_size_not_parameters") or []))
     schema = observation_schema(pd.Timestamp(params["as_of_date"]))
@@ -151,20 +202,32 @@ def validate_observations(observations: pd.DataFrame, params: dict[str, Any]) ->
     except pa.errors.SchemaErrors as errors:
         reasons = _failure_reasons(errors.failure_cases, observations)
 
+    failing = np.zeros(len(observations), dtype=bool)
+    failing[list(reasons)] = True
+    duplicates = duplicate_copies(observations, failing, published)
+    both_places = _both_places(observations, duplicates)
+    for position, copy in zip(duplicates["position"], both_places.itertuples(index=False)):
+        reasons.setdefault(int(position), []).append((
+            "source+model_id", DUPLICATE_CHECK, f"{copy.source_record} ({copy.name}) repeats {copy.kept_record} "
+                                                f"({copy.kept_name}), which stays: same model_id {copy.model_id}"))
+
     bad_index = sorted(reasons)
     # The rows left passed every check above; they only need the schema's types.
     valid = schema.coerce_dtype(observations.drop(index=bad_index)).reset_index(drop=True)
     quarantined = observations.loc[bad_index].copy()
     for position, name in enumerate(QUARANTINE_COLUMNS[:3]):
         quarantined[name] = [" | ".join(reason[position] for reason in reasons[i]) for i in bad_index]
-    quarantined["quarantine_reason"] = [
-        " | ".join(f"{column} {value!s} fails {check}" for column, check, value in reasons[i])
-        for i in bad_index
-    ]
+    quarantined["quarantine_reason"] = [" | ".join(_reason(*reason) for reason in reasons[i]) for i in bad_index]
     quarantined = quarantined.reset_index(drop=True)
     if len(valid) + len(quarantined) != len(observations):
         raise AssertionError("validation lost rows: input != valid + quarantined")
-    return ValidationResult(valid, quarantined, summarise(observations, valid, quarantined, reasons))
+    return ValidationResult(valid, quarantined, summarise(observations, valid, quarantined, reasons), both_places)
+
+
+def _reason(column: str, check: str, value: str) -> str:
+    if check == DUPLICATE_CHECK:
+        return f"duplicate: {value}"
+    return f"{column} {value!s} fails {check}"
 
 
 def summarise(observations, valid, quarantined, reasons) -> dict[str, Any]:
@@ -206,10 +269,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--valid", type=Path, required=True)
     parser.add_argument("--quarantine", type=Path, required=True)
     parser.add_argument("--summary", type=Path, required=True)
+    parser.add_argument("--published", type=Path,
+                        help="the last build's matches.csv: which copy of a duplicate was there first")
     args = parser.parse_args(argv)
 
     observations, rejected = read_observations(args.observations)
-    result = validate_observations(observations, load_params("validate"))
+    result = validate_observations(observations, load_params("validate"), read_published(args.published))
     for source, count in rejected.items():
         result.summary["by_source"].setdefault(source, {"input": 0, "valid": 0, "quarantined": 0})
         result.summary["by_source"][source]["rejected_by_parser"] = count

@@ -57,7 +57,7 @@ if _pause_at:
 '''
 # Each stage's outputs; the pause is at one of them, after the stage wrote others where it has several.
 STAGE_OUTPUTS = {
-    "parse": ["processed/observations/registry.parquet"],
+    "parse": ["processed/observations/registry.parquet", "processed/observation_counts.json"],
     "validate": ["processed/observations_valid.parquet", "processed/quarantine.csv", "reports/validation.json"],
     "merge": ["processed/models.csv", "processed/models.parquet", "processed/provenance.csv",
               "processed/matches.csv", "processed/conflicts.csv"],

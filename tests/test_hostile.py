@@ -176,8 +176,7 @@ def test_pipeline_writes_only_into_its_output_folders(tmp_path, monkeypatch):
     before = {p for p in tmp_path.rglob("*") if p.is_file()}
     from pipeline import parse
 
-    for source in ("registry", "epoch", "wikipedia", "huggingface", "announcements"):
-        parse.main([source, "--out", f"processed/observations/{source}.parquet"])
+    parse.main(["--out-dir", "processed/observations", "--counts", "processed/observation_counts.json"])
     validate.main(["--observations", "processed/observations", "--valid", "processed/valid.parquet",
                    "--quarantine", "processed/quarantine.csv", "--summary", "reports/validation.json"])
     merge.main(["--valid", "processed/valid.parquet", "--models-csv", "processed/models.csv", "--models-parquet",

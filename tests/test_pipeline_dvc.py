@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -51,8 +52,8 @@ models:
 """
 
 
-def _run(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+def _run(args: list[str], cwd: Path, check: bool = True, **extra_env: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", **extra_env}
     result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
     if check and result.returncode != 0:
         raise AssertionError(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
@@ -91,10 +92,11 @@ def test_broken_entries_are_quarantined_with_reasons(project, first_run):
     quarantine = pd.read_csv(project / "processed" / "quarantine.csv")
     broken = quarantine[quarantine["name"].str.lower().str.startswith("broken")]
     assert sorted(broken["name"]) == sorted(
-        ["Broken negative", "Broken future", "Broken domain", "Broken active", "Broken duplicate", "broken DUPLICATE"])
+        ["Broken negative", "Broken future", "Broken domain", "Broken active", "broken DUPLICATE"])
     assert broken["quarantine_reason"].str.len().min() > 10
     models = pd.read_csv(project / "processed" / "models.csv")
-    assert not models["name"].str.lower().str.startswith("broken").any()
+    # Of two spellings, the first stays (neither was published before).
+    assert models.loc[models["name"].str.lower().str.startswith("broken"), "name"].tolist() == ["Broken duplicate"]
 
 
 def test_second_repro_reruns_nothing(project, first_run):
@@ -136,3 +138,53 @@ def test_malformed_yaml_stops_the_run_naming_file_and_line(project, first_run):
         assert "malformed YAML" in result.stdout + result.stderr
     finally:
         bad.unlink()
+
+
+def test_emptying_a_registry_file_stops_the_run_until_acknowledged(project, first_run):
+    emptied = project / "raw" / "registry" / "2025.yaml"
+    original = emptied.read_bytes()
+    models_before = (project / "processed" / "models.csv").read_bytes()
+    emptied.write_bytes(b"")  # `: > raw/registry/2025.yaml`
+    try:
+        result = _run(["dvc", "repro"], project, check=False)
+        assert result.returncode != 0
+        assert ("parse: registry: 620 observations, 665 in the last build (processed/observation_counts.json): "
+                "45 fewer (raw/registry/2025.yaml 45 -> 0), parse.shrink_tolerance allows 33") in result.stderr
+        assert (project / "processed" / "models.csv").read_bytes() == models_before
+        _run(["dvc", "repro"], project, MODELSCALE_ACCEPT_SHRINK="registry")
+        counts = json.loads((project / "processed" / "observation_counts.json").read_text(encoding="utf-8"))
+        assert counts["registry"]["observations"] == 620
+    finally:
+        emptied.write_bytes(original)
+        _run(["dvc", "repro"], project)
+
+
+SECOND_SPELLING = """\
+  - name: LLAMA 2 7b
+    organization: Meta AI
+    publication_date: "2023-07-18"
+    domain: Language
+    url: https://example.org/llama
+"""
+
+
+def test_a_second_spelling_in_another_file_keeps_the_model_that_was_there(project, first_run):
+    """Written into an earlier file, so that file order alone would pick the newcomer."""
+    earlier = project / "raw" / "registry" / "2019.yaml"
+    original = earlier.read_text(encoding="utf-8")
+    models_before = pd.read_csv(project / "processed" / "models.csv")
+    earlier.write_text(original + SECOND_SPELLING, encoding="utf-8")
+    newcomer = f"raw/registry/2019.yaml:{len(original.splitlines()) + 1}"
+    try:
+        _run(["dvc", "repro"], project)
+        models = pd.read_csv(project / "processed" / "models.csv")
+        assert set(models["model_id"]) == set(models_before["model_id"])
+        llama = models.set_index("model_id").loc["llama-2-7b"]
+        assert (llama["name"], llama["params_total"]) == ("Llama 2 7B", 7e9)
+        quarantine = pd.read_csv(project / "processed" / "quarantine.csv")
+        assert quarantine.loc[quarantine["name"] == "LLAMA 2 7b", "quarantine_reason"].tolist() == [
+            f"duplicate: {newcomer} (LLAMA 2 7b) repeats raw/registry/2023.yaml:923 (Llama 2 7B), which stays: "
+            "same model_id llama-2-7b"]
+    finally:
+        earlier.write_text(original, encoding="utf-8")
+        _run(["dvc", "repro"], project)

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline import validate
+from pipeline.io import write_csv
 from pipeline.schema import observation_columns
 from tests.conftest import VALIDATE_PARAMS
 
@@ -49,12 +50,51 @@ def test_broken_field_is_quarantined_with_reason(valid_row, change, column, chec
     assert row["quarantine_reason"]
 
 
-def test_duplicated_model_quarantines_every_copy(valid_row):
-    copy = {**valid_row, "name": "example LM 7b", "source_record": "other.yaml:9"}
-    result = validate.validate_observations(_frame([valid_row, copy]), VALIDATE_PARAMS)
-    assert result.valid.empty
-    assert set(result.quarantined["quarantine_check"]) == {"multiple_fields_uniqueness"}
-    assert result.summary["failed_checks"] == {"multiple_fields_uniqueness": 2}
+def _second_spelling(valid_row: dict, **change) -> dict:
+    return {**valid_row, "name": "EXAMPLE lm 7b", "source_record": "raw/registry/2025.yaml:9", **change}
+
+
+def test_a_second_spelling_is_quarantined_naming_both_places_and_the_first_copy_stays(valid_row):
+    first = {**valid_row, "source_record": "raw/registry/2023.yaml:2"}
+    other_source = {**valid_row, "source": "epoch", "source_record": "epoch.csv row 4"}  # not a duplicate
+    result = validate.validate_observations(_frame([first, _second_spelling(valid_row), other_source]), VALIDATE_PARAMS)
+    assert list(zip(result.valid["source"], result.valid["name"])) == [("registry", "Example LM 7B"),
+                                                                        ("epoch", "Example LM 7B")]
+    [reason] = result.quarantined["quarantine_reason"]
+    assert reason == ("duplicate: raw/registry/2025.yaml:9 (EXAMPLE lm 7b) repeats raw/registry/2023.yaml:2 "
+                      "(Example LM 7B), which stays: same model_id example-lm-7b")
+    assert result.summary["failed_checks"] == {validate.DUPLICATE_CHECK: 1}
+    assert result.duplicates.to_dict("records") == [{
+        "source_record": "raw/registry/2025.yaml:9", "name": "EXAMPLE lm 7b", "model_id": "example-lm-7b",
+        "kept_record": "raw/registry/2023.yaml:2", "kept_name": "Example LM 7B"}]
+
+
+def test_the_copy_the_last_build_published_stays_even_from_a_later_place(valid_row):
+    """A second spelling written into an earlier file (2019.yaml) does not displace the model."""
+    newcomer = _second_spelling(valid_row, source_record="raw/registry/2019.yaml:9")
+    published = pd.DataFrame({"source": ["registry"], "name": ["Example LM 7B"]})
+    result = validate.validate_observations(_frame([newcomer, valid_row]), VALIDATE_PARAMS, published)
+    assert list(result.valid["name"]) == ["Example LM 7B"]
+    assert list(result.quarantined["name"]) == ["EXAMPLE lm 7b"]
+
+
+def test_published_names_are_compared_as_matches_csv_writes_them(tmp_path, valid_row):
+    """matches.csv neutralises formula-like names ('=x' is written "'=x"); the comparison allows for it."""
+    named = {**valid_row, "name": "=Example LM 7B"}
+    write_csv(tmp_path / "matches.csv", pd.DataFrame({"source": ["registry"], "source_record": ["r"],
+                                                     "name": [named["name"]], "model_id": ["example-lm-7b"]}))
+    published = validate.read_published(tmp_path / "matches.csv")
+    result = validate.validate_observations(_frame([_second_spelling(valid_row), named]), VALIDATE_PARAMS, published)
+    assert list(result.valid["name"]) == ["=Example LM 7B"]
+    assert validate.read_published(tmp_path / "missing.csv").empty
+
+
+def test_a_copy_that_passes_every_check_stays_over_a_broken_first_one(valid_row):
+    broken_first = {**valid_row, "domain": "Poetry"}
+    result = validate.validate_observations(_frame([broken_first, _second_spelling(valid_row)]), VALIDATE_PARAMS)
+    assert list(result.valid["name"]) == ["EXAMPLE lm 7b"]
+    [reason] = result.quarantined["quarantine_reason"]
+    assert "domain Poetry fails isin" in reason and "repeats raw/registry/2025.yaml:9 (EXAMPLE lm 7b)" in reason
 
 
 def test_compute_far_from_6nd_is_flagged_not_dropped(valid_row):

@@ -10,12 +10,21 @@ display as something else. Entries that are
 well-formed but break a rule (a negative count, a future date, …) flow on and
 are quarantined by the validate stage with the reason.
 
+The YAML is strict: an unquoted value is text, a decimal number (7000000000, 7.0e+9,
+7e9), or true/false; the other forms YAML 1.1 reads as something else (`.nan`, `.inf`,
+`7:00:00` as 25200, `0x1A`, `0o17`, `017`, `1_000`, `yes`/`no`/`on`/`off`, `~`,
+`null` or an empty value, `<<`) are refused where they are written, because what
+the curator meant is not what the loader would keep. The folder holds `*.yaml` files,
+README.md and crosscheck/, nothing else: a `2025.yml` would otherwise be skipped
+without a word.
+
 Run `python -m pipeline.sources.registry FILE…` to check files while curating.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 import unicodedata
@@ -55,7 +64,6 @@ DATE_PATTERNS = (
     (re.compile(r"^\d{4}-\d{2}$"), "month", "%Y-%m"),
     (re.compile(r"^\d{4}$"), "year", "%Y"),
 )
-NUMBER_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 LINE_KEY = "__line__"
 # C0/C1 control characters other than tab and newline, and bidirectional embeddings,
 # overrides and isolates.
@@ -66,8 +74,51 @@ class RegistryError(ValueError):
     """A registry file that cannot be read as intended; names the file and line."""
 
 
+# What sits in the registry folder besides the *.yaml files.
+OTHER_ENTRIES = frozenset({"README.md", "crosscheck"})
+REGISTRY_SUFFIX = ".yaml"
+# The last build's valid observations (the validate stage's --published in dvc.yaml): the check
+# tool uses it, as the pipeline does, to tell which copy of a duplicate was there first.
+PUBLISHED_MATCHES = Path("processed/matches.csv")
+
+# The unquoted scalars the registry accepts, besides text: YAML 1.2's decimal forms
+# (an exponent needs no dot or sign: 7e9 is a number) and lower-case booleans.
+ACCEPTED_SCALARS = (
+    ("tag:yaml.org,2002:bool", r"true|false", "tf"),
+    ("tag:yaml.org,2002:int", r"[-+]?(?:0|[1-9][0-9]*)", "-+0123456789"),
+    ("tag:yaml.org,2002:float", r"[-+]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?",
+     "-+.0123456789"),
+)
+# Unquoted scalars YAML 1.1 (PyYAML) turns into a value the curator probably did not mean, or
+# that YAML 1.2 reads differently (0o17): refused where they stand, with what to write instead.
+REFUSED_SCALARS = (
+    (r"~|null|Null|NULL|", ["~", "n", "N", ""],
+     "{value} is YAML's null: leave the key out when the source states nothing"),
+    (r"yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|True|TRUE|False|FALSE", "yYnNoOTF",
+     "{value} is a YAML 1.1 boolean: write true or false, or quote it as text"),
+    (r"[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)", "-+.",
+     "{value} is YAML's infinity or not-a-number: leave the field out when the source states no value"),
+    (r"[-+]?0(?:[xX][0-9a-fA-F_]+|[oO][0-7_]+|[bB][01_]+)", "-+0",
+     "{value} is a hexadecimal, octal or binary number in YAML: write it in decimal, or quote it as text"),
+    (r"[-+]?0[0-9_]+(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?", "-+0",
+     "{value} has a leading zero, which YAML 1.1 reads as octal (017 is 15): drop the zero, or quote it as text"),
+    (r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?", "-+0123456789",
+     "{value} is a base-60 number in YAML 1.1 (7:00:00 is 25200): quote it as text"),
+    (r"(?=.*_)[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)?", "-+.0123456789",
+     "{value} groups digits with '_', which YAML 1.1 drops: write plain digits (7000000000 or 7.0e+9)"),
+    (r"<<", "<", "{value} is YAML's merge key: write the keys out"),
+    (r"=", "=", "{value} is YAML's value key: quote it as text"),
+)
+REFUSED_TAG = "tag:modelscale,2026:refused:"
+
+
+class RefusedScalar(yaml.constructor.ConstructorError):
+    """An unquoted YAML value the registry refuses (see REFUSED_SCALARS)."""
+
+
 class _RegistryLoader(yaml.SafeLoader):
-    """Safe YAML, dates kept as text (precision matters), line numbers kept, no aliases.
+    """Safe, strict YAML: dates kept as text (precision matters), line numbers kept, no aliases,
+    and only the implicit types of ACCEPTED_SCALARS.
 
     Aliases are refused because the registry never needs them and they are the
     vehicle of "billion laughs" expansion bombs.
@@ -87,11 +138,26 @@ class _RegistryLoader(yaml.SafeLoader):
         return mapping
 
 
-# Without the timestamp resolver, "2020-05" and 2020-05-28 both stay text.
-_RegistryLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+def _refuse(message: str):
+    def construct(loader: yaml.SafeLoader, node: yaml.ScalarNode):
+        value = repr(node.value) if node.value else "an empty value"
+        raise RefusedScalar(None, None, message.format(value=value), node.start_mark)
+    return construct
+
+
+def _install_strict_resolvers(loader: type[yaml.SafeLoader]) -> None:
+    """Only ACCEPTED_SCALARS resolve to a type; REFUSED_SCALARS raise where they stand; anything
+    else is text. Built from scratch rather than edited from SafeLoader's, so that no YAML 1.1
+    form slips through (the timestamp resolver is left out: "2020-05" and 2020-05-28 stay text)."""
+    loader.yaml_implicit_resolvers = {}
+    for tag, pattern, first in ACCEPTED_SCALARS:
+        loader.add_implicit_resolver(tag, re.compile(rf"^(?:{pattern})$"), list(first))
+    for number, (pattern, first, message) in enumerate(REFUSED_SCALARS):
+        loader.add_implicit_resolver(f"{REFUSED_TAG}{number}", re.compile(rf"^(?:{pattern})$"), list(first))
+        loader.add_constructor(f"{REFUSED_TAG}{number}", _refuse(message))
+
+
+_install_strict_resolvers(_RegistryLoader)
 
 
 def spelt_out(name: str) -> str:
@@ -139,21 +205,24 @@ def parse_date(text: Any, where: str) -> tuple[pd.Timestamp, str]:
 
 
 def parse_number(value: Any, field: str, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise RegistryError(f"{where}: {field} must be a number, got {value!r}")
+    """A number as YAML reads it unquoted; text (quoted, or with a unit) and infinities are refused."""
     if isinstance(value, str):
-        if not NUMBER_TEXT.match(value.strip()):
-            raise RegistryError(
-                f"{where}: {field} must be a plain number (e.g. 70000000000 or 7.0e+10), got {value!r}"
-            )
-        value = value.strip()
+        raise RegistryError(f"{where}: {field} must be a plain number, unquoted and without a unit "
+                            f"(e.g. 70000000000 or 7.0e+10), got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise RegistryError(f"{where}: {field} must be a number, got {value!r}")
+    if not math.isfinite(value):
+        raise RegistryError(f"{where}: {field} must be a finite number, got {value!r}")
     return float(value)
 
 
-def _text(value: Any) -> str | None:
+def _text(value: Any, key: str, where: str) -> str | None:
+    """Text as written; a number or list where text belongs would be changed by str(), so it is refused."""
     if value is None:
         return None
-    return str(value).strip() or None
+    if not isinstance(value, str):
+        raise RegistryError(f"{where}: {key} must be text, got {value!r} (quote it if it is text)")
+    return value.strip() or None
 
 
 def _string_map(value: Any, key: str, where: str) -> str | None:
@@ -161,7 +230,8 @@ def _string_map(value: Any, key: str, where: str) -> str | None:
         return None
     if not isinstance(value, dict):
         raise RegistryError(f"{where}: {key} must be a mapping of field to text")
-    cleaned = {str(field): str(text).strip() for field, text in value.items() if field != LINE_KEY}
+    cleaned = {_text(field, key, where): _text(text, f"{key}.{field}", where)
+               for field, text in value.items() if field != LINE_KEY}
     return json.dumps(cleaned, sort_keys=True, ensure_ascii=False)
 
 
@@ -234,19 +304,19 @@ def entry_to_observation(entry: Any, where: str) -> dict[str, Any]:
     unknown = sorted(set(entry) - ENTRY_KEYS - {LINE_KEY})
     if unknown:
         raise RegistryError(f"{where}: unknown key(s) {', '.join(unknown)}")
-    name = _text(entry.get("name"))
-    if name is None:
+    row: dict[str, Any] = {key: _text(entry.get(key), key, where) for key in TEXT_KEYS}
+    if row["name"] is None:
         raise RegistryError(f"{where}: entry has no name")
-    row: dict[str, Any] = {key: _text(entry.get(key)) for key in TEXT_KEYS}
-    row.update(source=SOURCE, source_record=where, model_id=slugify(name), name=name)
+    row.update(source=SOURCE, source_record=where, model_id=slugify(row["name"]))
     row["source_url"] = row.pop("url")
-    aliases = entry.get("aliases") or []
+    aliases = entry.get("aliases", [])
     if not isinstance(aliases, list):
         raise RegistryError(f"{where}: aliases must be a list")
-    row["aliases"] = " | ".join(str(alias).strip() for alias in aliases) or None
-    row["publication_date"], row["date_precision"] = (
-        parse_date(entry["publication_date"], where) if entry.get("publication_date") else (pd.NaT, None)
-    )
+    row["aliases"] = " | ".join(filter(None, (_text(alias, "aliases", where) for alias in aliases))) or None
+    date = entry.get("publication_date")
+    if isinstance(date, bool) or not isinstance(date, (str, int, type(None))):
+        raise RegistryError(f"{where}: publication_date must be YYYY, YYYY-MM or YYYY-MM-DD, got {date!r}")
+    row["publication_date"], row["date_precision"] = parse_date(date, where) if date is not None else (pd.NaT, None)
     for field in (*NUMERIC_FIELDS, *BENCHMARK_SHOTS.values()):
         value = entry.get(field)
         row[field] = float("nan") if value is None else parse_number(value, field, where)
@@ -273,46 +343,96 @@ def read_file(path: Path, display_path: str | None = None) -> list[dict[str, Any
         mark = getattr(error, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(error, "problem", None) or str(error)
-        raise RegistryError(f"{shown}{line}: malformed YAML: {problem}") from error
+        kind = "" if isinstance(error, RefusedScalar) else "malformed YAML: "
+        raise RegistryError(f"{shown}{line}: {kind}{problem}") from error
     if document is None:
         return []
     if not isinstance(document, dict) or not isinstance(document.get("models"), list):
         raise RegistryError(f"{shown}:1: a registry file is a mapping with a 'models:' list")
+    unknown = sorted(str(key) for key in set(document) - {"models", LINE_KEY})
+    if unknown:
+        raise RegistryError(f"{shown}:1: unknown top-level key(s) {', '.join(unknown)}: "
+                            "a registry file holds 'models:' only")
     return [entry_to_observation(entry, f"{shown}:{entry.get(LINE_KEY, '?') if isinstance(entry, dict) else '?'}")
             for entry in document["models"]]
 
 
+def require_registry_name(path: Path) -> None:
+    if path.suffix != REGISTRY_SUFFIX:
+        raise RegistryError(f"{path.as_posix()}: not a registry file name: registry files end in "
+                            f"{REGISTRY_SUFFIX} (rename it, or move it out of the registry)")
+
+
+def registry_files(root: Path) -> list[Path]:
+    """The `*.yaml` files of the registry folder, in file-name order. Anything else there but
+    OTHER_ENTRIES stops the run: a `2025.yml` or `notes.txt` would otherwise be skipped silently."""
+    if not root.is_dir():
+        raise RegistryError(f"{root.as_posix()}: the registry folder does not exist")
+    files = []
+    for path in sorted(root.iterdir()):
+        if path.name in OTHER_ENTRIES:
+            continue
+        require_registry_name(path)
+        if not path.is_file():
+            raise RegistryError(f"{path.as_posix()}: not a file: the registry holds *.yaml files, "
+                                f"{' and '.join(sorted(OTHER_ENTRIES))} only")
+        files.append(path)
+    return files
+
+
 def parse(config: dict[str, Any]) -> pd.DataFrame:
     """Every `*.yaml` under config['path'], in file-name order, as observations."""
-    root = Path(config["path"])
     rows: list[dict[str, Any]] = []
-    for path in sorted(root.glob("*.yaml")):
+    for path in registry_files(Path(config["path"])):
         rows.extend(read_file(path, display_path=path.as_posix()))
     return pd.DataFrame(rows, columns=observation_columns())
 
 
+def read_for_check(checked: list[Path], root: Path) -> tuple[pd.DataFrame, set[str]]:
+    """The whole registry in file order, with the checked files in their places (or after it,
+    when they lie elsewhere), and the records of the checked files' entries."""
+    registry = registry_files(root) if root.is_dir() else []
+    inside = {path.resolve() for path in registry}
+    wanted = {path.resolve() for path in checked}
+    outside = list(dict.fromkeys(path for path in checked if path.resolve() not in inside))
+    rows: list[dict[str, Any]] = []
+    records: set[str] = set()
+    for path in registry + outside:
+        entries = read_file(path, display_path=path.as_posix())
+        rows.extend(entries)
+        if path.resolve() in wanted:
+            records.update(entry["source_record"] for entry in entries)
+    return pd.DataFrame(rows, columns=observation_columns()), records
+
+
 def main(argv: list[str]) -> int:
-    """Check registry files against the schema; print every problem."""
+    """Check registry files against the schema and against the rest of the registry (a model
+    another file already has is a duplicate); print every problem of those files."""
     from pipeline import validate
     from pipeline.io import load_params
 
     if not argv:
         print("usage: python -m pipeline.sources.registry FILE [FILE …]", file=sys.stderr)
         return 2
-    rows: list[dict[str, Any]] = []
+    checked = [Path(name) for name in argv]
     try:
-        for name in argv:
-            rows.extend(read_file(Path(name)))
-    except RegistryError as error:
+        for path in checked:
+            require_registry_name(path)
+        observations, records = read_for_check(checked, Path(load_params("sources")[SOURCE]["path"]))
+    except (RegistryError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    params = load_params("validate")
-    observations = pd.DataFrame(rows, columns=observation_columns())
-    result = validate.validate_observations(observations, params)
-    for _, row in result.quarantined.iterrows():
-        print(f"{row['source_record']}: {row['name']}: {row['quarantine_reason']}")
-    print(f"{len(observations)} entries, {len(result.quarantined)} with problems")
-    return 1 if len(result.quarantined) else 0
+    result = validate.validate_observations(observations, load_params("validate"),
+                                            validate.read_published(PUBLISHED_MATCHES))
+    problems = [f"{row.source_record}: {row.name}: {row.quarantine_reason}"
+                for row in result.quarantined.itertuples() if row.source_record in records]
+    problems += [f"{copy.kept_record}: {copy.kept_name}: stays, but {copy.source_record} ({copy.name}) repeats it "
+                 f"and is quarantined" for copy in result.duplicates.itertuples()
+                 if copy.kept_record in records and copy.source_record not in records]
+    for problem in problems:
+        print(problem)
+    print(f"{len(records)} entries, {len(problems)} with problems")
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
