@@ -16,7 +16,8 @@ files into a staging folder and returns one record per file; this module adds
   `collect_timeout_s` per source, see `pipeline.http`) the staging folder is removed,
   every existing snapshot stays byte-identical, the reason is printed and written to
   `<path>/status.json`, and the exit status is still 0: parse then reads the last good
-  snapshot (or none).
+  snapshot (or none). The line printed says what to run to try again: `make update`
+  forces DVC's collect stage, which would otherwise skip a date whose params it has seen.
 - Any other way out (a bug, Ctrl-C, SIGTERM) also removes the staging folder and
   rewrites status.json (state `failed`, the exception's type), then stops the run.
 - `--from-file` makes the snapshot `<path>/<as_of>/` of a file downloaded by hand, the
@@ -373,7 +374,8 @@ def describe(status: dict[str, Any]) -> str:
         if status["snapshot_used"]
         else "no earlier snapshot: this source contributes no observations"
     )
-    return f"collect: {source}: FAILED ({status['error_type']}): {status['reason']}. {fallback}"
+    return (f"collect: {source}: FAILED ({status['error_type']}): {status['reason']}. {fallback}. "
+            f"To try again: make update AS_OF={status['as_of']}")
 
 
 def bump_as_of(params_text: str, sources: dict[str, Any], as_of: str) -> str:

@@ -25,6 +25,7 @@ from pipeline import collect
 from pipeline.http import Fetcher, FetchPolicy
 from pipeline.schema import observation_columns
 from pipeline.sources import epoch
+from tests.conftest import copy_working_tree
 from tests.httpserver import (
     LoopbackServer, Route, closed_port, gzip_bomb, silent_server, tree_digest, validate_all_metadata,
 )
@@ -145,6 +146,7 @@ def test_failure_keeps_every_snapshot_and_says_why(fault, good_snapshot, capsys)
     assert json.loads((good_snapshot / "status.json").read_text()) == status
     line = collect.describe(status)
     assert line.startswith(f"collect: epoch: FAILED ({error_type}): ") and f"parse uses {GOOD_DATE}" in line
+    assert line.endswith(f"To try again: make update AS_OF={NEW_DATE}")
     if fault == "429_retry_after":
         assert sleeps == [5.0]
     assert len(epoch.parse(epoch_config(good_snapshot, "", NEW_DATE))) == 8  # the good snapshot's rows less the empty one
@@ -429,3 +431,46 @@ def test_dvc_repro_with_epoch_enabled_merges_it_beside_the_registry(tmp_path):
     assert sources.map(lambda s: "registry" in s and "epoch" in s).sum() > 10  # the same model seen by both
     assert sources.map(lambda s: s == ["registry"]).sum() > 0
     assert (models.loc[sources.map(lambda s: s == ["epoch"]), "params_total_source"].dropna() == "epoch").all()
+
+
+@pytest.mark.dvc
+def test_make_update_after_a_failed_collect_tries_the_same_date_again(tmp_path):
+    copy = copy_working_tree(tmp_path / "repo")
+    # Only the collect stage: whether DVC runs it again is what is under test, and the later stages take ~15 s.
+    stages = yaml.safe_load((copy / "dvc.yaml").read_text())["stages"]
+    (copy / "dvc.yaml").write_text(yaml.safe_dump({"stages": {"collect": stages["collect"]}}))
+    (copy / "dvc.lock").unlink()
+    # make's setup finds this repository's environment installed, and leaves it alone.
+    venv = Path(sys.executable).parent.parent
+    for entry in venv.iterdir():
+        if entry.name != ".installed-from-lock":
+            (copy / ".venv" / entry.name).parent.mkdir(exist_ok=True)
+            (copy / ".venv" / entry.name).symlink_to(entry)
+    (copy / ".venv" / ".installed-from-lock").touch()
+    subprocess.run(["git", "init", "-q"], cwd=copy, check=True)
+
+    def run(*args: str) -> str:
+        result = subprocess.run(args, cwd=copy, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout + result.stderr
+
+    with LoopbackServer({CSV_PATH: Route(status=500)}) as server:  # the same URL throughout: params unchanged
+        params = yaml.safe_load((copy / "params.yaml").read_text())
+        params["sources"]["epoch"].update(url=server.url(CSV_PATH), allowed_hosts=["127.0.0.1"], min_interval_s=0,
+                                          retries=0)
+        (copy / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+
+        failed = run("make", "update", "AS_OF=2026-12-01")
+        assert server.count(CSV_PATH) == 1 and "collect: epoch: FAILED (HTTPStatusError)" in failed
+        assert "To try again: make update AS_OF=2026-12-01" in failed
+        assert collect.snapshot_dates(copy / "raw" / "epoch") == ["2025-03-14"]
+        assert "Stage 'collect' didn't change, skipping" in run("dvc", "repro")  # why make update forces it
+        assert server.count(CSV_PATH) == 1
+
+        server.routes[CSV_PATH] = Route(body=EPOCH_CSV, content_type="text/csv")
+        fetched = run("make", "update", "AS_OF=2026-12-01")
+        assert server.count(CSV_PATH) == 2, fetched
+    assert collect.snapshot_dates(copy / "raw" / "epoch") == ["2025-03-14", "2026-12-01"]
+    status = json.loads((copy / "raw" / "epoch" / "status.json").read_text())
+    assert status["snapshot_used"] == "2026-12-01" and status["reason"].startswith("new snapshot 2026-12-01")
+    assert validate_all_metadata(copy / "raw" / "epoch") == 2
