@@ -324,7 +324,8 @@ def collect_source(source: str, config: dict[str, Any], fetcher: Fetcher | None 
         except FetchError as error:
             status.update(state="failed", reason=str(error), error_type=type(error).__name__)
         except BaseException as error:  # a bug, Ctrl-C or SIGTERM: status.json says so, then the run stops
-            status.update(state="failed", reason=f"collect stopped before the snapshot was complete ({error!r})",
+            what = ": ".join(filter(None, (type(error).__name__, str(error))))
+            status.update(state="failed", reason=f"collect stopped before the snapshot was complete ({what})",
                           error_type=type(error).__name__)
             finish_status(status, root, config)
             raise

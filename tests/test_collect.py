@@ -268,7 +268,8 @@ def test_any_other_way_out_removes_staging_and_rewrites_status(stop, good_snapsh
     with pytest.raises(type(stop)):
         collect.collect_source("epoch", epoch_config(good_snapshot, "http://127.0.0.1:9/x.csv", NEW_DATE))
     written = assert_failed_leaving_only_the_good_snapshot(good_snapshot, before, started_at, type(stop).__name__)
-    assert written["reason"].startswith("collect stopped before the snapshot was complete")
+    assert written["reason"] == ("collect stopped before the snapshot was complete "
+                                 f"({'RuntimeError: a bug in the plug-in' if str(stop) else 'KeyboardInterrupt'})")
 
 
 @pytest.mark.parametrize(("signum", "stopped_by", "error_type"),
