@@ -25,9 +25,11 @@ repro: setup  ## build the dataset and the report from what is in the repository
 	@echo "Dataset: processed/models.csv (and .parquet); provenance: processed/provenance.csv"
 	@echo "Report:  reports/index.html (and reports/summary.md); trend metrics: reports/metrics.json"
 
-# `make update AS_OF=YYYY-MM-DD` (default: today, UTC)
+# `make update AS_OF=YYYY-MM-DD` (default: today, UTC). collect is forced: DVC skips a stage
+# whose params it has seen, so a date whose collect failed would never be tried again.
 update: setup  ## fetch new snapshots of the enabled live sources (sets their as_of), then rebuild
 	$(RUN) python -m pipeline.collect --bump-as-of $(or $(AS_OF),$(shell date -u +%F))
+	$(RUN) dvc repro --force --single-item collect
 	$(RUN) dvc repro
 
 # `make release VERSION=YYYY.MM.N [DATE=YYYY-MM-DD]` (see docs/releases.md)

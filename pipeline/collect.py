@@ -12,14 +12,20 @@ files into a staging folder and returns one record per file; this module adds
 `metadata.json` and renames the folder to `<path>/<as_of>/` in one step.
 
 - A dated folder that exists is never touched, and no request is made.
-- On any `FetchError` the staging folder is removed, every existing snapshot stays
-  byte-identical, the reason is printed and written to `<path>/status.json`, and the
-  exit status is still 0: parse then reads the last good snapshot (or none).
+- On any `FetchError` (deadlines included: `total_timeout_s` per request,
+  `collect_timeout_s` per source, see `pipeline.http`) the staging folder is removed,
+  every existing snapshot stays byte-identical, the reason is printed and written to
+  `<path>/status.json`, and the exit status is still 0: parse then reads the last good
+  snapshot (or none). The line printed says what to run to try again: `make update`
+  forces DVC's collect stage, which would otherwise skip a date whose params it has seen.
+- Any other way out (a bug, Ctrl-C, SIGTERM) also removes the staging folder and
+  rewrites status.json (state `failed`, the exception's type), then stops the run.
 - `--from-file` makes the snapshot `<path>/<as_of>/` of a file downloaded by hand, the
   same way: the plug-in's `from_file(config, path, snapshot_dir)` saves what it keeps of
   the file and returns its records (`imported_file_record`); metadata.json adds where the
   copy was obtained and the sha256 and size of the original. It refuses (exit status 1,
-  one line) an existing dated folder, a date that is not real, a file the plug-in cannot use.
+  one line) an existing dated folder, a file the plug-in cannot use; a date that is not
+  real (here and in `--bump-as-of`) with exit status 2, writing nothing.
 - Degraded: when the snapshot parse uses has an earlier one, the plug-in's
   `snapshot_profile` of the two is compared (`degradation`). A column of a known field
   gone, or a number stated in a share of rows that fell by more than
@@ -36,6 +42,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Callable
@@ -63,6 +70,14 @@ PRIMARY_FILE_FACTS = ("url", "final_url", "http_status", "etag", "last_modified"
 
 class ImportRefused(Exception):
     """A file cannot become a snapshot (the dated folder exists, the plug-in cannot import files…)."""
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived. Raised, not left to kill the process, so that every `finally` runs on the way out."""
+
+
+def raise_terminated(signum: int, frame: Any) -> None:
+    raise Terminated("SIGTERM")
 
 
 def checked_date(text: str, what: str) -> str:
@@ -301,14 +316,20 @@ def collect_source(source: str, config: dict[str, Any], fetcher: Fetcher | None 
         status.update(state="up_to_date", reason=f"snapshot {as_of} already present; no request made")
     else:
         status["attempted_at"] = _utc_now()
-        module = importlib.import_module(f"pipeline.sources.{source}")
-        fetcher = fetcher or Fetcher(FetchPolicy.from_config(config))
         try:
+            module = importlib.import_module(f"pipeline.sources.{source}")
+            fetcher = fetcher or Fetcher(FetchPolicy.from_config(config))
             count = store_snapshot(source, root, as_of, module,
                                    lambda staging: module.collect(config, staging, fetcher))
             status.update(state="ok", reason=f"new snapshot {as_of} ({count} file(s))")
         except FetchError as error:
             status.update(state="failed", reason=str(error), error_type=type(error).__name__)
+        except BaseException as error:  # a bug, Ctrl-C or SIGTERM: status.json says so, then the run stops
+            what = ": ".join(filter(None, (type(error).__name__, str(error))))
+            status.update(state="failed", reason=f"collect stopped before the snapshot was complete ({what})",
+                          error_type=type(error).__name__)
+            finish_status(status, root, config)
+            raise
     return finish_status(status, root, config)
 
 
@@ -355,7 +376,8 @@ def describe(status: dict[str, Any]) -> str:
         if status["snapshot_used"]
         else "no earlier snapshot: this source contributes no observations"
     )
-    return f"collect: {source}: FAILED ({status['error_type']}): {status['reason']}. {fallback}"
+    return (f"collect: {source}: FAILED ({status['error_type']}): {status['reason']}. {fallback}. "
+            f"To try again: make update AS_OF={status['as_of']}")
 
 
 def bump_as_of(params_text: str, sources: dict[str, Any], as_of: str) -> str:
@@ -373,10 +395,19 @@ def print_status(status: dict[str, Any]) -> None:
     print(describe(status), file=sys.stderr if trouble else sys.stdout)
 
 
+def date_argument(text: str, what: str, prefix: str = "collect") -> str:
+    """text, when it is a real date written YYYY-MM-DD; otherwise one line and exit status 2 (as argparse's
+    own refusals), nothing written."""
+    try:
+        return checked_date(text, what)
+    except ValueError as error:
+        print(f"{prefix}: {error}", file=sys.stderr)
+        sys.exit(2)
+
+
 def run_import(source: str, config: dict[str, Any], path: Path, as_of: str, obtained_from: str | None) -> None:
     """`--from-file`: one line on success, one line and exit status 1 on refusal."""
     try:
-        as_of = checked_date(as_of, "--as-of")
         status = import_file(source, config, path, as_of, obtained_from)
     except (ValueError, ImportRefused, FetchError, OSError) as error:
         sys.exit(f"collect: {source}: {error}")
@@ -395,13 +426,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--obtained-from", metavar="TEXT",
                         help="with --from-file: where this copy was obtained (default: the file's name)")
     args = parser.parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, raise_terminated)
+    try:
+        run(args)
+    except (KeyboardInterrupt, Terminated) as stop:
+        number = signal.SIGTERM if isinstance(stop, Terminated) else signal.SIGINT
+        print(f"collect: stopped by {number.name}; no staging folder is left, and status.json of the source "
+              "being collected says so", file=sys.stderr)
+        sys.exit(128 + number)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
+
+def run(args: argparse.Namespace) -> None:
     sources = load_params("sources")
     if args.bump_as_of:
-        try:
-            as_of = checked_date(args.bump_as_of, "--bump-as-of")
-        except ValueError as error:
-            sys.exit(f"collect: {error}")
+        as_of = date_argument(args.bump_as_of, "--bump-as-of")
         write_text(PARAMS_FILE, bump_as_of(PARAMS_FILE.read_text(encoding="utf-8"), sources, as_of))
         print(f"collect: as_of of enabled sources set to {as_of}")
         return
@@ -412,12 +452,16 @@ def main(argv: list[str] | None = None) -> None:
     if args.from_file:
         if len(args.sources) != 1 or not args.as_of:
             sys.exit("collect: --from-file needs exactly one SOURCE and --as-of YYYY-MM-DD")
-        run_import(args.sources[0], sources[args.sources[0]], args.from_file, args.as_of, args.obtained_from)
+        as_of = date_argument(args.as_of, "--as-of", prefix=f"collect: {args.sources[0]}")
+        run_import(args.sources[0], sources[args.sources[0]], args.from_file, as_of, args.obtained_from)
         return
     if args.as_of or args.obtained_from:
         sys.exit("collect: --as-of and --obtained-from go with --from-file (a fetch is dated by sources.SOURCE.as_of)")
+    chosen = args.sources or live
+    for source in chosen:  # before any request: a bad date in params.yaml stops the run, writing nothing
+        date_argument(str(sources[source]["as_of"]), f"sources.{source}.as_of in {PARAMS_FILE}")
     # One source failing never stops the others: each keeps its last good snapshot.
-    for source in args.sources or live:
+    for source in chosen:
         print_status(collect_source(source, sources[source]))
 
 

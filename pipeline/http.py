@@ -5,9 +5,14 @@ What "polite" means here, in the order a request meets it:
 - robots.txt obeyed for our User-Agent (a robots.txt that answers 404 allows all;
   any other failure to read it means we do not fetch);
 - at most one request per host every `min_interval_s` seconds;
-- connect and read timeouts; retries with exponential backoff on 429, 5xx,
-  broken connections and bodies cut short, waiting what `Retry-After` asks when
-  the server says so;
+- connect and read timeouts, and a total deadline per request (`total_timeout_s`):
+  a server that trickles its headers or body a byte at a time is cut off when it
+  passes, and that request is not tried again;
+- retries with exponential backoff on 429, 5xx, broken connections, timeouts and
+  bodies cut short, waiting what `Retry-After` asks when the server says so; every
+  wait and every try counts against one deadline for the whole collect of the
+  source (`collect_timeout_s`, from the Fetcher's first request): a wait that would
+  pass it gives up at once;
 - a size cap counted on the *decoded* body while it streams, so a gzip bomb or an
   endless body is cut off early instead of filling memory.
 
@@ -18,15 +23,20 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
+import socket
+import threading
 import time
 import urllib.robotparser
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 PROJECT = "modelscale"
 COLLECTOR_VERSION = "0.2.0"  # bump when collection behaviour changes; recorded in metadata.json
@@ -42,26 +52,48 @@ CHUNK_BYTES = 64 * 1024
 class FetchError(Exception):
     """A URL could not be fetched as required; the message says which URL and why."""
 
+    retryable = False  # whether trying the same request again may succeed
+
     def __init__(self, url: str, reason: str):
         super().__init__(f"{url}: {reason}")
         self.url = url
         self.reason = reason
 
+    def after_attempts(self, attempts: int) -> FetchError:
+        """This error, its message saying how many attempts were made (when more than one)."""
+        if attempts > 1:
+            self.reason = f"{self.reason} (after {attempts} attempts)"
+            self.args = (f"{self.url}: {self.reason}",)
+        return self
+
 
 class OfflineError(FetchError):
     """No connection could be made (host down, port closed, no network)."""
+
+    retryable = True
 
 
 class FetchTimeout(FetchError):
     """The server did not answer, or stopped sending, within the timeout."""
 
+    retryable = True
+
+
+class DeadlineExceeded(FetchTimeout):
+    """A request took longer than total_timeout_s, or the collect would pass collect_timeout_s."""
+
+    retryable = False  # the time it was given is spent
+
 
 class HTTPStatusError(FetchError):
     """The server answered with an error status (after any retries)."""
 
-    def __init__(self, url: str, status: int, reason: str):
+    def __init__(self, url: str, status: int, reason: str, retry_after_s: float | None = None,
+                 retryable: bool = False):
         super().__init__(url, reason)
         self.status = status
+        self.retry_after_s = retry_after_s  # what the server's Retry-After asks, if anything
+        self.retryable = retryable
 
 
 class RobotsDisallowed(FetchError):
@@ -79,6 +111,8 @@ class TooLarge(FetchError):
 class TruncatedBody(FetchError):
     """The connection ended before the announced Content-Length was received."""
 
+    retryable = True
+
 
 class ContentError(FetchError):
     """The body arrived but is not what the source expects (empty, HTML for CSV, new layout)."""
@@ -93,14 +127,16 @@ class FetchPolicy:
     min_interval_s: float = 1.0
     connect_timeout_s: float = 10.0
     read_timeout_s: float = 60.0
+    total_timeout_s: float = 60.0  # one request, from sending it to the last byte of its body
+    collect_timeout_s: float = 120.0  # every request, retry and wait of one collect (not 4 x 60 s and backoff)
     retries: int = 3
     backoff_s: float = 2.0
     max_retry_after_s: float = 300.0
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> FetchPolicy:
-        keys = ("max_bytes", "min_interval_s", "connect_timeout_s", "read_timeout_s",
-                "retries", "backoff_s", "max_retry_after_s")
+        keys = ("max_bytes", "min_interval_s", "connect_timeout_s", "read_timeout_s", "total_timeout_s",
+                "collect_timeout_s", "retries", "backoff_s", "max_retry_after_s")
         chosen = {key: config[key] for key in keys if key in config}
         return cls(allowed_hosts=tuple(config["allowed_hosts"]), **chosen)
 
@@ -159,9 +195,100 @@ def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
+class DeadlineWatch:
+    """Shuts down the socket of the request in flight when that request's deadline passes.
+
+    Socket timeouts bound each read, not their sum: a server that sends one byte every
+    two seconds never trips a 5 s read timeout. Shut down from this timer's thread, the
+    socket ends the read blocked on it at once, in the headers as in the body.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self._armings = 0  # how many times armed
+        self._armed = 0  # which arming is current (0: none): a timer of an earlier one does nothing
+        self.expired = False
+
+    @contextmanager
+    def armed(self, seconds: float) -> Iterator[DeadlineWatch]:
+        """Watch the sockets read from inside this block; shut them down after seconds."""
+        with self._lock:
+            self._armings += 1
+            arming = self._armed = self._armings
+            self._sockets, self.expired = [], False
+        timer = threading.Timer(max(seconds, 0.0), self._expire, args=(arming,))
+        timer.daemon = True
+        timer.start()
+        try:
+            yield self
+        finally:
+            timer.cancel()
+            with self._lock:
+                self._armed, self._sockets = 0, []
+
+    def reading(self, sock: socket.socket | None) -> None:
+        """A connection is about to read a response from sock."""
+        with self._lock:
+            if not self._armed or sock is None:
+                return
+            self._sockets.append(sock)
+            late = self.expired
+        if late:
+            _shut_down(sock)
+
+    def _expire(self, arming: int) -> None:
+        with self._lock:
+            if arming != self._armed:
+                return
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut_down(sock)
+
+
+def _shut_down(sock: socket.socket) -> None:
+    try:
+        # socket.socket's own shutdown: SSLSocket's would drop its TLS state under the thread reading it.
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except OSError:  # closed already
+        pass
+
+
+def _watched_pool(pool: type[HTTPConnectionPool], watch: DeadlineWatch) -> type[HTTPConnectionPool]:
+    """pool, its connections showing watch the socket of every response they read (new or reused)."""
+
+    class WatchedConnection(pool.ConnectionCls):  # type: ignore[name-defined, misc]
+        def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+            watch.reading(self.sock)
+            return super().getresponse(*args, **kwargs)
+
+    return type(f"Watched{pool.__name__}", (pool,), {"ConnectionCls": WatchedConnection})
+
+
+class WatchedAdapter(HTTPAdapter):
+    """requests' adapter, with connections (direct or through an HTTP proxy) under a DeadlineWatch."""
+
+    def __init__(self, watch: DeadlineWatch):
+        self._pools = {"http": _watched_pool(HTTPConnectionPool, watch),
+                       "https": _watched_pool(HTTPSConnectionPool, watch)}
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = self._pools
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if not proxy.lower().startswith("socks"):  # SOCKS managers bring pools of their own
+            manager.pool_classes_by_scheme = self._pools
+        return manager
+
+
 @dataclass
 class Fetcher:
-    """GETs URLs under one `FetchPolicy`. `sleep`, `clock` and `now` are injectable for tests."""
+    """GETs URLs under one `FetchPolicy`, for one collect: collect_timeout_s counts from its first
+    request. One thread at a time. `sleep`, `clock` and `now` are injectable for tests."""
 
     policy: FetchPolicy
     session: requests.Session = field(default_factory=requests.Session)
@@ -170,13 +297,20 @@ class Fetcher:
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
     _last_request: dict[str, float] = field(default_factory=dict, init=False)
     _robots: dict[str, urllib.robotparser.RobotFileParser] = field(default_factory=dict, init=False)
+    _watch: DeadlineWatch = field(default_factory=DeadlineWatch, init=False)
+    _collect_deadline: float | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.session.headers["User-Agent"] = USER_AGENT
         self.session.headers["Accept-Encoding"] = "gzip, deflate"
+        adapter = WatchedAdapter(self._watch)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
 
     def get(self, url: str, *, accept: str | None = None) -> Response:
         """The body of url, after robots.txt, host, redirect and size checks."""
+        if self._collect_deadline is None:
+            self._collect_deadline = self.clock() + self.policy.collect_timeout_s
         self._require_allowed_host(url, url)
         self._require_robots_allow(url)
         return self._get_following_redirects(url, accept=accept, max_bytes=self.policy.max_bytes)
@@ -215,65 +349,77 @@ class Fetcher:
     # -- transport ------------------------------------------------------------
 
     def _get_following_redirects(self, url: str, *, accept: str | None, max_bytes: int) -> Response:
-        """The body at url; one cut short (the connection dropped mid-body) is fetched again."""
-        policy = self.policy
-        for attempt in range(policy.retries + 1):
-            try:
-                return self._get_once(url, accept=accept, max_bytes=max_bytes)
-            except TruncatedBody as error:
-                if attempt == policy.retries:
-                    tries = f" (after {attempt + 1} attempts)" if attempt else ""
-                    raise TruncatedBody(url, f"{error.reason}{tries}") from error
-                self.sleep(policy.backoff_s * 2**attempt)
-        raise AssertionError("unreachable: the last attempt returns or raises")
-
-    def _get_once(self, url: str, *, accept: str | None, max_bytes: int) -> Response:
         current = url
         for _ in range(MAX_REDIRECTS + 1):
-            raw = self._get_with_retries(url, current, accept=accept)
-            if raw.is_redirect:
-                location = raw.headers.get("location", "")
-                raw.close()
-                target = urljoin(current, location)
-                self._require_allowed_host(url, target)
-                current = target
-                continue
-            return self._read_body(url, current, raw, max_bytes)
+            answer = self._exchange_with_retries(url, current, accept=accept, max_bytes=max_bytes)
+            if isinstance(answer, Response):
+                return answer
+            current = urljoin(current, answer)
+            self._require_allowed_host(url, current)
         raise FetchError(url, f"more than {MAX_REDIRECTS} redirects")
 
-    def _get_with_retries(self, requested: str, url: str, *, accept: str | None) -> requests.Response:
+    def _exchange_with_retries(self, requested: str, url: str, *, accept: str | None,
+                               max_bytes: int) -> Response | str:
+        """`_exchange`, tried again after a retryable error while attempts and the collect's time last."""
         policy = self.policy
         for attempt in range(policy.retries + 1):
-            last_try = attempt == policy.retries
             try:
-                raw = self._send(url, accept)
-            except (OfflineError, FetchTimeout):
-                if last_try:
-                    raise
-                self.sleep(policy.backoff_s * 2**attempt)
-                continue
-            if raw.status_code < 400:
-                return raw
-            status, phrase = raw.status_code, raw.reason or ""
-            wait = retry_after_seconds(raw.headers.get("retry-after"), self.now())
-            raw.close()
-            where = "" if url == requested else f" (at {url})"
-            if status not in RETRY_STATUSES or last_try:
-                tries = f" after {attempt + 1} attempts" if attempt else ""
-                raise HTTPStatusError(requested, status, f"HTTP {status} {phrase}{where}{tries}".rstrip())
-            if wait is not None and wait > policy.max_retry_after_s:
-                raise HTTPStatusError(
-                    requested, status,
-                    f"HTTP {status}{where}: server asks to retry after {wait:.0f} s, "
-                    f"more than max_retry_after_s={policy.max_retry_after_s:.0f}",
-                )
-            self.sleep(wait if wait is not None else policy.backoff_s * 2**attempt)
+                return self._exchange(requested, url, accept=accept, max_bytes=max_bytes)
+            except FetchError as error:
+                if not error.retryable or attempt == policy.retries:
+                    raise error.after_attempts(attempt + 1)
+                asked = getattr(error, "retry_after_s", None)
+                wait = policy.backoff_s * 2**attempt if asked is None else asked
+                self._pause(wait, requested, f"{error.reason}; retrying")
         raise AssertionError("unreachable: the last attempt returns or raises")
 
-    def _send(self, url: str, accept: str | None) -> requests.Response:
-        self._wait_for_turn(host_of(url))
+    def _exchange(self, requested: str, url: str, *, accept: str | None, max_bytes: int) -> Response | str:
+        """One request and its whole answer, within its deadline: the Response, or where it redirects to."""
+        self._wait_for_turn(url)
+        deadline = min(self.clock() + self.policy.total_timeout_s, self._collect_deadline)
+        if deadline <= self.clock():
+            raise self._deadline_passed(requested, deadline)
+        with self._watch.armed(deadline - self.clock()) as watch:
+            try:
+                raw = self._send(url, accept, deadline)
+                if raw.is_redirect:
+                    raw.close()
+                    return raw.headers.get("location", "")
+                if raw.status_code >= 400:
+                    raise self._status_error(requested, url, raw)
+                response = self._read_body(requested, url, raw, max_bytes)
+            except FetchError as error:
+                if watch.expired or self.clock() >= deadline:  # whatever broke, the deadline broke it
+                    raise self._deadline_passed(requested, deadline) from error
+                raise
+            if watch.expired:  # a body without Content-Length seems complete where the watch cut it
+                raise self._deadline_passed(requested, deadline)
+        return response
+
+    def _deadline_passed(self, url: str, deadline: float) -> DeadlineExceeded:
+        if deadline == self._collect_deadline:
+            return DeadlineExceeded(url, f"the collect of this source ran out of its collect_timeout_s="
+                                         f"{self.policy.collect_timeout_s:g} s")
+        return DeadlineExceeded(url, f"no complete answer within total_timeout_s={self.policy.total_timeout_s:g} s")
+
+    def _status_error(self, requested: str, url: str, raw: requests.Response) -> HTTPStatusError:
+        """The error of an answer with status >= 400: retryable when its status is, unless the server
+        asks to wait longer than max_retry_after_s."""
+        status, phrase = raw.status_code, raw.reason or ""
+        wait = retry_after_seconds(raw.headers.get("retry-after"), self.now())
+        raw.close()
+        where = "" if url == requested else f" (at {url})"
+        limit = self.policy.max_retry_after_s
+        if status in RETRY_STATUSES and wait is not None and wait > limit:
+            return HTTPStatusError(requested, status, f"HTTP {status}{where}: server asks to retry after {wait:.0f} s, "
+                                                      f"more than max_retry_after_s={limit:.0f}")
+        return HTTPStatusError(requested, status, f"HTTP {status} {phrase}{where}".rstrip(), retry_after_s=wait,
+                               retryable=status in RETRY_STATUSES)
+
+    def _send(self, url: str, accept: str | None, deadline: float) -> requests.Response:
         headers = {"Accept": accept} if accept else {}
-        timeout = (self.policy.connect_timeout_s, self.policy.read_timeout_s)
+        left = max(deadline - self.clock(), 0.001)
+        timeout = (min(self.policy.connect_timeout_s, left), min(self.policy.read_timeout_s, left))
         try:
             return self.session.get(url, headers=headers, timeout=timeout, stream=True, allow_redirects=False)
         except requests.exceptions.ConnectTimeout as error:
@@ -285,13 +431,21 @@ class Fetcher:
         except requests.exceptions.RequestException as error:
             raise FetchError(url, f"request failed ({_root_cause(error)})") from error
 
-    def _wait_for_turn(self, host: str) -> None:
+    def _pause(self, seconds: float, url: str, why: str) -> None:
+        """Sleep seconds, unless that would pass the collect's deadline: then give up at once."""
+        if self.clock() + seconds >= self._collect_deadline:
+            raise DeadlineExceeded(url, f"{why} in {seconds:g} s would pass collect_timeout_s="
+                                        f"{self.policy.collect_timeout_s:g} s; giving up")
+        self.sleep(seconds)
+
+    def _wait_for_turn(self, url: str) -> None:
         """Keep at least min_interval_s between two requests to the same host."""
+        host = host_of(url)
         last = self._last_request.get(host)
         if last is not None:
             remaining = self.policy.min_interval_s - (self.clock() - last)
             if remaining > 0:
-                self.sleep(remaining)
+                self._pause(remaining, url, f"the next request to {host}")
         self._last_request[host] = self.clock()
 
     def _read_body(self, requested: str, final_url: str, raw: requests.Response, max_bytes: int) -> Response:

@@ -7,6 +7,8 @@
 
 A route may also be a list of Routes: they are served in turn, the last one repeating
 (e.g. a 429 first, then the body). Paths without a route answer 404, robots.txt included.
+Waits (`delay_s`, `trickle_s`) end when the server stops, so a test never waits for them.
+`silent_server()` is a port that accepts connections and never answers.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import hashlib
 import json
 import socket
 import threading
-import time
 import zlib
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -34,8 +37,10 @@ class Route:
     content_type: str = "text/plain; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0  # wait before answering (slow server)
-    declared_length: int | None = None  # Content-Length to announce, when not len(body)
+    declared_length: int | None = None  # Content-Length to announce, when not len(body); -1: none (ends at close)
     gzip_body: bool = False  # send body gzip-compressed with Content-Encoding: gzip
+    trickle_s: float = 0.0  # send the body one byte at a time, this long apart (a server that never quite stalls)
+    trickle_headers: bool = False  # with trickle_s: the status line and headers too
 
 
 def gzip_bomb(decoded_bytes: int) -> bytes:
@@ -52,6 +57,7 @@ class LoopbackServer:
         self.requests: list[tuple[str, dict[str, str]]] = []  # (path, headers), in arrival order
         self._served: Counter[str] = Counter()
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
@@ -77,6 +83,7 @@ class LoopbackServer:
         return self
 
     def __exit__(self, *exc_info) -> None:
+        self._stopping.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -100,29 +107,51 @@ class LoopbackServer:
                 with server._lock:
                     server.requests.append((path, dict(self.headers)))
                 route = server._next_route(path)
-                if route.delay_s:
-                    time.sleep(route.delay_s)
+                if route.delay_s and server._stopping.wait(route.delay_s):
+                    return
                 body = gzip.compress(route.body) if route.gzip_body else route.body
                 self.send_response(route.status)
                 self.send_header("Content-Type", route.content_type)
                 if route.gzip_body:
                     self.send_header("Content-Encoding", "gzip")
                 length = len(body) if route.declared_length is None else route.declared_length
-                self.send_header("Content-Length", str(length))
+                if length >= 0:
+                    self.send_header("Content-Length", str(length))
                 for name, value in route.headers.items():
                     self.send_header(name, value)
                 self.send_header("Connection", "close")
-                self.end_headers()
+                if route.trickle_headers:  # keep the headers to trickle them with the body
+                    body, self._headers_buffer = b"".join(self._headers_buffer) + b"\r\n" + body, []
+                else:
+                    self.end_headers()
                 try:
-                    self.wfile.write(body)
+                    if route.trickle_s:
+                        self._trickle(body, route.trickle_s)
+                    else:
+                        self.wfile.write(body)
                 except (BrokenPipeError, ConnectionResetError):  # client gave up: expected in fault tests
                     pass
                 self.close_connection = True
+
+            def _trickle(self, data: bytes, interval_s: float) -> None:
+                for position in range(len(data)):
+                    self.wfile.write(data[position:position + 1])
+                    if server._stopping.wait(interval_s):
+                        return
 
             def log_message(self, *args) -> None:  # keep test output quiet
                 pass
 
         return Handler
+
+
+@contextmanager
+def silent_server() -> Iterator[int]:
+    """A port on 127.0.0.1 that accepts connections (the kernel does, from its backlog) and never answers."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        yield listener.getsockname()[1]
 
 
 def closed_port() -> int:

@@ -11,8 +11,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +25,10 @@ from pipeline import collect
 from pipeline.http import Fetcher, FetchPolicy
 from pipeline.schema import observation_columns
 from pipeline.sources import epoch
-from tests.httpserver import LoopbackServer, Route, closed_port, gzip_bomb, tree_digest, validate_all_metadata
+from tests.conftest import copy_working_tree
+from tests.httpserver import (
+    LoopbackServer, Route, closed_port, gzip_bomb, silent_server, tree_digest, validate_all_metadata,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
@@ -141,6 +146,7 @@ def test_failure_keeps_every_snapshot_and_says_why(fault, good_snapshot, capsys)
     assert json.loads((good_snapshot / "status.json").read_text()) == status
     line = collect.describe(status)
     assert line.startswith(f"collect: epoch: FAILED ({error_type}): ") and f"parse uses {GOOD_DATE}" in line
+    assert line.endswith(f"To try again: make update AS_OF={NEW_DATE}")
     if fault == "429_retry_after":
         assert sleeps == [5.0]
     assert len(epoch.parse(epoch_config(good_snapshot, "", NEW_DATE))) == 8  # the good snapshot's rows less the empty one
@@ -213,6 +219,81 @@ def test_imported_file_is_compared_with_the_snapshot_before_it(good_snapshot, tm
         == [("params_total", 7, 1)]
 
 
+# -- deadlines and every other way out: staging removed, status.json rewritten -------------------
+
+
+def assert_failed_leaving_only_the_good_snapshot(root: Path, before: dict, started_at: str, error_type: str) -> dict:
+    """The good snapshot byte-identical, nothing else but a status.json written by this run; that status."""
+    assert tree_digest(root / GOOD_DATE) == before
+    assert sorted(p.name for p in root.iterdir()) == [GOOD_DATE, "status.json"]  # no .staging-* left
+    written = json.loads((root / "status.json").read_text())
+    assert written["state"] == "failed" and written["error_type"] == error_type
+    assert written["attempted_at"] >= started_at and written["snapshot_used"] == GOOD_DATE
+    return written
+
+
+def test_server_trickling_a_byte_every_2_s_fails_within_the_request_deadline(good_snapshot):
+    before, started_at = tree_digest(good_snapshot / GOOD_DATE), collect._utc_now()
+    with LoopbackServer({CSV_PATH: Route(body=EPOCH_CSV, content_type="text/csv", trickle_s=2.0)}) as server:
+        config = epoch_config(good_snapshot, server.url(CSV_PATH), NEW_DATE, read_timeout_s=5, total_timeout_s=3)
+        started = time.monotonic()
+        status = collect.collect_source("epoch", config)
+        elapsed = time.monotonic() - started
+    assert elapsed < 3.5  # the whole CSV, a byte every 2 s, would take hours
+    assert status["reason"].endswith("all_ai_models.csv: no complete answer within total_timeout_s=3 s")
+    assert assert_failed_leaving_only_the_good_snapshot(good_snapshot, before, started_at, "DeadlineExceeded") == status
+
+
+def test_server_that_never_answers_fails_within_the_collect_deadline(good_snapshot):
+    before, started_at = tree_digest(good_snapshot / GOOD_DATE), collect._utc_now()
+    with silent_server() as port:
+        config = epoch_config(good_snapshot, f"http://127.0.0.1:{port}{CSV_PATH}", NEW_DATE, read_timeout_s=1,
+                              total_timeout_s=3, collect_timeout_s=4, retries=5, backoff_s=0.5)
+        started = time.monotonic()
+        status = collect.collect_source("epoch", config)
+        elapsed = time.monotonic() - started
+    assert elapsed < 4.5  # 6 tries of 1 s and 15.5 s of backoff without the collect deadline
+    assert "ran out of its collect_timeout_s=4 s" in status["reason"]
+    assert assert_failed_leaving_only_the_good_snapshot(good_snapshot, before, started_at, "DeadlineExceeded") == status
+
+
+@pytest.mark.parametrize("stop", [RuntimeError("a bug in the plug-in"), KeyboardInterrupt()], ids=type)
+def test_any_other_way_out_removes_staging_and_rewrites_status(stop, good_snapshot, monkeypatch):
+    def collect_half(config, staging, fetcher):
+        (staging / "all_ai_models.csv").write_bytes(EPOCH_CSV[:100])
+        raise stop
+
+    monkeypatch.setattr(epoch, "collect", collect_half)
+    before, started_at = tree_digest(good_snapshot / GOOD_DATE), collect._utc_now()
+    with pytest.raises(type(stop)):
+        collect.collect_source("epoch", epoch_config(good_snapshot, "http://127.0.0.1:9/x.csv", NEW_DATE))
+    written = assert_failed_leaving_only_the_good_snapshot(good_snapshot, before, started_at, type(stop).__name__)
+    assert written["reason"] == ("collect stopped before the snapshot was complete "
+                                 f"({'RuntimeError: a bug in the plug-in' if str(stop) else 'KeyboardInterrupt'})")
+
+
+@pytest.mark.parametrize(("signum", "stopped_by", "error_type"),
+                         [(signal.SIGTERM, "SIGTERM", "Terminated"), (signal.SIGINT, "SIGINT", "KeyboardInterrupt")])
+def test_signal_during_a_fetch_removes_staging_and_rewrites_status(signum, stopped_by, error_type, good_snapshot):
+    project = good_snapshot.parents[1]
+    before, started_at = tree_digest(good_snapshot / GOOD_DATE), collect._utc_now()
+    with LoopbackServer({CSV_PATH: Route(body=EPOCH_CSV, content_type="text/csv", trickle_s=0.1)}) as server:
+        config = epoch_config(Path("raw/epoch"), server.url(CSV_PATH), NEW_DATE, total_timeout_s=30)
+        (project / "params.yaml").write_text(yaml.safe_dump({"sources": {"epoch": config}}))
+        process = subprocess.Popen([sys.executable, "-m", "pipeline.collect", "epoch"], cwd=project, text=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   env={**os.environ, "PYTHONPATH": str(REPO)})
+        waited_until = time.monotonic() + 15
+        while server.count(CSV_PATH) == 0 or not list(good_snapshot.glob(".staging-*")):  # the body is trickling
+            assert time.monotonic() < waited_until and process.poll() is None, "collect never started the fetch"
+            time.sleep(0.05)
+        process.send_signal(signum)
+        _, stderr = process.communicate(timeout=15)
+    assert process.returncode == 128 + signum, stderr
+    assert stderr.startswith(f"collect: stopped by {stopped_by}; ") and stderr.count("\n") == 1, stderr
+    assert_failed_leaving_only_the_good_snapshot(good_snapshot, before, started_at, error_type)
+
+
 def test_failure_without_any_snapshot_leaves_source_empty(tmp_path):
     root = tmp_path / "epoch"
     status = run_collect(epoch_config(root, f"http://127.0.0.1:{closed_port()}/x.csv", NEW_DATE, retries=0))
@@ -264,6 +345,31 @@ def test_make_update_moves_the_committed_epoch_date_so_collect_fetches_again(tmp
         status = run_collect(local)
     assert server.count(CSV_PATH) == 1 and status["snapshot_used"] == "2026-12-01"
     assert collect.snapshot_dates(tmp_path / "epoch") == ["2025-03-14", "2026-12-01"]
+
+
+def collect_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline.collect", *args], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
+
+
+@pytest.mark.parametrize("bad", ["2026-13-45", "2025-02-30", "2026-1-5", "today"])
+def test_bump_as_of_refuses_a_date_that_is_not_real_writing_nothing(tmp_path, bad):
+    shutil.copy(REPO / "params.yaml", tmp_path / "params.yaml")
+    result = collect_cli(tmp_path, "--bump-as-of", bad)
+    assert result.returncode == 2
+    assert result.stderr == f"collect: --bump-as-of must be a real date written YYYY-MM-DD, got {bad!r}\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["params.yaml"]  # no folder named after the date
+    assert (tmp_path / "params.yaml").read_bytes() == (REPO / "params.yaml").read_bytes()
+
+
+def test_collect_refuses_an_as_of_in_params_that_is_not_real_writing_nothing(tmp_path):
+    config = epoch_config(Path("raw/epoch"), "http://127.0.0.1:9/all_ai_models.csv", "2026-13-45")
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump({"sources": {"epoch": config}}))
+    result = collect_cli(tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == ("collect: sources.epoch.as_of in params.yaml must be a real date written YYYY-MM-DD, "
+                             "got '2026-13-45'\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["params.yaml"]
 
 
 def test_bump_as_of_edits_only_enabled_sources_and_keeps_comments():
@@ -326,3 +432,46 @@ def test_dvc_repro_with_epoch_enabled_merges_it_beside_the_registry(tmp_path):
     assert sources.map(lambda s: "registry" in s and "epoch" in s).sum() > 10  # the same model seen by both
     assert sources.map(lambda s: s == ["registry"]).sum() > 0
     assert (models.loc[sources.map(lambda s: s == ["epoch"]), "params_total_source"].dropna() == "epoch").all()
+
+
+@pytest.mark.dvc
+def test_make_update_after_a_failed_collect_tries_the_same_date_again(tmp_path):
+    copy = copy_working_tree(tmp_path / "repo")
+    # Only the collect stage: whether DVC runs it again is what is under test, and the later stages take ~15 s.
+    stages = yaml.safe_load((copy / "dvc.yaml").read_text())["stages"]
+    (copy / "dvc.yaml").write_text(yaml.safe_dump({"stages": {"collect": stages["collect"]}}))
+    (copy / "dvc.lock").unlink()
+    # make's setup finds this repository's environment installed, and leaves it alone.
+    venv = Path(sys.executable).parent.parent
+    for entry in venv.iterdir():
+        if entry.name != ".installed-from-lock":
+            (copy / ".venv" / entry.name).parent.mkdir(exist_ok=True)
+            (copy / ".venv" / entry.name).symlink_to(entry)
+    (copy / ".venv" / ".installed-from-lock").touch()
+    subprocess.run(["git", "init", "-q"], cwd=copy, check=True)
+
+    def run(*args: str) -> str:
+        result = subprocess.run(args, cwd=copy, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout + result.stderr
+
+    with LoopbackServer({CSV_PATH: Route(status=500)}) as server:  # the same URL throughout: params unchanged
+        params = yaml.safe_load((copy / "params.yaml").read_text())
+        params["sources"]["epoch"].update(url=server.url(CSV_PATH), allowed_hosts=["127.0.0.1"], min_interval_s=0,
+                                          retries=0)
+        (copy / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+
+        failed = run("make", "update", "AS_OF=2026-12-01")
+        assert server.count(CSV_PATH) == 1 and "collect: epoch: FAILED (HTTPStatusError)" in failed
+        assert "To try again: make update AS_OF=2026-12-01" in failed
+        assert collect.snapshot_dates(copy / "raw" / "epoch") == ["2025-03-14"]
+        assert "Stage 'collect' didn't change, skipping" in run("dvc", "repro")  # why make update forces it
+        assert server.count(CSV_PATH) == 1
+
+        server.routes[CSV_PATH] = Route(body=EPOCH_CSV, content_type="text/csv")
+        fetched = run("make", "update", "AS_OF=2026-12-01")
+        assert server.count(CSV_PATH) == 2, fetched
+    assert collect.snapshot_dates(copy / "raw" / "epoch") == ["2025-03-14", "2026-12-01"]
+    status = json.loads((copy / "raw" / "epoch" / "status.json").read_text())
+    assert status["snapshot_used"] == "2026-12-01" and status["reason"].startswith("new snapshot 2026-12-01")
+    assert validate_all_metadata(copy / "raw" / "epoch") == 2

@@ -155,7 +155,8 @@ def test_cli_refuses_a_date_that_has_a_snapshot(project):
 def test_cli_refuses_a_date_that_is_not_real(project, bad):
     result = run_cli(project, "--from-file", str(FIXTURE), "--as-of", bad)
     assert_refused_in_one_line(result, "--as-of must be a real date", repr(bad))
-    assert collect.snapshot_dates(project / "raw" / "epoch") == []
+    assert result.returncode == 2  # a bad argument, as argparse's own refusals
+    assert [path.name for path in project.iterdir()] == ["params.yaml"]  # nothing written
 
 
 def test_cli_refuses_a_file_without_a_required_column(project, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from pipeline.http import (
     USER_AGENT,
     ContentError,
+    DeadlineExceeded,
     Fetcher,
     FetchPolicy,
     FetchTimeout,
@@ -20,7 +22,7 @@ from pipeline.http import (
     TruncatedBody,
     retry_after_seconds,
 )
-from tests.httpserver import LoopbackServer, Route, closed_port, gzip_bomb
+from tests.httpserver import LoopbackServer, Route, closed_port, gzip_bomb, silent_server
 
 BODY = b"Model,Parameters\nExample,1\n"
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
@@ -72,7 +74,7 @@ def test_429_waits_what_retry_after_asks(sleeps):
 def test_503_backs_off_exponentially_then_gives_up_naming_status_and_url(sleeps):
     with LoopbackServer({"/data.csv": Route(status=503)}) as server:
         url = server.url("/data.csv")
-        with pytest.raises(HTTPStatusError, match=r"HTTP 503 .* after 3 attempts") as caught:
+        with pytest.raises(HTTPStatusError, match=r"HTTP 503 Service Unavailable \(after 3 attempts\)") as caught:
             make_fetcher(sleeps).get(url)
     assert sleeps == [1.0, 2.0] and caught.value.status == 503 and url in str(caught.value)
 
@@ -103,6 +105,71 @@ def test_slow_server_times_out(sleeps):
     with LoopbackServer(routes) as server:
         with pytest.raises(FetchTimeout, match="no answer within 0.2 s"):
             make_fetcher(sleeps, read_timeout_s=0.2, retries=0).get(server.url("/data.csv"))
+
+
+# -- deadlines: a slow server costs the time it is given, not what it takes ---------------------
+
+
+def timed_get(fetcher: Fetcher, url: str, error: type[Exception], match: str) -> float:
+    """Seconds until fetcher.get(url) raised error (its message matching)."""
+    started = time.monotonic()
+    with pytest.raises(error, match=match):
+        fetcher.get(url)
+    return time.monotonic() - started
+
+
+def test_body_trickled_a_byte_every_2_s_fails_at_the_request_deadline_and_is_not_tried_again(sleeps):
+    routes = {"/robots.txt": Route(status=404), "/data.csv": Route(body=BODY, trickle_s=2.0)}
+    with LoopbackServer(routes) as server:  # a read timeout of 5 s never trips: each byte comes within 2 s
+        fetcher = make_fetcher(sleeps, read_timeout_s=5.0, total_timeout_s=3.0)
+        elapsed = timed_get(fetcher, server.url("/data.csv"), DeadlineExceeded,
+                            r"data.csv: no complete answer within total_timeout_s=3 s$")
+    assert 3.0 <= elapsed < 3.5  # not len(BODY) x 2 s = 54 s
+    assert server.count("/data.csv") == 1 and sleeps == []  # the time it was given is spent: no retry
+
+
+def test_headers_trickled_fail_at_the_request_deadline(sleeps):
+    routes = {"/robots.txt": Route(status=404), "/data.csv": Route(body=BODY, trickle_s=0.2, trickle_headers=True)}
+    with LoopbackServer(routes) as server:
+        fetcher = make_fetcher(sleeps, read_timeout_s=5.0, total_timeout_s=1.0)
+        elapsed = timed_get(fetcher, server.url("/data.csv"), DeadlineExceeded, "total_timeout_s=1 s")
+    assert 1.0 <= elapsed < 1.5  # the headers alone would take ~30 s
+
+
+def test_body_without_length_cut_at_the_deadline_is_not_taken_for_a_whole_one(sleeps):
+    routes = {"/robots.txt": Route(status=404), "/data.csv": Route(body=BODY, trickle_s=0.2, declared_length=-1)}
+    with LoopbackServer(routes) as server:  # the body ends when the connection does: the cut looks like its end
+        fetcher = make_fetcher(sleeps, total_timeout_s=1.0)
+        elapsed = timed_get(fetcher, server.url("/data.csv"), DeadlineExceeded, "total_timeout_s=1 s")
+    assert elapsed < 1.5
+
+
+def test_server_that_never_answers_gives_up_at_the_collect_deadline():
+    with silent_server() as port:  # connections are accepted, nothing is ever sent back
+        fetcher = Fetcher(FetchPolicy(allowed_hosts=("127.0.0.1",), min_interval_s=0.0, connect_timeout_s=1.0,
+                                      read_timeout_s=1.0, total_timeout_s=3.0, collect_timeout_s=4.0, retries=5,
+                                      backoff_s=0.5))
+        elapsed = timed_get(fetcher, f"http://127.0.0.1:{port}/data.csv", DeadlineExceeded,
+                            r"robots.txt: the collect of this source ran out of its collect_timeout_s=4 s "
+                            r"\(after 3 attempts\)$")  # 1 s, 0.5 s backoff, 1 s, 1 s backoff, the 0.5 s left
+    assert 4.0 <= elapsed < 4.5  # 6 tries of 1 s and 15.5 s of backoff without it
+
+
+def test_retry_after_beyond_the_collect_deadline_gives_up_without_waiting(sleeps):
+    with LoopbackServer({"/data.csv": Route(status=503, headers={"Retry-After": "100"})}) as server:
+        fetcher = make_fetcher(sleeps, collect_timeout_s=10.0)
+        with pytest.raises(DeadlineExceeded, match=r"HTTP 503 Service Unavailable; retrying in 100 s would pass "
+                                                   r"collect_timeout_s=10 s"):
+            fetcher.get(server.url("/data.csv"))
+    assert sleeps == [] and server.count("/data.csv") == 1
+
+
+def test_deadline_of_one_request_does_not_reach_the_next(sleeps):
+    with LoopbackServer({"/a.csv": Route(body=BODY), "/b.csv": Route(body=BODY, delay_s=0.3)}) as server:
+        fetcher = make_fetcher(sleeps, total_timeout_s=0.5)
+        fetcher.get(server.url("/a.csv"))
+        time.sleep(0.6)  # a.csv's deadline passes here
+        assert fetcher.get(server.url("/b.csv")).body == BODY
 
 
 def test_body_shorter_than_content_length_is_truncated_after_every_retry(sleeps):
