@@ -450,8 +450,11 @@ def test_make_update_after_a_failed_collect_tries_the_same_date_again(tmp_path):
     (copy / ".venv" / ".installed-from-lock").touch()
     subprocess.run(["git", "init", "-q"], cwd=copy, check=True)
 
+    # As make does, the environment's commands (dvc) come first, however pytest was started.
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+
     def run(*args: str) -> str:
-        result = subprocess.run(args, cwd=copy, capture_output=True, text=True, timeout=120)
+        result = subprocess.run(args, cwd=copy, capture_output=True, text=True, timeout=120, env=env)
         assert result.returncode == 0, result.stdout + result.stderr
         return result.stdout + result.stderr
 
