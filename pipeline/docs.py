@@ -9,12 +9,11 @@ sits in README.md between two marker comments; nothing else in the README is tou
 
 from __future__ import annotations
 
-import argparse
-import sys
 from pathlib import Path
 
 import pandera.pandas as pa
 
+from pipeline import cli
 from pipeline.schema import CanonicalModel, Conflict, Match, ProvenanceRecord
 
 README = Path("README.md")
@@ -81,18 +80,39 @@ def update_readme(text: str) -> str:
     return f"{head}{START}\n{data_dictionary()}\n{END}{tail}"
 
 
+# -- command line -----------------------------------------------------------------------
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ValueError(f"{path}: cannot read it ({error.strerror}); run python -m pipeline.docs "
+                         "at the repository root") from None
+
+
+def generated_files() -> dict[Path, tuple[str, str]]:
+    """Each generated file: (its current text, what it should be)."""
+    readme = _read(README)
+    return {README: (readme, update_readme(readme))}
+
+
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = cli.ArgumentParser("docs", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only check that README.md is up to date")
     args = parser.parse_args(argv)
-    current = README.read_text(encoding="utf-8")
-    updated = update_readme(current)
+    try:
+        files = generated_files()
+    except ValueError as error:
+        cli.fail("docs", error)
+    stale = [path for path, (current, updated) in files.items() if current != updated]
     if args.check:
-        if updated != current:
-            sys.exit(f"{README}: data dictionary is out of date; run python -m pipeline.docs")
+        if stale:
+            cli.fail("docs", f"out of date: {', '.join(map(str, stale))}; run python -m pipeline.docs")
         return
-    README.write_text(updated, encoding="utf-8")
+    for path in stale:
+        path.write_text(files[path][1], encoding="utf-8")
 
 
 if __name__ == "__main__":
-    main()
+    cli.run(main)
