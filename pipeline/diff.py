@@ -18,7 +18,6 @@ from __future__ import annotations
 import html
 import io
 import json
-import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline import cli
+from pipeline.markup import markdown_code, markdown_text
 from pipeline.schema import CanonicalModel
 
 # Where dvc.yaml writes the published tables and make release the change list (a test checks).
@@ -176,14 +176,6 @@ def compare(old: pd.DataFrame, new: pd.DataFrame, old_label: str | None, new_lab
 
 # -- rendering (pure) ---------------------------------------------------------
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
-
-
-def escape_markdown(text: str) -> str:
-    """Names come from scraped pages: no Markdown or HTML of theirs is interpreted."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
-
-
 def format_value(field: str, value: str | None) -> str:
     """Numbers shortly but exactly (7e+09, not 7000000000.0); text as it is."""
     if value is None:
@@ -205,8 +197,8 @@ def summary_line(changes: dict[str, Any]) -> str:
 
 
 def _model_label(entry: dict[str, Any]) -> str:
-    name = escape_markdown(entry["name"]) if entry["name"] else "(no name)"
-    return f"{name} (`{entry['model_id']}`)"
+    name = markdown_text(entry["name"]) if entry["name"] else "(no name)"
+    return f"{name} ({markdown_code(entry['model_id'])})"
 
 
 def _source_note(change: dict[str, Any]) -> str:
@@ -214,15 +206,15 @@ def _source_note(change: dict[str, Any]) -> str:
     if old_source is None and new_source is None:
         return ""
     if old_source == new_source:
-        return f" (source: {escape_markdown(new_source)})"
-    return f" (source: {escape_markdown(old_source or '(none)')} → {escape_markdown(new_source or '(none)')})"
+        return f" (source: {markdown_text(new_source)})"
+    return f" (source: {markdown_text(old_source or '(none)')} → {markdown_text(new_source or '(none)')})"
 
 
 def change_line(change: dict[str, Any]) -> str:
     field = change["field"]
     unit = f" ({change['unit']})" if change["unit"] and change["unit"] != "date" else ""
-    old = escape_markdown(format_value(field, change["old"]))
-    new = escape_markdown(format_value(field, change["new"]))
+    old = markdown_text(format_value(field, change["old"]))
+    new = markdown_text(format_value(field, change["new"]))
     return f"{field}{unit}: {old} → {new}{_source_note(change)}"
 
 
@@ -232,7 +224,7 @@ def render_markdown(changes: dict[str, Any], level: int = 3) -> str:
     parts = [summary_line(changes)]
     for key, title in (("columns_added", "Columns added"), ("columns_removed", "Columns removed")):
         if changes[key]:
-            parts.append(f"{heading} {title}\n\n" + "\n".join(f"- `{column}`" for column in changes[key]))
+            parts.append(f"{heading} {title}\n\n" + "\n".join(f"- {markdown_code(column)}" for column in changes[key]))
     for key, title in (("added", "Added"), ("removed", "Removed")):
         if changes[key]:
             parts.append(f"{heading} {title} ({len(changes[key])})\n\n"
