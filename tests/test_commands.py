@@ -155,6 +155,9 @@ def test_crosscheck_refuses_in_one_line(files, crosscheck_inputs, arguments, sta
 
 
 def test_crosscheck_help_and_the_names_of_missing_columns(crosscheck_inputs):
+    """Hostile: an Epoch CSV without its name column, to `python -m pipeline.crosscheck` → the message names both
+    spellings it accepts (Model or System) and every other column missing
+    """
     assert_help(run("pipeline.crosscheck", "--help"), "crosscheck")
     nameless = crosscheck_inputs["columns"].with_name("nameless.csv")
     nameless.write_text("Parameters\n1\n", encoding="utf-8")

@@ -139,6 +139,10 @@ def hostile_chain(tmp_path_factory):
 
 
 def test_every_hostile_observation_is_counted(hostile_chain):
+    """Hostile: formulas, markup, Markdown, paths and invisible characters as model names in the registry, Epoch
+    and Wikipedia → every observation is accounted for: a model of models.csv, merged into one, or quarantined;
+    none lost
+    """
     sources, result, merged = hostile_chain["sources"], hostile_chain["result"], hostile_chain["merged"]
     assert {name: len(frame) for name, frame in sources.items()} == {
         "registry": len(REGISTRY_TEXT), "epoch": len(HOSTILE_TEXT) + 1, "wikipedia": len(HOSTILE_TEXT)}
@@ -150,6 +154,10 @@ def test_every_hostile_observation_is_counted(hostile_chain):
 
 
 def test_csv_outputs_neutralise_formula_cells(hostile_chain):
+    """Hostile: a name that is a spreadsheet formula (=, +, -, @, tab, carriage return) in every published CSV →
+    written with a leading apostrophe (one more when it already starts with one, so it stays reversible);
+    numbers untouched
+    """
     quoted = {path.name: _assert_formulas_neutralised(path) for path in sorted(hostile_chain["out"].glob("*.csv"))}
     assert quoted["models.csv"] >= len(FORMULAS) and quoted["matches.csv"] >= len(FORMULAS)
     models = pd.read_csv(hostile_chain["out"] / "models.csv", dtype=str)
@@ -158,6 +166,9 @@ def test_csv_outputs_neutralise_formula_cells(hostile_chain):
 
 
 def test_report_escapes_every_hostile_name(hostile_chain):
+    """Hostile: the same names through the whole pipeline into reports/index.html (figure labels) → escaped: no
+    <script>, <img> or javascript: URL in the page
+    """
     page = (hostile_chain["out"] / "reports" / "index.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(" in page  # names reach the page (as figure labels), escaped
     assert "<script" not in page.lower() and "<img" not in page.lower()
@@ -165,6 +176,9 @@ def test_report_escapes_every_hostile_name(hostile_chain):
 
 
 def test_live_sources_lose_invisible_characters_and_ids_stay_ascii_slugs(hostile_chain):
+    """Hostile: control characters, NUL and bidirectional overrides in names from a live source → removed; every
+    model_id an ASCII slug
+    """
     for frame in hostile_chain["sources"].values():
         assert frame["model_id"].str.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*").all()
     for name in ("epoch", "wikipedia"):
@@ -174,7 +188,11 @@ def test_live_sources_lose_invisible_characters_and_ids_stay_ascii_slugs(hostile
 
 
 def test_pipeline_writes_only_into_its_output_folders(tmp_path, monkeypatch):
-    """parse → validate → merge through their command lines, in a repository-shaped folder."""
+    """parse → validate → merge through their command lines, in a repository-shaped folder.
+
+    Hostile: path-like names (../../etc/passwd, absolute and Windows paths) through parse, validate and merge →
+    files written only under processed/ and reports/, no temporary file left
+    """
     (tmp_path / "params.yaml").write_text((REPO / "params.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     _write_registry(tmp_path / "raw" / "registry", [_entry(i, text) for i, text in enumerate(REGISTRY_TEXT)])
     name_map = Path("raw/registry/crosscheck/name_map.yaml")
@@ -345,6 +363,9 @@ def test_crosscheck_csv_neutralises_formulas_and_keeps_names(tmp_path):
     ("!!python/name:os.system", "could not determine a constructor"),
 ])
 def test_registry_refuses_hidden_characters_and_python_tags(tmp_path, name, problem):
+    """Hostile: a registry name with a control character or bidirectional override (raw or as a YAML escape), or a
+    !!python tag → RegistryError naming the file and line
+    """
     path = tmp_path / "2023.yaml"
     path.write_text(f"models:\n  - name: {name}\n    domain: Language\n", encoding="utf-8")
     with pytest.raises(registry.RegistryError, match=rf"{re.escape(str(path))}:2: .*{re.escape(problem)}"):
@@ -352,6 +373,7 @@ def test_registry_refuses_hidden_characters_and_python_tags(tmp_path, name, prob
 
 
 def test_registry_refuses_invalid_utf8_and_raw_nul_naming_the_file(tmp_path):
+    """Hostile: a registry file with invalid UTF-8 or a raw NUL byte → RegistryError naming the file"""
     for body in (b"models:\n  - name: Bad \xff\xfe\n", b"models:\n  - name: Raw \x00 nul\n"):
         path = tmp_path / "bad.yaml"
         path.write_bytes(body)
@@ -360,6 +382,9 @@ def test_registry_refuses_invalid_utf8_and_raw_nul_naming_the_file(tmp_path):
 
 
 def test_registry_refuses_billion_laughs_quickly(tmp_path):
+    """Hostile: a registry file of nested YAML aliases (billion laughs) → refused at once (no aliases in the
+    registry), naming the file and line
+    """
     levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     levels += [f"{chr(98 + i)}: &{chr(98 + i)} [{','.join([f'*{chr(97 + i)}'] * 9)}]" for i in range(8)]
     path = tmp_path / "bomb.yaml"
@@ -371,6 +396,9 @@ def test_registry_refuses_billion_laughs_quickly(tmp_path):
 
 
 def test_megabyte_names_and_notes_parse_in_bounded_time(tmp_path):
+    """Hostile: a 1 MB model name or note in the registry, an Epoch CSV, a Wikipedia table or an announcement →
+    parsed in bounded time; the unit parser refuses it as too long
+    """
     _write_registry(tmp_path / "registry", [_entry(0, MEGABYTE_NAME, notes=MEGABYTE_NAME)])
     with time_limit():
         assert registry.parse({"path": str(tmp_path / "registry")})["name"].str.len().tolist() == [1_000_000]
@@ -388,6 +416,9 @@ def test_megabyte_names_and_notes_parse_in_bounded_time(tmp_path):
     pytest.param("<table><tr><td>" * 30_000, id="30k-nested-tables"),
 ])
 def test_deeply_nested_html_is_refused_quickly(document):
+    """Hostile: HTML nested 100,000 divs or 30,000 tables deep, given to the extractor or the Wikipedia parser →
+    refused quickly as nested too deep (DocumentTooComplex, ContentError)
+    """
     with time_limit():
         with pytest.raises(extract.DocumentTooComplex, match="nested more than"):
             extract.extract(document, content_type="text/html")
@@ -404,11 +435,17 @@ def test_deeply_nested_html_is_refused_quickly(document):
     pytest.param("The model has 7B parameters and " * 30_000, id="megabyte-sentence"),
 ])
 def test_pathological_documents_are_read_in_bounded_time(document):
+    """Hostile: announcements built to be slow (50,000 paragraphs, unclosed code fences or comments, 300,000
+    brackets, a million-digit run, a megabyte sentence) → read in bounded time
+    """
     with time_limit():
         assert isinstance(extract.extract(document, content_type="text/html" if document[0] == "<" else None), list)
 
 
 def test_wikipedia_span_bomb_stays_small():
+    """Hostile: a Wikipedia table whose cells span 100,000 rows and columns → spans capped: one observation per
+    row, quickly
+    """
     page = _wikipedia_page('<tr><td rowspan="100000" colspan="100000">x</td><td>7</td></tr>' * 200)
     with time_limit():
         rows = wikipedia.observations_from_page(page, WIKI_CAPTION, "https://w.example", "page.html")
@@ -438,6 +475,10 @@ FETCH_IN_SUBPROCESS = textwrap.dedent("""
     pytest.param(Route(body=b"x" * 300_000_000, declared_length=0), id="endless-body-no-length"),
 ], )
 def test_bombs_from_the_server_are_cut_with_bounded_memory_and_time(route):
+    """Hostile: a 2 GB gzip bomb from a server → cut at the size cap (TooLarge), memory growth under 200 MB
+
+    Hostile: an endless body without Content-Length → cut at the size cap, in bounded time and memory
+    """
     if route.declared_length == 0:  # no Content-Length to refuse up front: the body just keeps coming
         route = Route(body=route.body, headers={"Transfer-Encoding": "identity"})
     with LoopbackServer({"/page": route}) as server:
@@ -453,6 +494,9 @@ def test_bombs_from_the_server_are_cut_with_bounded_memory_and_time(route):
 
 
 def test_report_survives_mathtext_in_names(tmp_path):
+    """Hostile: a model name that is broken matplotlib mathtext (an unclosed `$…{$`) on a figure label → the report
+    is still built
+    """
     from tests.test_report import _models
 
     models = _models()
@@ -464,12 +508,14 @@ def test_report_survives_mathtext_in_names(tmp_path):
 
 
 def test_megabyte_name_is_quarantined():
+    """Hostile: a 1 MB model name → quarantined by validate, never published"""
     row = registry.entry_to_observation({**_entry(0, MEGABYTE_NAME), "__line__": 1}, "hostile.yaml:1")
     result = validate.validate_observations(pd.DataFrame([row]), VALIDATE_PARAMS)
     assert len(result.quarantined) == 1
 
 
 def test_epoch_snapshot_with_invalid_utf8_is_cleaned(tmp_path):
+    """Hostile: an Epoch snapshot with invalid UTF-8 → the bad bytes read as U+FFFD, the row kept"""
     folder = tmp_path / "epoch" / "2026-01-01"
     folder.mkdir(parents=True)
     (folder / "all_ai_models.csv").write_bytes(_epoch_csv(["Bad \xff"]).encode("latin-1"))
