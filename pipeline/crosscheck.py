@@ -124,7 +124,7 @@ def read_exceptions(path: Path) -> pd.DataFrame:
     if not path.exists():
         return pd.DataFrame(columns=columns)
     document = read_yaml(path) or {}
-    entries = document.get("exceptions") or [] if isinstance(document, dict) else None
+    entries = (document.get("exceptions") or []) if isinstance(document, dict) else None
     if not isinstance(entries, list):
         raise ValueError(f"{path}: an exceptions file is a mapping with an 'exceptions:' list")
     for number, entry in enumerate(entries, start=1):

@@ -344,7 +344,7 @@ def read_name_map(path: Path) -> dict[str, str | None]:
     """A reviewed name map: model_id → another source's name for the same model, or
     None when that source's identical name is another model (YAML `names:` mapping)."""
     document = read_yaml(path) or {}
-    mapping = document.get("names") or {} if isinstance(document, dict) else None
+    mapping = (document.get("names") or {}) if isinstance(document, dict) else None
     if not isinstance(mapping, dict):
         raise ValueError(f"{path}: a name map is a mapping with a 'names:' mapping of model_id to name")
     return {str(model_id): None if name is None else str(name) for model_id, name in mapping.items()}
