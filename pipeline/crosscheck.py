@@ -27,18 +27,16 @@ independent of the Epoch source plug-in, so the check does not inherit its rules
 
 from __future__ import annotations
 
-import argparse
 import math
 import re
-import sys
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import pandas as pd
-import yaml
 from rapidfuzz import fuzz, process
 
-from pipeline import resolve
+from pipeline import cli, resolve
+from pipeline.io import read_yaml, write_csv
 from pipeline.sources import registry
 from pipeline.sources.registry import slugify
 
@@ -79,16 +77,35 @@ def newest_snapshot(directory: Path) -> Path:
     return max(dated)[2]
 
 
+def read_csv_header(path: Path) -> list[str]:
+    """The column names of a CSV file; a file that is not one is refused by name."""
+    try:
+        return list(pd.read_csv(path, nrows=0).columns)
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{path}: empty, not a CSV file with a header") from None
+    except pd.errors.ParserError as error:
+        raise ValueError(f"{path}: not a readable CSV file ({error})") from None
+
+
+def missing_epoch_columns(header: list[str]) -> list[str]:
+    """The columns read_epoch needs that header lacks; the name column by its accepted spellings."""
+    missing = [] if any(column in header for column in EPOCH_NAME_COLUMNS) else [" or ".join(EPOCH_NAME_COLUMNS)]
+    return missing + [column for column in (EPOCH_PARAMS_COLUMN, EPOCH_DATE_COLUMN) if column not in header]
+
+
 def read_epoch(path: Path) -> pd.DataFrame:
     """Epoch's name, parameters and date columns as (epoch_name, params_epoch, date_epoch)."""
-    header = pd.read_csv(path, nrows=0).columns
-    name_column = next((column for column in EPOCH_NAME_COLUMNS if column in header), None)
-    missing = [column for column in (name_column, EPOCH_PARAMS_COLUMN, EPOCH_DATE_COLUMN)
-               if column is None or column not in header]
-    if missing:
-        raise ValueError(f"{path}: missing column(s) {missing} (name is one of {EPOCH_NAME_COLUMNS})")
-    table = pd.read_csv(path, usecols=[name_column, EPOCH_PARAMS_COLUMN, EPOCH_DATE_COLUMN],
-                        dtype=str, keep_default_na=False)
+    header = read_csv_header(path)
+    if missing := missing_epoch_columns(header):
+        raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
+    name_column = next(column for column in EPOCH_NAME_COLUMNS if column in header)
+    try:
+        table = pd.read_csv(path, usecols=[name_column, EPOCH_PARAMS_COLUMN, EPOCH_DATE_COLUMN],
+                            dtype=str, keep_default_na=False)
+    except (UnicodeDecodeError, pd.errors.ParserError) as error:
+        raise ValueError(f"{path}: not a readable CSV file ({error})") from None
     return pd.DataFrame({
         "epoch_name": table[name_column].str.strip(),
         "params_epoch": pd.to_numeric(table[EPOCH_PARAMS_COLUMN].str.strip(), errors="coerce"),
@@ -106,9 +123,13 @@ def read_exceptions(path: Path) -> pd.DataFrame:
     columns = ["model_id", "field", "ours", "epoch", "reason"]
     if not path.exists():
         return pd.DataFrame(columns=columns)
-    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    entries = document.get("exceptions") or []
+    document = read_yaml(path) or {}
+    entries = (document.get("exceptions") or []) if isinstance(document, dict) else None
+    if not isinstance(entries, list):
+        raise ValueError(f"{path}: an exceptions file is a mapping with an 'exceptions:' list")
     for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            raise ValueError(f"{path}: exception {number} is not a mapping of {columns}")
         absent = [key for key in columns if entry.get(key) in (None, "")]
         if absent or entry["field"] not in FIELDS:
             raise ValueError(f"{path}: exception {number} ({entry.get('model_id')}): "
@@ -356,7 +377,11 @@ class Inputs(NamedTuple):
 def load_inputs(epoch_path: Path, registry_dir: Path = Path("raw/registry"),
                 name_map_path: Path = NAME_MAP_PATH, exceptions_path: Path = EXCEPTIONS_PATH) -> Inputs:
     """The registry, one Epoch snapshot (the newest, for a directory) and the reviewed files."""
+    if not registry_dir.is_dir() or not any(registry_dir.glob("*.yaml")):
+        raise FileNotFoundError(f"{registry_dir}: not a directory of registry files (*.yaml)")
     snapshot = newest_snapshot(epoch_path) if epoch_path.is_dir() else epoch_path
+    if not snapshot.is_file():
+        raise FileNotFoundError(f"{snapshot}: no such Epoch snapshot file")
     return Inputs(registry.parse({"path": str(registry_dir)}), read_epoch(snapshot),
                   read_name_map(name_map_path), read_exceptions(exceptions_path))
 
@@ -373,7 +398,7 @@ def stale_reviews(inputs: Inputs, report: pd.DataFrame) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.crosscheck", description=__doc__.splitlines()[0])
+    parser = cli.ArgumentParser("crosscheck", description=__doc__.splitlines()[0])
     parser.add_argument("--epoch", type=Path, required=True, help="Epoch snapshot CSV, or a directory of them")
     parser.add_argument("--registry", type=Path, default=Path("raw/registry"))
     parser.add_argument("--name-map", type=Path, default=NAME_MAP_PATH)
@@ -383,10 +408,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="also print fuzzy same-year candidates for unmatched models (to review)")
     args = parser.parse_args(argv)
 
-    inputs = load_inputs(args.epoch, args.registry, args.name_map, args.exceptions)
-    report = crosscheck(inputs)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    report[REPORT_COLUMNS].to_csv(args.out, index=False, float_format="%.6g")
+    if args.out.is_dir():
+        cli.fail("crosscheck", f"--out {args.out} is a directory; give the path of the CSV file to write")
+    try:  # ValueError: a file that is not what it should be (RegistryError is one), named in the message
+        inputs = load_inputs(args.epoch, args.registry, args.name_map, args.exceptions)
+        report = crosscheck(inputs)
+        write_csv(args.out, report[REPORT_COLUMNS], float_format="%.6g")
+    except (OSError, ValueError) as error:
+        cli.fail("crosscheck", error)
     print(format_summary(summarise(report, len(inputs.models)), report, stale_reviews(inputs, report)))
     if ambiguous := ambiguous_epoch_names(inputs.epoch):
         print("Epoch names too ambiguous to match: " + ", ".join(ambiguous))
@@ -398,4 +427,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main)

@@ -15,19 +15,18 @@ counts too, and both sources are shown. Numbers are compared as numbers (7e9 equ
 
 from __future__ import annotations
 
-import argparse
 import html
 import io
 import json
-import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from pipeline import cli
+from pipeline.markup import markdown_code, markdown_text
 from pipeline.schema import CanonicalModel
 
 # Where dvc.yaml writes the published tables and make release the change list (a test checks).
@@ -55,22 +54,45 @@ class TableNotFound(ValueError):
 # -- reading (I/O) ------------------------------------------------------------
 
 
+def not_a_number(table: pd.DataFrame) -> str | None:
+    """The first cell of a numeric column that is not a number, described; None when there is none."""
+    for column in (column for column in table.columns if column in NUMERIC_COLUMNS):
+        for row, (model_id, value) in enumerate(zip(table[KEY], table[column]), start=1):
+            try:
+                float(value or 0)
+            except ValueError:
+                return f"row {row} ({KEY} {model_id}): {column} '{value}' is not a number"
+    return None
+
+
 def parse_table(text: str, label: str) -> pd.DataFrame:
     """A canonical table as text cells ('' when empty), indexed by model_id."""
-    table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    try:
+        table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{label}: empty, not a CSV table with a header") from None
+    except pd.errors.ParserError as error:
+        raise ValueError(f"{label}: not a readable CSV table ({error})") from None
     if KEY not in table.columns:
         raise ValueError(f"{label}: no {KEY} column")
     repeated = sorted(set(table.loc[table[KEY].duplicated(), KEY]))
     if repeated:
         raise ValueError(f"{label}: {KEY} not unique: {', '.join(repeated[:10])}")
+    if problem := not_a_number(table):
+        raise ValueError(f"{label}: {problem}")
     return table.set_index(KEY, drop=False)
 
 
 def read_table_text(spec: str) -> str:
     """The CSV text of a file, of `REVISION:PATH`, or of the canonical table at REVISION."""
     path = Path(spec)
+    if path.is_dir():
+        raise TableNotFound(f"'{spec}' is a directory, not a table")
     if path.is_file():
-        return path.read_text(encoding="utf-8")
+        try:
+            return path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            raise ValueError(f"{spec}: not UTF-8 text ({error.reason} at byte {error.start})") from None
     object_name = spec if ":" in spec else f"{spec}:{PIPELINE_PATHS['models_csv']}"
     shown = subprocess.run(["git", "show", object_name], capture_output=True, text=True)
     if shown.returncode != 0:
@@ -154,14 +176,6 @@ def compare(old: pd.DataFrame, new: pd.DataFrame, old_label: str | None, new_lab
 
 # -- rendering (pure) ---------------------------------------------------------
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
-
-
-def escape_markdown(text: str) -> str:
-    """Names come from scraped pages: no Markdown or HTML of theirs is interpreted."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
-
-
 def format_value(field: str, value: str | None) -> str:
     """Numbers shortly but exactly (7e+09, not 7000000000.0); text as it is."""
     if value is None:
@@ -183,8 +197,8 @@ def summary_line(changes: dict[str, Any]) -> str:
 
 
 def _model_label(entry: dict[str, Any]) -> str:
-    name = escape_markdown(entry["name"]) if entry["name"] else "(no name)"
-    return f"{name} (`{entry['model_id']}`)"
+    name = markdown_text(entry["name"]) if entry["name"] else "(no name)"
+    return f"{name} ({markdown_code(entry['model_id'])})"
 
 
 def _source_note(change: dict[str, Any]) -> str:
@@ -192,15 +206,15 @@ def _source_note(change: dict[str, Any]) -> str:
     if old_source is None and new_source is None:
         return ""
     if old_source == new_source:
-        return f" (source: {escape_markdown(new_source)})"
-    return f" (source: {escape_markdown(old_source or '(none)')} → {escape_markdown(new_source or '(none)')})"
+        return f" (source: {markdown_text(new_source)})"
+    return f" (source: {markdown_text(old_source or '(none)')} → {markdown_text(new_source or '(none)')})"
 
 
 def change_line(change: dict[str, Any]) -> str:
     field = change["field"]
     unit = f" ({change['unit']})" if change["unit"] and change["unit"] != "date" else ""
-    old = escape_markdown(format_value(field, change["old"]))
-    new = escape_markdown(format_value(field, change["new"]))
+    old = markdown_text(format_value(field, change["old"]))
+    new = markdown_text(format_value(field, change["new"]))
     return f"{field}{unit}: {old} → {new}{_source_note(change)}"
 
 
@@ -210,7 +224,7 @@ def render_markdown(changes: dict[str, Any], level: int = 3) -> str:
     parts = [summary_line(changes)]
     for key, title in (("columns_added", "Columns added"), ("columns_removed", "Columns removed")):
         if changes[key]:
-            parts.append(f"{heading} {title}\n\n" + "\n".join(f"- `{column}`" for column in changes[key]))
+            parts.append(f"{heading} {title}\n\n" + "\n".join(f"- {markdown_code(column)}" for column in changes[key]))
     for key, title in (("added", "Added"), ("removed", "Removed")):
         if changes[key]:
             parts.append(f"{heading} {title} ({len(changes[key])})\n\n"
@@ -256,16 +270,16 @@ def render_html(release: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = cli.ArgumentParser("diff", description=__doc__.splitlines()[0])
     parser.add_argument("old", help="file, git revision or REVISION:PATH")
     parser.add_argument("new", nargs="?", help="file, git revision or REVISION:PATH (default: the working table)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     args = parser.parse_args(argv)
-    try:
+    try:  # OSError: git itself cannot be run
         new = args.new or PIPELINE_PATHS["models_csv"]
         changes = compare(load_table(args.old), load_table(new), args.old, new)
-    except ValueError as error:
-        sys.exit(f"diff: {error}")
+    except (OSError, ValueError) as error:
+        cli.fail("diff", error)
     if args.json:
         print(json.dumps(changes, indent=2, ensure_ascii=False))
     else:
@@ -273,4 +287,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    cli.run(main)

@@ -22,12 +22,12 @@ from __future__ import annotations
 import html
 import json
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bs4 import BeautifulSoup, Tag
 
+from pipeline import cli
 from pipeline.units import UnitParseError, parse_quantity
 
 FIELDS = (
@@ -1206,20 +1206,20 @@ def _read_source(source: str) -> tuple[str, str | None]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        print("usage: python -m pipeline.extract PATH_OR_URL", file=sys.stderr)
-        return 2
-    source = args[0]
+    parser = cli.ArgumentParser("extract", description=__doc__.splitlines()[0])
+    parser.add_argument("source", metavar="PATH_OR_URL", help="a Markdown, text or HTML file, or an http(s) URL")
+    source = parser.parse_args(argv).source
     try:
         text, content_type = _read_source(source)
     except Exception as error:  # any failure to read is reported in one line
-        print(f"error: cannot read {source}: {type(error).__name__}: {error}".splitlines()[0], file=sys.stderr)
-        return 1
-    records = extract(text, content_type=content_type, url=source)
+        cli.fail("extract", f"cannot read {source}: {type(error).__name__}: {error}")
+    try:
+        records = extract(text, content_type=content_type, url=source)
+    except DocumentTooComplex as error:
+        cli.fail("extract", f"{source}: the document is too large or too complex to read ({error})")
     print(json.dumps(records, indent=2, sort_keys=True, ensure_ascii=False))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main)

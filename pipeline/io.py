@@ -42,6 +42,19 @@ def load_params(section: str, params_file: Path = PARAMS_FILE) -> Any:
     return params[section]
 
 
+def read_yaml(path: Path) -> Any:
+    """A reviewed YAML file as data; one that is not UTF-8 or not YAML is refused with its name and line."""
+    try:
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = getattr(error, "problem", None) or error
+        raise ValueError(f"{where}: not valid YAML ({problem})") from None
+
+
 def _current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -112,15 +125,16 @@ def neutralise_formula(value: Any) -> Any:
     return value
 
 
-def write_csv(path: Path, frame: pd.DataFrame) -> None:
-    """A CSV safe to open in a spreadsheet, with ISO dates and exact floats."""
+def write_csv(path: Path, frame: pd.DataFrame, float_format: str | None = None) -> None:
+    """A CSV safe to open in a spreadsheet, with ISO dates and exact floats (or float_format's)."""
     safe = frame.copy()
     for column in safe.columns:
         if pd.api.types.is_datetime64_any_dtype(safe[column]):
             safe[column] = safe[column].dt.strftime("%Y-%m-%d")
         elif pd.api.types.is_object_dtype(safe[column]) or pd.api.types.is_string_dtype(safe[column]):
             safe[column] = safe[column].map(neutralise_formula)
-    write_atomic(path, lambda tmp: safe.to_csv(tmp, index=False, lineterminator="\n"))
+    write_atomic(path, lambda tmp: safe.to_csv(tmp, index=False, lineterminator="\n",
+                                                     float_format=float_format))
 
 
 def write_parquet(path: Path, frame: pd.DataFrame) -> None:

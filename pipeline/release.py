@@ -20,7 +20,6 @@ the same commit always makes the same files.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import re
@@ -32,7 +31,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from pipeline import diff
+from pipeline import cli, diff
 from pipeline.datapackage import build_package
 from pipeline.io import write_json, write_text
 
@@ -133,7 +132,7 @@ def citation_problems(citation: dict[str, Any], schema: dict[str, Any]) -> list[
 def run(args: list[str], capture: bool = True) -> str:
     result = subprocess.run(args, capture_output=capture, text=True)
     if result.returncode != 0:
-        detail = f":\n{result.stdout}\n{result.stderr}" if capture else ""
+        detail = f": {cli.one_line(result.stderr or result.stdout)}" if capture else ""
         raise RuntimeError(f"{' '.join(args)} failed{detail}")
     return result.stdout if capture else ""
 
@@ -161,6 +160,9 @@ def check_releasable() -> None:
 def make_release(version: str, date: str | None = None) -> str:
     """Make the release; returns its tag."""
     tag = f"{TAG_PREFIX}{version}"
+    parse_version(version)  # the arguments first: a typo is refused before git or DVC run
+    if date:
+        check_date(date)
     previous = previous_release(run(["git", "tag", "--list"]).split(), version)
     check_releasable()
     date = check_date(date or run(["git", "log", "-1", "--format=%cs"]).strip())
@@ -190,18 +192,18 @@ def make_release(version: str, date: str | None = None) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = cli.ArgumentParser("release", description=__doc__.splitlines()[0])
     parser.add_argument("version", help="YYYY.MM.N, above every earlier release")
     parser.add_argument("--date", help="release date YYYY-MM-DD (default: date of the last commit)")
     args = parser.parse_args(argv)
     try:
         tag = make_release(args.version, args.date)
     except (ReleaseRefused, ValueError) as error:  # ValueError: a table that cannot be compared
-        sys.exit(f"release: refused: {error}")
-    except RuntimeError as error:
-        sys.exit(f"release: failed: {error}\n(`git status` shows what was written; no tag was made)")
+        cli.fail("release", f"refused: {error}")
+    except (RuntimeError, OSError) as error:  # OSError: git cannot be run
+        cli.fail("release", f"failed: {error} (`git status` shows what was written; no tag was made)")
     print(f"release: tagged {tag}. Publish it: git push origin HEAD {tag} && dvc push")
 
 
 if __name__ == "__main__":
-    main()
+    cli.run(main)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import html
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ import pandas as pd  # noqa: E402
 
 from pipeline.diff import render_html as changes_section_html  # noqa: E402
 from pipeline.io import load_params, write_atomic, write_csv, write_text  # noqa: E402
+from pipeline.markup import markdown_code, markdown_text  # noqa: E402
 from pipeline.schema import DOMAINS, MATCH_RULES, NUMERIC_FIELDS  # noqa: E402
 from pipeline.trends import decimal_year  # noqa: E402
 
@@ -317,20 +317,10 @@ def html_table(header: list[str], rows: list[list[Any]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-# Characters that open Markdown or HTML markup inline, or end a table cell; an underscore
-# between letters or digits opens nothing (CommonMark), so "new_model" stays readable.
-MARKDOWN_MARKUP = re.compile(r"([\\`*\[\]<>&|~#]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
-
-
-def markdown_escape(value: Any) -> str:
-    """value as literal Markdown text on one line: names are data, not markup."""
-    return MARKDOWN_MARKUP.sub(r"\\\1", " ".join(str(value).splitlines()))
-
-
 def inline_markdown(part: Any) -> str:
     if isinstance(part, Code):
-        return f"`{part}`"
-    return f"**{markdown_escape(part)}**" if isinstance(part, Alert) else markdown_escape(part)
+        return markdown_code(part)
+    return f"**{markdown_text(part)}**" if isinstance(part, Alert) else markdown_text(part)
 
 
 def markdown_table(header: list[str], rows: list[list[Any]]) -> str:
@@ -619,11 +609,11 @@ def render_markdown(sections: dict[str, Any], as_of: str) -> str:
     figures = "\n".join(f"![{title}](figures/{name}.svg)" for name, title in FIGURES.items())
     return "\n\n".join([
         f"# modelscale report\n\nData as of {as_of}.",
-        "## Headline\n\n" + "\n".join(f"- {markdown_escape(line)}" for line in sections["headline"]),
+        "## Headline\n\n" + "\n".join(f"- {markdown_text(line)}" for line in sections["headline"]),
         "## Doubling times\n\n" + markdown_table(*sections["doubling"]) + "\n\n"
-        + "\n".join(f"- {markdown_escape(line)}" for line in sections["populations"]),
+        + "\n".join(f"- {markdown_text(line)}" for line in sections["populations"]),
         "## Beside the published figures\n\n" + markdown_table(*sections["published"]) + "\n\n"
-        + "\n".join(f"- {markdown_escape(line)}" for line in sections["published_sentences"]),
+        + "\n".join(f"- {markdown_text(line)}" for line in sections["published_sentences"]),
         "## Best open-weight model by memory\n\n" + markdown_table(*sections["best"]),
         "## Figures\n\n" + figures,
         "## Sources and merging\n\n" + blocks_markdown(sections["sources_and_merging"]),

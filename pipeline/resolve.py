@@ -36,9 +36,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from rapidfuzz import fuzz, process
 
+from pipeline.io import read_yaml
 from pipeline.sources.registry import slugify, slugify_all
 
 SIZE_TOKEN = re.compile(r"(?<![a-z0-9.])(\d+(?:\.\d+)?(?:x\d+(?:\.\d+)?)?)\s?([kmbt])(?![a-z])")
@@ -343,8 +343,10 @@ NameMaps = dict[str, dict[str, str | None]]  # source → {model_id: that source
 def read_name_map(path: Path) -> dict[str, str | None]:
     """A reviewed name map: model_id → another source's name for the same model, or
     None when that source's identical name is another model (YAML `names:` mapping)."""
-    document = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    mapping = document.get("names") or {}
+    document = read_yaml(path) or {}
+    mapping = (document.get("names") or {}) if isinstance(document, dict) else None
+    if not isinstance(mapping, dict):
+        raise ValueError(f"{path}: a name map is a mapping with a 'names:' mapping of model_id to name")
     return {str(model_id): None if name is None else str(name) for model_id, name in mapping.items()}
 
 

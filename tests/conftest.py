@@ -1,4 +1,13 @@
-"""Shared fixtures: paths, real data in ../shared, and observation rows built from YAML."""
+"""Shared fixtures: paths, real data in ../shared, and observation rows built from YAML.
+
+A test about hostile input (malformed, malicious or careless) says what it proves in its
+docstring, one paragraph per claim:
+
+    Hostile: <input class> → <what happens>
+
+`python -m pipeline.docs` collects these paragraphs from every tests/test_*.py into the
+table of docs/hostile-inputs.md, and tests/test_docs.py fails while that file is out of date.
+"""
 
 from __future__ import annotations
 

@@ -144,6 +144,9 @@ def test_cli_makes_the_snapshot(project):
 
 
 def test_cli_refuses_a_date_that_has_a_snapshot(project):
+    """Hostile: `collect --from-file` for a date that already has a snapshot → refused in one line; that snapshot
+    byte-identical
+    """
     assert run_cli(project, "--from-file", str(FIXTURE), "--as-of", AS_OF).returncode == 0
     before = tree_digest(project / "raw" / "epoch" / AS_OF)
     result = run_cli(project, "--from-file", str(FIXTURE), "--as-of", AS_OF)
@@ -153,6 +156,9 @@ def test_cli_refuses_a_date_that_has_a_snapshot(project):
 
 @pytest.mark.parametrize("bad", ["2026-13-45", "2025-02-30", "14/03/2025", "20250314"])
 def test_cli_refuses_a_date_that_is_not_real(project, bad):
+    """Hostile: `collect --from-file --as-of` 2026-13-45, 2025-02-30, 14/03/2025 or 20250314 → refused in one line,
+    no snapshot made
+    """
     result = run_cli(project, "--from-file", str(FIXTURE), "--as-of", bad)
     assert_refused_in_one_line(result, "--as-of must be a real date", repr(bad))
     assert result.returncode == 2  # a bad argument, as argparse's own refusals
@@ -160,6 +166,9 @@ def test_cli_refuses_a_date_that_is_not_real(project, bad):
 
 
 def test_cli_refuses_a_file_without_a_required_column(project, tmp_path):
+    """Hostile: `collect --from-file` with a CSV lacking a column the parser requires → refused in one line naming
+    it, no staging folder left
+    """
     lacking = tmp_path / "lacking.csv"
     pd.read_csv(FIXTURE, dtype=str, keep_default_na=False).drop(columns=["Parameters"]).to_csv(lacking, index=False)
     result = run_cli(project, "--from-file", str(lacking), "--as-of", AS_OF)

@@ -185,6 +185,10 @@ def _remove_outputs(root: Path) -> None:
 
 
 def test_killed_stages_leave_whole_outputs_and_repro_recovers(project, hook, tmp_path):
+    """Hostile: a stage killed (SIGKILL) just before it renames an output into place, in each stage in turn → no
+    half-written output; the next dvc repro gives the bytes of an uninterrupted run and removes the temporary
+    files
+    """
     reference = _digests(project)
     _remove_outputs(project)
     # Each run resumes the stage the previous one killed and is killed in the next stage.
@@ -206,6 +210,9 @@ def test_killed_stages_leave_whole_outputs_and_repro_recovers(project, hook, tmp
 
 
 def test_second_concurrent_repro_is_refused_and_corrupts_nothing(project, hook, tmp_path):
+    """Hostile: a second dvc repro while one is running → refused by DVC's locks; the first finishes with the bytes
+    of a lone run
+    """
     reference = _digests(project)
     (project / "processed" / "quarantine.csv").unlink()  # not cached by DVC: validate must run again
     first = PausedRepro(project, hook, "quarantine.csv", tmp_path)

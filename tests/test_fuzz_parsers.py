@@ -39,6 +39,9 @@ csv_text = st.lists(st.one_of(st.sampled_from([
 @FUZZ
 @given(yaml_text)
 def test_registry_reader_raises_only_registry_error(tmp_path_factory, text):
+    """Hostile: random YAML built from registry pieces (anchors, tags, quotes, brackets, NUL escapes) →
+    registry.read_file raises only RegistryError
+    """
     path = tmp_path_factory.mktemp("fuzz") / "fuzz.yaml"
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
     try:
@@ -50,6 +53,9 @@ def test_registry_reader_raises_only_registry_error(tmp_path_factory, text):
 @FUZZ
 @given(csv_text)
 def test_epoch_parser_raises_only_content_error(text):
+    """Hostile: random CSV text (NUL, bare carriage returns, wrong columns and values) → the Epoch parser raises
+    only ContentError
+    """
     try:
         epoch.observations_from_csv(text, "fuzz.csv", "https://e.example")
     except ContentError:
@@ -59,6 +65,9 @@ def test_epoch_parser_raises_only_content_error(text):
 @FUZZ
 @given(markup)
 def test_wikipedia_parser_raises_only_content_error(html):
+    """Hostile: random HTML and Markdown fragments → the Wikipedia parser raises only ContentError; a quantity cell
+    never raises
+    """
     try:
         wikipedia.observations_from_page(html, "List of large language models", "https://w.example", "page.html")
     except ContentError:
@@ -72,6 +81,9 @@ def test_wikipedia_parser_raises_only_content_error(html):
                                  st.dictionaries(st.just("total"), st.one_of(st.integers(), st.floats(), st.text())))),
        st.one_of(st.none(), markup))
 def test_huggingface_parser_raises_only_registry_error(info, card):
+    """Hostile: random model info (wrong types, missing keys) and model cards → the Hugging Face parser raises only
+    RegistryError
+    """
     entry = {"repo": "org/Model-7B", "name": "Model 7B"}
     try:
         huggingface.repo_observation(info, card, entry, "https://huggingface.co", "org__Model-7B.json")
@@ -82,6 +94,9 @@ def test_huggingface_parser_raises_only_registry_error(info, card):
 @FUZZ
 @given(markup, st.sampled_from([None, "text/html", "text/markdown", "text/plain"]))
 def test_extract_raises_only_document_too_complex(text, content_type):
+    """Hostile: random HTML and Markdown fragments → the extractor raises only DocumentTooComplex, and every record
+    it returns has a text name
+    """
     try:
         records = extract.extract(text, content_type=content_type)
     except extract.DocumentTooComplex:
@@ -92,6 +107,7 @@ def test_extract_raises_only_document_too_complex(text, content_type):
 @FUZZ
 @given(st.one_of(st.text(max_size=40), st.from_regex(r"[~≈]?\s?\d{1,4}(\.\d+)?\s?[-–]?\s?\d*\s?[KMBTkmbt]?\+?", fullmatch=True)))
 def test_units_raise_only_unit_parse_error(text):
+    """Hostile: random text and number-like strings → the unit parsers raise only UnitParseError"""
     for parse in (units.parse_quantity, units.parse_range):
         try:
             parse(text)

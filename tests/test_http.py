@@ -50,6 +50,7 @@ def test_sends_descriptive_user_agent_and_reads_robots_first(sleeps):
 
 
 def test_robots_disallow_stops_before_the_request(sleeps):
+    """Hostile: a robots.txt that disallows the path → no request for it (RobotsDisallowed)"""
     robots = Route(body=b"User-agent: *\nDisallow: /private/\n")
     with LoopbackServer({"/robots.txt": robots, "/private/data.csv": Route(body=BODY)}) as server:
         with pytest.raises(RobotsDisallowed, match="disallows"):
@@ -58,6 +59,7 @@ def test_robots_disallow_stops_before_the_request(sleeps):
 
 
 def test_robots_failure_other_than_404_means_no_fetch(sleeps):
+    """Hostile: a robots.txt that answers HTTP 500 → nothing fetched from that host"""
     with LoopbackServer({"/robots.txt": Route(status=500), "/data.csv": Route(body=BODY)}) as server:
         with pytest.raises(RobotsDisallowed, match=r"robots.txt could not be read \(HTTP 500"):
             make_fetcher(sleeps, retries=0).get(server.url("/data.csv"))
@@ -65,6 +67,7 @@ def test_robots_failure_other_than_404_means_no_fetch(sleeps):
 
 
 def test_429_waits_what_retry_after_asks(sleeps):
+    """Hostile: HTTP 429 with Retry-After → waits what it asks, then fetches"""
     routes = {"/data.csv": [Route(status=429, headers={"Retry-After": "7"}), Route(body=BODY)]}
     with LoopbackServer(routes) as server:
         assert make_fetcher(sleeps).get(server.url("/data.csv")).body == BODY
@@ -72,6 +75,9 @@ def test_429_waits_what_retry_after_asks(sleeps):
 
 
 def test_503_backs_off_exponentially_then_gives_up_naming_status_and_url(sleeps):
+    """Hostile: a server that answers HTTP 503 every time → backs off (1 s, then 2 s) and gives up after 3
+    attempts, naming the status and the URL
+    """
     with LoopbackServer({"/data.csv": Route(status=503)}) as server:
         url = server.url("/data.csv")
         with pytest.raises(HTTPStatusError, match=r"HTTP 503 Service Unavailable \(after 3 attempts\)") as caught:
@@ -80,6 +86,7 @@ def test_503_backs_off_exponentially_then_gives_up_naming_status_and_url(sleeps)
 
 
 def test_retry_after_longer_than_allowed_gives_up(sleeps):
+    """Hostile: a Retry-After of a day → gives up at once instead of waiting"""
     with LoopbackServer({"/data.csv": Route(status=429, headers={"Retry-After": "86400"})}) as server:
         with pytest.raises(HTTPStatusError, match="retry after 86400 s"):
             make_fetcher(sleeps).get(server.url("/data.csv"))
@@ -87,6 +94,7 @@ def test_retry_after_longer_than_allowed_gives_up(sleeps):
 
 
 def test_client_error_is_not_retried(sleeps):
+    """Hostile: HTTP 404 → one request, not retried"""
     with LoopbackServer({}) as server:
         with pytest.raises(HTTPStatusError, match="HTTP 404"):
             make_fetcher(sleeps).get(server.url("/missing.csv"))
@@ -94,6 +102,7 @@ def test_client_error_is_not_retried(sleeps):
 
 
 def test_closed_port_is_offline(sleeps):
+    """Hostile: a closed port → OfflineError after one retry"""
     url = f"http://127.0.0.1:{closed_port()}/data.csv"
     with pytest.raises(OfflineError, match="robots.txt: cannot connect"):
         make_fetcher(sleeps, retries=1).get(url)
@@ -101,6 +110,7 @@ def test_closed_port_is_offline(sleeps):
 
 
 def test_slow_server_times_out(sleeps):
+    """Hostile: a server slower than read_timeout_s → FetchTimeout"""
     routes = {"/robots.txt": Route(status=404), "/data.csv": Route(body=BODY, delay_s=1.0)}
     with LoopbackServer(routes) as server:
         with pytest.raises(FetchTimeout, match="no answer within 0.2 s"):
@@ -173,6 +183,7 @@ def test_deadline_of_one_request_does_not_reach_the_next(sleeps):
 
 
 def test_body_shorter_than_content_length_is_truncated_after_every_retry(sleeps):
+    """Hostile: a body shorter than its Content-Length, every time → TruncatedBody after 3 attempts"""
     with LoopbackServer({"/data.csv": Route(body=BODY, declared_length=len(BODY) + 500)}) as server:
         with pytest.raises(TruncatedBody, match=r"connection closed after .* \(after 3 attempts\)"):
             make_fetcher(sleeps).get(server.url("/data.csv"))
@@ -180,6 +191,7 @@ def test_body_shorter_than_content_length_is_truncated_after_every_retry(sleeps)
 
 
 def test_body_cut_short_once_is_fetched_again(sleeps):
+    """Hostile: a body cut short once → fetched again"""
     cut = Route(body=BODY, declared_length=len(BODY) + 500)
     with LoopbackServer({"/data.csv": [cut, Route(body=BODY)]}) as server:
         assert make_fetcher(sleeps).get(server.url("/data.csv")).body == BODY
@@ -187,12 +199,14 @@ def test_body_cut_short_once_is_fetched_again(sleeps):
 
 
 def test_declared_size_over_cap_is_refused_before_reading(sleeps):
+    """Hostile: a Content-Length over the size cap → refused before the body is read"""
     with LoopbackServer({"/big.csv": Route(body=b"x" * 5_000)}) as server:
         with pytest.raises(TooLarge, match="Content-Length 5000 bytes exceeds the cap of 1000"):
             make_fetcher(sleeps, max_bytes=1_000).get(server.url("/big.csv"))
 
 
 def test_gzip_is_decoded_and_gzip_bomb_is_cut_at_the_cap(sleeps):
+    """Hostile: a 64 MB gzip bomb (under 200 kB on the wire) → cut at the size cap as it is decoded"""
     bomb = Route(body=gzip_bomb(64_000_000), headers={"Content-Encoding": "gzip"})
     with LoopbackServer({"/ok.csv": Route(body=BODY, gzip_body=True), "/bomb.csv": bomb}) as server:
         fetcher = make_fetcher(sleeps, max_bytes=1_000_000)
@@ -203,6 +217,7 @@ def test_gzip_is_decoded_and_gzip_bomb_is_cut_at_the_cap(sleeps):
 
 
 def test_corrupt_gzip_is_a_content_error(sleeps):
+    """Hostile: a body that claims gzip but is not → ContentError"""
     corrupt = Route(body=b"not gzip at all", headers={"Content-Encoding": "gzip"})
     with LoopbackServer({"/data.csv": corrupt}) as server:
         with pytest.raises(ContentError, match="cannot be decompressed"):
@@ -210,6 +225,7 @@ def test_corrupt_gzip_is_a_content_error(sleeps):
 
 
 def test_redirect_followed_within_allowed_hosts_only(sleeps):
+    """Hostile: a redirect to a host not in allowed_hosts → HostNotAllowed, not followed"""
     with LoopbackServer({}) as server:
         server.routes.update({
             "/old.csv": Route(status=301, headers={"Location": "/new.csv"}),
@@ -225,6 +241,7 @@ def test_redirect_followed_within_allowed_hosts_only(sleeps):
 
 
 def test_start_url_on_other_host_is_refused_without_request(sleeps):
+    """Hostile: a URL on a host not in allowed_hosts → refused without a request"""
     with pytest.raises(HostNotAllowed, match="'example.org'"):
         make_fetcher(sleeps).get("https://example.org/data.csv")
 
@@ -255,4 +272,5 @@ def test_response_record_has_what_metadata_needs(sleeps):
     [("120", 120.0), ("Sun, 22 Nov 2026 12:01:00 GMT", 60.0), ("garbage", None), (None, None)],
 )
 def test_retry_after_header_forms(header, seconds):
+    """Hostile: a Retry-After header that is garbage → ignored: the usual backoff applies"""
     assert retry_after_seconds(header, NOW) == seconds
