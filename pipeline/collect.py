@@ -53,6 +53,7 @@ from typing import Any
 import jsonschema
 import pandas as pd
 
+from pipeline import cli
 from pipeline.http import COLLECTOR_VERSION, Fetcher, FetchError, FetchPolicy, USER_AGENT
 from pipeline.io import PARAMS_FILE, load_params, write_json, write_text
 from pipeline.schema import BENCHMARK_SHOTS, NUMERIC_FIELDS, observation_columns
@@ -418,7 +419,7 @@ def run_import(source: str, config: dict[str, Any], path: Path, as_of: str, obta
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = cli.ArgumentParser("collect", description=__doc__.splitlines()[0])
     parser.add_argument("sources", nargs="*", metavar="SOURCE", help="live sources to collect (default: all)")
     parser.add_argument("--bump-as-of", metavar="YYYY-MM-DD")
     parser.add_argument("--from-file", type=Path, metavar="PATH", help="make the snapshot of SOURCE from this file")

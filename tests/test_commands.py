@@ -258,12 +258,10 @@ def collect_dir(tmp_path) -> Path:
     (["epoch", "--from-file", "{directory}", "--as-of", "2026-12-01"], "collect: epoch: [Errno 21] Is a directory"),
     (["epoch", "--from-file", "{empty}", "--as-of", "2026-12-01"], "collect: epoch: empty.csv: empty body"),
     (["epoch", "--from-file", "{garbage}", "--as-of", "2026-12-01"], "collect: epoch: garbage.csv: layout changed"),
-    (["--bump-as-of", "2026-13-45"], "collect: --bump-as-of must be a real date written YYYY-MM-DD"),
 ])
 def test_collect_refuses_in_one_line(files, collect_dir, arguments, message):
-    """Hostile: `python -m pipeline.collect` with an unknown source, a --from-file that is missing,
-    empty, binary or a directory, or --bump-as-of 2026-13-45 → one line, exit status 1, params.yaml
-    untouched and no snapshot folder
+    """Hostile: `python -m pipeline.collect` with an unknown source, or a --from-file that is missing,
+    empty, binary or a directory → one line, exit status 1, params.yaml untouched and no snapshot folder
     """
     params = (collect_dir / "params.yaml").read_bytes()
     paths = {name: str(path) for name, path in files.items()}
@@ -275,10 +273,17 @@ def test_collect_refuses_in_one_line(files, collect_dir, arguments, message):
     assert written == ["params.yaml"]
 
 
-@pytest.mark.xfail(strict=True, reason="pipeline/collect.py still uses argparse's several-line usage error; "
-                                       "pipeline.cli.ArgumentParser('collect') makes it one line")
-def test_collect_usage_error_is_one_line(collect_dir):
-    assert_refused(run("pipeline.collect", "--bogus", cwd=collect_dir), 2, "collect: unrecognized arguments: --bogus")
+@pytest.mark.parametrize("arguments, message", [
+    (["--bogus"], "collect: unrecognized arguments: --bogus"),
+    (["--bump-as-of", "2026-13-45"], "collect: --bump-as-of must be a real date written YYYY-MM-DD"),
+])
+def test_collect_usage_error_is_one_line(collect_dir, arguments, message):
+    """Hostile: `python -m pipeline.collect` with an unknown option, or --bump-as-of 2026-13-45 → a usage
+    error on one line, exit status 2, params.yaml untouched
+    """
+    params = (collect_dir / "params.yaml").read_bytes()
+    assert_refused(run("pipeline.collect", *arguments, cwd=collect_dir), 2, message)
+    assert (collect_dir / "params.yaml").read_bytes() == params
 
 
 # -- python -m pipeline.sources.registry (pipeline/sources/registry.py) --------------------------------
@@ -294,11 +299,10 @@ def test_registry_check_refuses_in_one_line(tmp_path, files, case, message):
     """
     files["list"] = tmp_path / "list.yaml"
     files["list"].write_text("- a\n", encoding="utf-8")
+    files["garbage"] = files["garbage"].rename(tmp_path / "garbage.yaml")  # a registry file is *.yaml
     assert_refused(run("pipeline.sources.registry", str(files[case])), 1, message.format(path=files[case]))
 
 
-@pytest.mark.xfail(strict=True, reason="pipeline/sources/registry.py's main() reads --help as a file name and lets "
-                                       "OSError (missing file, directory) escape as a traceback")
 @pytest.mark.parametrize("case", ["--help", "missing", "directory"])
 def test_registry_check_help_and_unreadable_files(files, case):
     path = str(files.get(case, case))

@@ -411,10 +411,12 @@ def main(argv: list[str]) -> int:
     from pipeline import validate
     from pipeline.io import load_params
 
-    if not argv:
-        print("usage: python -m pipeline.sources.registry FILE [FILE …]", file=sys.stderr)
-        return 2
-    checked = [Path(name) for name in argv]
+    from pipeline import cli
+
+    parser = cli.ArgumentParser("sources.registry", description="Check registry files against the schema "
+                                "and the rest of the registry; print every problem.")
+    parser.add_argument("files", nargs="+", metavar="FILE", type=Path)
+    checked = parser.parse_args(argv).files
     try:
         for path in checked:
             require_registry_name(path)
