@@ -40,6 +40,7 @@ from pipeline.schema import (
     BENCHMARK_SHOTS,
     SIZE_MISMATCH_FLAG,
     NUMERIC_FIELDS,
+    has_flag,
     PROVENANCE_FIELDS,
     CanonicalModel,
     Conflict,
@@ -89,8 +90,7 @@ SPARSE_ARCHITECTURES = ("moe", "sparse")
 
 
 def size_mismatched(observations: pd.DataFrame) -> np.ndarray:
-    pattern = f"(?:^|; ){SIZE_MISMATCH_FLAG}(?:;|$)"
-    return observations["flags"].astype("str").str.contains(pattern, regex=True).fillna(False).to_numpy(dtype=bool)
+    return has_flag(observations["flags"], SIZE_MISMATCH_FLAG).to_numpy(dtype=bool)
 
 
 def precedence_for(field: str, params: dict[str, Any]) -> list[str]:

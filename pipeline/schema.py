@@ -343,6 +343,12 @@ CHECK_COLUMNS = {
 }
 
 
+def has_flag(flags: pd.Series, flag: str) -> pd.Series:
+    """Per row, whether `flags` (joined by '; ') holds `flag`."""
+    pattern = f"(?:^|; ){re.escape(flag)}(?:;|$)"
+    return flags.astype("str").str.contains(pattern, regex=True).fillna(False).astype(bool)
+
+
 def evidence_of_kind(df: pd.DataFrame, kind: str) -> pd.Series:
     """Per row, the evidence texts whose kind is `kind` (a number without a kind is a record);
     each distinct pair of cells is parsed once."""

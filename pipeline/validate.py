@@ -23,7 +23,6 @@ model that was there first.
 from __future__ import annotations
 
 import argparse
-import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +37,7 @@ from pipeline.resolve import parameter_sizes_in_name
 from pipeline.schema import (
     SIZE_MISMATCH_FLAG,
     CHECK_COLUMNS,
+    has_flag,
     REJECTED_ROWS,
     numbers_without_evidence,
     observation_columns,
@@ -80,12 +80,6 @@ def size_in_name_disagrees(observations: pd.DataFrame, exempt_words: list[str]) 
         disagrees[row] = bool(stated) and all(
             max(size, params[row]) / min(size, params[row]) >= SIZE_MISMATCH_FACTOR for size in stated)
     return pd.Series(disagrees, index=observations.index)
-
-
-def has_flag(flags: pd.Series, flag: str) -> pd.Series:
-    """Per row, whether `flags` (joined by '; ') holds `flag`."""
-    pattern = f"(?:^|; ){re.escape(flag)}(?:;|$)"
-    return flags.astype("str").str.contains(pattern, regex=True).fillna(False).astype(bool)
 
 
 def with_flag(flags: pd.Series, flag: str, where: pd.Series) -> pd.Series:
