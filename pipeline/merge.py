@@ -16,7 +16,7 @@ name states (as `name=`). A model's `flags` name the source each comes from
 
 Training compute that no source states is derived as 6·N·D (N: the active
 parameters, or the total of a model not known to be sparse; D: training tokens),
-from the model's chosen values: `training_compute_method` says `6ND` (else
+from the model's chosen values, except for the families of `merge.shared_weight_families`: `training_compute_method` says `6ND` (else
 `stated`), its source is `derived` and provenance shows the arithmetic. A stated
 compute further than a factor `validate.compute_6nd_tolerance` from 6·N·D is
 listed in conflicts.csv beside it (as `6ND=`); a derived value never replaces a
@@ -204,11 +204,13 @@ def six_nd_terms(models: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     return 6.0 * n * models["training_tokens"], which
 
 
-def derive_compute(models: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
-    """models with 6·N·D where no source states compute, and the method of every compute value."""
+def derive_compute(models: pd.DataFrame, shared_weight_families: list[str] = ()) -> tuple[pd.DataFrame, pd.Series]:
+    """models with 6·N·D where no source states compute, and the method of every compute value.
+    A family that shares weights across layers (ALBERT) runs each token through its parameters
+    many times, so 6·N·D would undercount it: its compute is left to the sources."""
     six_nd, _ = six_nd_terms(models)
     stated = models["training_compute_flop"].notna()
-    derived = ~stated & six_nd.notna()
+    derived = ~stated & six_nd.notna() & ~models["family"].isin(list(shared_weight_families))
     models = models.copy()
     models.loc[derived, "training_compute_flop"] = six_nd[derived]
     models.loc[derived, "training_compute_flop_source"] = DERIVED_SOURCE
@@ -349,7 +351,7 @@ def merge_observations(observations: pd.DataFrame, params: dict[str, Any], name_
     code_of_model[by_id] = np.arange(len(ids))
     codes = code_of_model[resolution.model_of]
     models, winners = choose_fields(observations, codes, ids, params)
-    models, derived = derive_compute(models)
+    models, derived = derive_compute(models, params.get("shared_weight_families") or [])
     conflicts = find_conflicts(observations, codes, models, winners, params["tolerances"],
                                [name_sizes_of_mismatched(observations, codes),
                                 six_nd_far_from_stated(models, compute_6nd_tolerance)])

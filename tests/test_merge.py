@@ -217,3 +217,12 @@ def test_compute_no_source_states_is_derived_as_6nd_and_never_replaces_a_stated_
     conflicts = merged["conflicts"].set_index(["model_id", "field"])
     assert list(conflicts.index) == [("far-lm", "training_compute_flop")]  # 1e25 is 119× 6·N·D
     assert conflicts.iloc[0]["values"] == "6ND=8.4e+22 | registry=1e+25"
+
+
+def test_no_compute_is_derived_for_a_family_that_shares_weights_across_layers():
+    observations = _frame([_observation("registry", "Shared LM", family="ALBERT", params_total=1.2e7,
+                                        training_tokens=2.6e11)])
+    observations["evidence"] = json.dumps({"params_total": "says", "training_tokens": "says"})
+    merged = merge.merge_observations(observations, {**PARAMS, "shared_weight_families": ["ALBERT"]})
+    assert pd.isna(merged["models"].iloc[0]["training_compute_flop"])
+    assert pd.notna(merge.merge_observations(observations, PARAMS)["models"].iloc[0]["training_compute_flop"])
