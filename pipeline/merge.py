@@ -16,7 +16,8 @@ name states (as `name=`). A model's `flags` name the source each comes from
 
 Training compute that no source states is derived as 6·N·D (N: the active
 parameters, or the total of a model not known to be sparse; D: training tokens),
-from the model's chosen values, except for the families of `merge.shared_weight_families`: `training_compute_method` says `6ND` (else
+from the model's chosen values, except for the families of
+`merge.shared_weight_families`: `training_compute_method` says `6ND` (else
 `stated`), its source is `derived` and provenance shows the arithmetic. A stated
 compute further than a factor `validate.compute_6nd_tolerance` from 6·N·D is
 listed in conflicts.csv beside it (as `6ND=`); a derived value never replaces a
@@ -39,6 +40,7 @@ from pipeline.resolve import NameMaps, parameter_sizes_in_name, read_name_map, r
 from pipeline.schema import (
     BENCHMARK_SHOTS,
     SIZE_MISMATCH_FLAG,
+    SPARSE_ARCHITECTURES,
     NUMERIC_FIELDS,
     has_flag,
     PROVENANCE_FIELDS,
@@ -86,7 +88,6 @@ SUSPECT_WHEN_SIZE_MISMATCHED = ("params_total",)
 NAME_SOURCE = "name"  # what conflicts.csv calls the size a model's name states
 DERIVED_SOURCE = "derived"  # the source of a value computed from other fields
 SIX_ND = "6ND"  # training compute as 6 × parameters × tokens
-SPARSE_ARCHITECTURES = ("moe", "sparse")
 
 
 def size_mismatched(observations: pd.DataFrame) -> np.ndarray:

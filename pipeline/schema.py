@@ -34,6 +34,7 @@ DOMAINS = (
 DATE_PRECISIONS = ("day", "month", "year")
 CONFIDENCES = ("confident", "likely", "speculative")
 ARCHITECTURES = ("dense", "moe", "sparse")
+SPARSE_ARCHITECTURES = ("moe", "sparse")  # fewer parameters act on a token than the model has
 COMPUTE_METHODS = ("stated", "6ND")
 
 # Numeric fields that carry a value of their own unit, in the order they are shown.

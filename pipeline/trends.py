@@ -29,13 +29,13 @@ import pandas as pd
 from scipy import stats
 
 from pipeline.io import load_params, write_csv, write_json
+from pipeline.schema import SPARSE_ARCHITECTURES
 
 LOG10_2 = math.log10(2.0)
 QUANTITIES = {"params": "params_total", "compute": "training_compute_flop"}
 OUR_METHOD = "least squares of log10(value) on decimal year, seeded bootstrap 95% interval"
 # Where in its period a date of month or year precision is placed for fitting.
 PERIOD_MIDPOINT_DAYS = {"day": 0.0, "month": 14.5, "year": 181.5}
-SPARSE_ARCHITECTURES = ("moe", "sparse")
 
 
 def decimal_year(dates: pd.Series, precision: pd.Series | None = None) -> pd.Series:
