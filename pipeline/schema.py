@@ -64,6 +64,8 @@ TABLE_REFERENCE = re.compile(r"^\W*(table|tab\.|figure|fig\.)\s*[a-z]?[.\-]?\d",
 
 # Flags that more than one module sets or reads.
 FILL_IN_DATE_FLAG = "date_may_be_fill_in"  # a source's day that may stand for an unknown one
+DATE_FROM_UPLOAD_FLAG = "date_from_upload"  # the day the weights were uploaded, not an announcement
+DATE_UPPER_BOUND_FLAG = "date_upper_bound"  # published on or before this day (e.g. a Hub migration)
 SIZE_MISMATCH_FLAG = "size_mismatch"  # parameters 10x or more from the size in the name or notes
 
 REJECTED_ROWS = "rejected_rows"  # attrs key of a parsed frame: rows its parser dropped, with a count

@@ -6,7 +6,10 @@
         assert server.count("/data.csv") == 1
 
 A route may also be a list of Routes: they are served in turn, the last one repeating
-(e.g. a 429 first, then the body). Paths without a route answer 404, robots.txt included.
+(e.g. a 429 first, then the body). A route keyed by a path with its query
+("/api/models?author=x&cursor=2") serves that exact request target and wins over the
+path's own route (an API whose pages differ only by query). Paths without a route
+answer 404, robots.txt included. `targets` keeps every request target, query included.
 Waits (`delay_s`, `trickle_s`) end when the server stops, so a test never waits for them.
 `silent_server()` is a port that accepts connections and never answers.
 """
@@ -55,6 +58,7 @@ class LoopbackServer:
     def __init__(self, routes: dict[str, Route | list[Route]]):
         self.routes = dict(routes)
         self.requests: list[tuple[str, dict[str, str]]] = []  # (path, headers), in arrival order
+        self.targets: list[str] = []  # each request's path with its query, in arrival order
         self._served: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -87,13 +91,14 @@ class LoopbackServer:
         self._server.shutdown()
         self._server.server_close()
 
-    def _next_route(self, path: str) -> Route:
+    def _next_route(self, path: str, target: str) -> Route:
         with self._lock:
-            route = self.routes.get(path, Route(status=404, body=b"not found"))
+            key = target if target in self.routes else path
+            route = self.routes.get(key, Route(status=404, body=b"not found"))
             if isinstance(route, list):
-                index = min(self._served[path], len(route) - 1)
+                index = min(self._served[key], len(route) - 1)
                 route = route[index]
-            self._served[path] += 1
+            self._served[key] += 1
             return route
 
     def _handler_class(self):
@@ -106,7 +111,8 @@ class LoopbackServer:
                 path = urlsplit(self.path).path
                 with server._lock:
                     server.requests.append((path, dict(self.headers)))
-                route = server._next_route(path)
+                    server.targets.append(self.path)
+                route = server._next_route(path, self.path)
                 if route.delay_s and server._stopping.wait(route.delay_s):
                     return
                 body = gzip.compress(route.body) if route.gzip_body else route.body
