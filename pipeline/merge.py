@@ -8,7 +8,9 @@ says by which rule (`matches`). For each field, the value of the first source in
 the field's precedence list (`merge.precedence`, or `merge.field_precedence`
 for that field) that states it wins; its source is kept in `<field>_source`, its
 URL and evidence phrase in the provenance table. A parameter count flagged
-`size_mismatch` wins only where no other source states one. Where sources
+`size_mismatch` wins only where no other source states one, and so does a date
+flagged `date_from_upload` or `date_upper_bound` (an upload day, a migration day:
+not when the model was published). Where sources
 disagree beyond `merge.tolerances`, the conflicts table lists every source's
 value and the one chosen; a size-mismatched count is listed beside the size its
 name states (as `name=`). A model's `flags` name the source each comes from
@@ -39,6 +41,8 @@ from pipeline.io import load_params, write_csv, write_parquet
 from pipeline.resolve import NameMaps, parameter_sizes_in_name, read_name_map, resolve, source_ranks
 from pipeline.schema import (
     BENCHMARK_SHOTS,
+    DATE_FROM_UPLOAD_FLAG,
+    DATE_UPPER_BOUND_FLAG,
     SIZE_MISMATCH_FLAG,
     SPARSE_ARCHITECTURES,
     NUMERIC_FIELDS,
@@ -83,8 +87,9 @@ CONFLICT_RULES = {
     "publication_date": ("days", "date_days"),
     "domain": ("different", None),
 }
-# Fields whose value from a size-mismatched observation yields to any other source's.
-SUSPECT_WHEN_SIZE_MISMATCHED = ("params_total",)
+# Per field, the flags whose observation's value yields to any other source's.
+YIELDING_FLAGS = {"params_total": (SIZE_MISMATCH_FLAG,),
+                  "publication_date": (DATE_FROM_UPLOAD_FLAG, DATE_UPPER_BOUND_FLAG)}
 NAME_SOURCE = "name"  # what conflicts.csv calls the size a model's name states
 DERIVED_SOURCE = "derived"  # the source of a value computed from other fields
 SIX_ND = "6ND"  # training compute as 6 × parameters × tokens
@@ -120,20 +125,23 @@ def choose_fields(observations: pd.DataFrame, codes: np.ndarray, ids: np.ndarray
     Returns the models and, per field, the winning observation's row per model (-1: none).
     """
     record_rank = pd.factorize(observations["source_record"], sort=True)[0]
-    suspect = size_mismatched(observations)
+    flagged = {field: np.logical_or.reduce([has_flag(observations["flags"], flag).to_numpy(dtype=bool)
+                                            for flag in flags])
+               for field, flags in YIELDING_FLAGS.items()}
+    unflagged = np.zeros(len(observations), dtype=bool)
     models = pd.DataFrame({"model_id": pd.Series(ids, dtype="str")})
     winners: dict[str, np.ndarray] = {}
-    orders: dict[tuple[tuple[str, ...], bool], np.ndarray] = {}  # one sort per distinct precedence list
+    orders: dict[tuple[tuple[str, ...], str | None], np.ndarray] = {}  # one sort per precedence and flags
     for field in CHOSEN_FIELDS:
         precedence = tuple(precedence_for(field, params))
-        key = (precedence, field in SUSPECT_WHEN_SIZE_MISMATCHED)
+        key = (precedence, field if field in flagged else None)
         if key not in orders:
             rank = {source: position for position, source in enumerate(precedence)}
             unknown = sorted(set(pd.unique(observations["source"])) - set(rank))
             if unknown:
                 raise ValueError(f"merge precedence does not rank source(s): {', '.join(unknown)}")
             source_rank = source_ranks(observations["source"], rank)
-            last = suspect if key[1] else np.zeros(len(observations), dtype=bool)
+            last = flagged.get(field, unflagged)
             orders[key] = np.lexsort((record_rank, source_rank, last, codes))
         winners[field] = _first_stated(orders[key], codes, observations[field].notna().to_numpy(), len(ids))
         # A companion (the date's precision) comes from the same observation as its field.

@@ -226,3 +226,25 @@ def test_no_compute_is_derived_for_a_family_that_shares_weights_across_layers():
     merged = merge.merge_observations(observations, {**PARAMS, "shared_weight_families": ["ALBERT"]})
     assert pd.isna(merged["models"].iloc[0]["training_compute_flop"])
     assert pd.notna(merge.merge_observations(observations, PARAMS)["models"].iloc[0]["training_compute_flop"])
+
+
+def test_an_upload_or_migration_day_yields_to_any_other_sources_date():
+    """A Hugging Face date that is only the upload (or the Hub's migration day) loses to a later source's date
+    although huggingface ranks first; a stated Hugging Face date still wins."""
+    observations = _frame([
+        _observation("huggingface", "BERT-Base", params_total=1.1e8, publication_date=pd.Timestamp("2022-03-02"),
+                     flags="date_from_upload; date_upper_bound"),
+        _observation("epoch", "BERT-Base", params_total=1.1e8, publication_date=pd.Timestamp("2018-10-11")),
+        _observation("huggingface", "Nova 7B", params_total=7e9, publication_date=pd.Timestamp("2024-06-01"),
+                     date_precision="month"),
+        _observation("epoch", "Nova 7B", params_total=7e9, publication_date=pd.Timestamp("2024-06-20")),
+        _observation("huggingface", "Solo 1B", params_total=1e9, publication_date=pd.Timestamp("2025-01-15"),
+                     flags="date_from_upload"),
+    ])
+    models = merge.merge_observations(observations, PARAMS)["models"].set_index("model_id")
+    assert models.loc["bert-base", "publication_date"] == pd.Timestamp("2018-10-11")
+    assert models.loc["bert-base", "publication_date_source"] == "epoch"
+    assert models.loc["bert-base", "params_total_source"] == "huggingface"  # the flag is about the date only
+    assert models.loc["nova-7b", "publication_date_source"] == "huggingface"
+    assert models.loc["nova-7b", "date_precision"] == "month"
+    assert models.loc["solo-1b", "publication_date"] == pd.Timestamp("2025-01-15")  # no other source: it stands
