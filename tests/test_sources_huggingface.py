@@ -103,6 +103,9 @@ def test_listing_asks_the_hub_api_by_author_and_follows_the_link_header(collecte
 
 def test_missing_repository_failing_listing_and_slow_card_are_named_while_the_rest_is_collected(
         collected, observations):
+    """Hostile: a missing repository (401), an organisation listing answering 503 and a card that never arrives →
+    each is named with its reason in collection.json and every other repository is collected
+    """
     _, status, log, _, _ = collected
     assert status["state"] == "ok"
     failed = {(entry["what"], entry["name"]): entry for entry in log["failed"]}
