@@ -63,6 +63,9 @@ def test_fetcher_for_takes_the_contact_from_the_fetch_section(sleeps):
 
 @pytest.mark.parametrize("contact", ["not a contact", "https://x.org) evil/1.0 (", "a@b.org\r\nX-Injected: 1"])
 def test_a_contact_that_is_no_url_or_address_is_refused(contact):
+    """Hostile: a fetch.contact that is no URL or e-mail address, or would end the User-Agent header or its
+    comment → refused before any request (ValueError)
+    """
     with pytest.raises(ValueError, match="fetch.contact must be a URL"):
         fetcher_for({"allowed_hosts": ["127.0.0.1"]}, {"contact": contact})
 
@@ -117,6 +120,9 @@ def test_a_changed_resource_answers_200_to_the_conditional_request(sleeps):
 
 
 def test_a_304_to_a_request_that_was_not_conditional_is_a_content_error(sleeps):
+    """Hostile: HTTP 304 Not Modified to a request that was not conditional → ContentError, its empty body never
+    saved as the file
+    """
     with LoopbackServer({"/data.csv": Route(status=304)}) as server:
         with pytest.raises(ContentError, match="304 Not Modified to a request that was not conditional"):
             make_fetcher(sleeps).get(server.url("/data.csv"))
