@@ -266,7 +266,7 @@ def model_tables(html: str, where: str) -> list[ModelTable]:
         edit_link.decompose()
     found: list[ModelTable] = []
     seen: list[str] = []  # what the other wikitables were, for the error message
-    heading_text, year, year_level = None, None, 0
+    heading_text, year, year_level, candidates = None, None, 0, 0
     for element in soup.find_all([*HEADING_TAGS, "table"]):
         if element.name in HEADING_TAGS:
             level, heading_text = int(element.name[1]), clean_text(element.get_text(" "))
@@ -277,9 +277,10 @@ def model_tables(html: str, where: str) -> list[ModelTable]:
             continue
         if not _is_candidate(element):
             continue
+        candidates += 1
         grid = table_grid(element)
         caption = element.find("caption")
-        label = clean_text(caption.get_text(" ")) if caption else heading_text or f"table {len(seen) + 1}"
+        label = clean_text(caption.get_text(" ")) if caption else heading_text or f"wikitable {candidates}"
         columns = locate_columns(grid[0]) if grid else {}
         if "name" not in columns or "date" not in columns:
             seen.append(f"'{truncate(label, 60)}' (no Name/Model or no Release date column)")
