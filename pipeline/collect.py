@@ -12,6 +12,15 @@ files into a staging folder and returns one record per file; this module adds
 `metadata.json` and renames the folder to `<path>/<as_of>/` in one step.
 
 - A dated folder that exists is never touched, and no request is made.
+- Every request goes through one `pipeline.http.Fetcher` per source, made by
+  `fetcher_for(sources.SOURCE, fetch)`: the `fetch` section of params.yaml gives the
+  contact its User-Agent carries (metadata.json records the User-Agent sent).
+- Update: the files of the latest earlier snapshot are asked for conditionally
+  (If-None-Match / If-Modified-Since from their recorded ETag / Last-Modified); a 304
+  reuses the stored body (its record says `revalidated_from`). When every file answers
+  304, no snapshot is added: the staging folder is removed and status.json says
+  `unchanged` since that snapshot's date, which parse keeps using (the latest snapshot
+  dated on or before `as_of`).
 - On any `FetchError` (deadlines included: `total_timeout_s` per request,
   `collect_timeout_s` per source, see `pipeline.http`) the staging folder is removed,
   every existing snapshot stays byte-identical, the reason is printed and written to
@@ -54,7 +63,7 @@ import jsonschema
 import pandas as pd
 
 from pipeline import cli
-from pipeline.http import COLLECTOR_VERSION, Fetcher, FetchError, FetchPolicy, USER_AGENT
+from pipeline.http import COLLECTOR_VERSION, Fetcher, FetchError, StoredCopy, fetcher_for
 from pipeline.io import PARAMS_FILE, load_params, write_json, write_text
 from pipeline.schema import BENCHMARK_SHOTS, NUMERIC_FIELDS, observation_columns
 
@@ -66,7 +75,8 @@ METADATA_SCHEMA = Path(__file__).parent / "schemas" / "snapshot_metadata.schema.
 MACHINE_PATH = re.compile(r"(^|\s)(/|~/|[A-Za-z]:[\\/])")
 DEFAULT_SHARE_DROP = 0.5  # a number stated in less than half the share of rows it was: degraded
 PRIMARY_FILE_FACTS = ("url", "final_url", "http_status", "etag", "last_modified", "retrieved_at", "sha256",
-                      "size_bytes", "file_import")
+                      "size_bytes", "file_import", "revalidated_from", "revision")
+NOT_MODIFIED = 304
 
 
 class ImportRefused(Exception):
@@ -167,10 +177,12 @@ def empty_observations() -> pd.DataFrame:
     return observations_frame([])
 
 
-def snapshot_metadata(source: str, as_of: str, module: Any, files: list[dict[str, Any]]) -> dict[str, Any]:
+def snapshot_metadata(source: str, as_of: str, module: Any, files: list[dict[str, Any]],
+                      user_agent: str | None = None) -> dict[str, Any]:
     """metadata.json: who published the data, and how each file was retrieved (or imported).
 
-    The top level describes the primary (first) file, `files` lists every file.
+    The top level describes the primary (first) file, `files` lists every file; `user_agent`
+    is the one the fetcher sent (None for an import, which makes no request).
     """
     primary = files[0]
     return {
@@ -180,7 +192,7 @@ def snapshot_metadata(source: str, as_of: str, module: Any, files: list[dict[str
         "citation": module.CITATION,
         "licence": module.LICENCE,
         "collector_version": COLLECTOR_VERSION,
-        "user_agent": None if "file_import" in primary else USER_AGENT,  # an import makes no request
+        "user_agent": user_agent,
         **{key: primary[key] for key in PRIMARY_FILE_FACTS if key in primary},
         "files": sorted(files, key=lambda record: record["path"]),
     }
@@ -207,14 +219,36 @@ def with_origin(files: list[dict[str, Any]], origin: dict[str, Any]) -> list[dic
     return [{**record, "file_import": {**origin, **record["file_import"]}} for record in files]
 
 
+def stored_copies(folder: Path) -> dict[str, StoredCopy]:
+    """The fetched files of the snapshot in folder that carry a validator (ETag or Last-Modified), by URL:
+    what the next collect asks for conditionally."""
+    copies = {}
+    for record in read_metadata(folder)["files"]:
+        if "file_import" not in record and (record.get("etag") or record.get("last_modified")):
+            copies[record["url"]] = StoredCopy(folder.name, record, (folder / record["path"]).read_bytes())
+    return copies
+
+
+def unchanged_since(files: list[dict[str, Any]], previous: Path | None) -> bool:
+    """Whether the new files are exactly the previous snapshot's, every request having answered 304."""
+    if previous is None or not files or any(record["http_status"] != NOT_MODIFIED for record in files):
+        return False
+    before = {(record["path"], record["sha256"]) for record in read_metadata(previous)["files"]}
+    return {(record["path"], record["sha256"]) for record in files} == before
+
+
 def store_snapshot(source: str, root: Path, as_of: str, module: Any,
-                   save: Callable[[Path], list[dict[str, Any]]]) -> int:
+                   save: Callable[[Path], list[dict[str, Any]]], user_agent: str | None = None,
+                   previous: Path | None = None) -> int | None:
     """Let save(staging folder) write the files and return their records; add metadata.json, then
-    rename the folder to root/as_of. The number of files; on any error nothing is left behind."""
+    rename the folder to root/as_of. The number of files, or None (and no snapshot) when they are
+    the `previous` snapshot's, unchanged; on any error nothing is left behind."""
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{as_of}-", dir=root))
     try:
         files = save(staging)
-        metadata = snapshot_metadata(source, as_of, module, files)
+        if unchanged_since(files, previous):
+            return None
+        metadata = snapshot_metadata(source, as_of, module, files, user_agent)
         jsonschema.validate(metadata, json.loads(METADATA_SCHEMA.read_text(encoding="utf-8")))
         write_json(staging / METADATA_FILE, metadata)
         os.rename(staging, root / as_of)  # the dated folder appears complete, or not at all
@@ -294,7 +328,7 @@ def finish_status(status: dict[str, Any], root: Path, config: dict[str, Any]) ->
     written to status.json. A pure function of the snapshots when nothing is fetched: the same bytes."""
     used = latest_snapshot_dir(root, status["as_of"])
     status["snapshot_used"] = used.name if used else None
-    if used is not None and status["state"] in ("ok", "up_to_date"):
+    if used is not None and status["state"] in ("ok", "up_to_date", "unchanged"):
         share_drop = float(config.get("degraded_share_drop", DEFAULT_SHARE_DROP))
         found = degradation_since_previous(status["source"], root, used.name, share_drop)
         if found:
@@ -304,8 +338,13 @@ def finish_status(status: dict[str, Any], root: Path, config: dict[str, Any]) ->
     return status
 
 
-def collect_source(source: str, config: dict[str, Any], fetcher: Fetcher | None = None) -> dict[str, Any]:
-    """Collect one source if needed; return (and write) its status. Raises only on bad config."""
+def collect_source(source: str, config: dict[str, Any], fetcher: Fetcher | None = None,
+                   fetch_params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Collect one source if needed; return (and write) its status. Raises only on bad config.
+
+    Without a fetcher, one is made from config and fetch_params (the `fetch` section).
+    When an earlier snapshot exists, its files are asked for conditionally; if every one
+    answers 304 Not Modified, no snapshot is added and the state is `unchanged`."""
     status = new_status(source, config)
     as_of = status["as_of"]
     root = Path(config["path"])
@@ -319,10 +358,17 @@ def collect_source(source: str, config: dict[str, Any], fetcher: Fetcher | None 
         status["attempted_at"] = _utc_now()
         try:
             module = importlib.import_module(f"pipeline.sources.{source}")
-            fetcher = fetcher or Fetcher(FetchPolicy.from_config(config))
-            count = store_snapshot(source, root, as_of, module,
-                                   lambda staging: module.collect(config, staging, fetcher))
-            status.update(state="ok", reason=f"new snapshot {as_of} ({count} file(s))")
+            fetcher = fetcher or fetcher_for(config, fetch_params)
+            previous = latest_snapshot_dir(root, as_of)
+            fetcher.stored = stored_copies(previous) if previous else {}
+            count = store_snapshot(source, root, as_of, module, lambda staging: module.collect(config, staging, fetcher),
+                                   fetcher.user_agent, previous)
+            if count is None:
+                status.update(state="unchanged", unchanged_since=previous.name,
+                              reason=f"unchanged since {previous.name}: every request answered 304 Not Modified; "
+                                     f"no new snapshot, parse uses {previous.name}")
+            else:
+                status.update(state="ok", reason=f"new snapshot {as_of} ({count} file(s))")
         except FetchError as error:
             status.update(state="failed", reason=str(error), error_type=type(error).__name__)
         except BaseException as error:  # a bug, Ctrl-C or SIGTERM: status.json says so, then the run stops
@@ -461,9 +507,13 @@ def run(args: argparse.Namespace) -> None:
     chosen = args.sources or live
     for source in chosen:  # before any request: a bad date in params.yaml stops the run, writing nothing
         date_argument(str(sources[source]["as_of"]), f"sources.{source}.as_of in {PARAMS_FILE}")
+    try:
+        fetch_params = load_params("fetch")
+    except KeyError:  # no fetch section: no contact, so nothing is fetched from hosts that ask for one
+        fetch_params = {}
     # One source failing never stops the others: each keeps its last good snapshot.
     for source in chosen:
-        print_status(collect_source(source, sources[source]))
+        print_status(collect_source(source, sources[source], fetch_params=fetch_params))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,9 @@
 """Polite fetching, shared by every live source: one `Fetcher` per collection.
 
 What "polite" means here, in the order a request meets it:
+- a User-Agent naming the project and a contact (`fetch.contact` in params.yaml);
+  Wikimedia's User-Agent policy asks for one, so without a contact nothing is
+  fetched from its hosts (`ContactRequired`);
 - only hosts the source's configuration allows, also after every redirect hop;
 - robots.txt obeyed for our User-Agent (a robots.txt that answers 404 allows all;
   any other failure to read it means we do not fetch);
@@ -14,7 +17,12 @@ What "polite" means here, in the order a request meets it:
   source (`collect_timeout_s`, from the Fetcher's first request): a wait that would
   pass it gives up at once;
 - a size cap counted on the *decoded* body while it streams, so a gzip bomb or an
-  endless body is cut off early instead of filling memory.
+  endless body is cut off early instead of filling memory;
+- conditional requests: a URL whose body an earlier snapshot holds (`StoredCopy`,
+  given by collect) is asked for with If-None-Match / If-Modified-Since, and a
+  304 Not Modified answer gives that stored body back (status 304).
+
+Build a Fetcher from params.yaml with `fetcher_for(sources.<name>, fetch)`.
 
 Every failure is a `FetchError` subclass whose message names the URL and the reason.
 """
@@ -23,6 +31,7 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
+import re
 import socket
 import threading
 import time
@@ -39,10 +48,13 @@ from requests.adapters import HTTPAdapter
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 PROJECT = "modelscale"
-COLLECTOR_VERSION = "0.2.0"  # bump when collection behaviour changes; recorded in metadata.json
-CONTACT_URL = "https://github.com/modelscale"
-USER_AGENT = f"{PROJECT}/{COLLECTOR_VERSION} (+{CONTACT_URL}; open dataset of ML model scale)"
+COLLECTOR_VERSION = "0.3.0"  # bump when collection behaviour changes; recorded in metadata.json
+# Hosts whose operator asks every client for a contact in its User-Agent (meta.wikimedia.org/wiki/User-Agent_policy).
+CONTACT_REQUIRED_DOMAINS = ("wikipedia.org", "wikimedia.org", "wikidata.org")
+# A contact is a URL or an e-mail address, nothing that could end the header or its comment.
+CONTACT = re.compile(r"(https?://[^\s;()]+|(mailto:)?[^\s@;()]+@[^\s@;()]+\.[^\s@;()]+)")
 
+VALIDATORS = ("etag", "last-modified")  # what a 304 may update of the stored copy's headers
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_REDIRECTS = 5
 ROBOTS_MAX_BYTES = 512_000
@@ -114,6 +126,10 @@ class TruncatedBody(FetchError):
     retryable = True
 
 
+class ContactRequired(FetchError):
+    """The host asks for a contact in the User-Agent, and none is configured."""
+
+
 class ContentError(FetchError):
     """The body arrived but is not what the source expects (empty, HTML for CSV, new layout)."""
 
@@ -132,13 +148,47 @@ class FetchPolicy:
     retries: int = 3
     backoff_s: float = 2.0
     max_retry_after_s: float = 300.0
+    contact: str | None = None  # where the operator of a site can reach us (`fetch.contact`)
+
+    def __post_init__(self) -> None:
+        if self.contact is not None and not CONTACT.fullmatch(self.contact):
+            raise ValueError(f"fetch.contact must be a URL (https://…) or an e-mail address, got {self.contact!r}")
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> FetchPolicy:
+    def from_config(cls, config: dict[str, Any], fetch_params: dict[str, Any] | None = None) -> FetchPolicy:
+        """The policy of a source's section of params.yaml; the contact from the `fetch` section."""
         keys = ("max_bytes", "min_interval_s", "connect_timeout_s", "read_timeout_s", "total_timeout_s",
                 "collect_timeout_s", "retries", "backoff_s", "max_retry_after_s")
         chosen = {key: config[key] for key in keys if key in config}
-        return cls(allowed_hosts=tuple(config["allowed_hosts"]), **chosen)
+        contact = str((fetch_params or {}).get("contact") or "").strip() or None
+        return cls(allowed_hosts=tuple(config["allowed_hosts"]), contact=contact, **chosen)
+
+    @property
+    def user_agent(self) -> str:
+        about = "; ".join(filter(None, (self.contact, "open dataset of ML model scale")))
+        return f"{PROJECT}/{COLLECTOR_VERSION} ({about}) python-requests/{requests.__version__}"
+
+
+def fetcher_for(source_config: dict[str, Any], fetch_params: dict[str, Any] | None) -> Fetcher:
+    """The Fetcher of one source's collect: its `sources.<name>` section and the `fetch` section of params.yaml."""
+    return Fetcher(FetchPolicy.from_config(source_config, fetch_params))
+
+
+def needs_contact(host: str) -> bool:
+    return any(host == domain or host.endswith(f".{domain}") for domain in CONTACT_REQUIRED_DOMAINS)
+
+
+@dataclass(frozen=True)
+class StoredCopy:
+    """A body an earlier snapshot holds, with its file record in that snapshot's metadata.json."""
+
+    snapshot: str  # the date of that snapshot
+    record: dict[str, Any]
+    body: bytes
+
+    def conditional_headers(self) -> dict[str, str]:
+        validators = {"If-None-Match": self.record.get("etag"), "If-Modified-Since": self.record.get("last_modified")}
+        return {name: value for name, value in validators.items() if value}
 
 
 @dataclass(frozen=True)
@@ -151,6 +201,7 @@ class Response:
     headers: dict[str, str]
     body: bytes
     retrieved_at: str
+    revalidated_from: str | None = None  # status 304: the date of the snapshot whose body this is
 
     @property
     def content_type(self) -> str:
@@ -161,7 +212,7 @@ class Response:
 
     def file_record(self, path: str) -> dict[str, Any]:
         """What metadata.json records of the file saved from this response."""
-        return {
+        record = {
             "path": path,
             "url": self.url,
             "final_url": self.final_url,
@@ -173,6 +224,7 @@ class Response:
             "sha256": hashlib.sha256(self.body).hexdigest(),
             "size_bytes": len(self.body),
         }
+        return {**record, "revalidated_from": self.revalidated_from} if self.revalidated_from else record
 
 
 def retry_after_seconds(value: str | None, now: datetime) -> float | None:
@@ -299,9 +351,15 @@ class Fetcher:
     _robots: dict[str, urllib.robotparser.RobotFileParser] = field(default_factory=dict, init=False)
     _watch: DeadlineWatch = field(default_factory=DeadlineWatch, init=False)
     _collect_deadline: float | None = field(default=None, init=False)
+    # Bodies of an earlier snapshot by requested URL: asked for conditionally (set by collect).
+    stored: dict[str, StoredCopy] = field(default_factory=dict, init=False)
+
+    @property
+    def user_agent(self) -> str:
+        return self.policy.user_agent
 
     def __post_init__(self) -> None:
-        self.session.headers["User-Agent"] = USER_AGENT
+        self.session.headers["User-Agent"] = self.user_agent
         self.session.headers["Accept-Encoding"] = "gzip, deflate"
         adapter = WatchedAdapter(self._watch)
         self.session.mount("http://", adapter)
@@ -313,7 +371,8 @@ class Fetcher:
             self._collect_deadline = self.clock() + self.policy.collect_timeout_s
         self._require_allowed_host(url, url)
         self._require_robots_allow(url)
-        return self._get_following_redirects(url, accept=accept, max_bytes=self.policy.max_bytes)
+        return self._get_following_redirects(url, accept=accept, max_bytes=self.policy.max_bytes,
+                                             stored=self.stored.get(url))
 
     # -- checks ---------------------------------------------------------------
 
@@ -324,13 +383,17 @@ class Fetcher:
         if host_of(url) not in self.policy.allowed_hosts:
             allowed = ", ".join(self.policy.allowed_hosts)
             raise HostNotAllowed(requested, f"host '{host_of(url)}' of {url} is not in allowed_hosts ({allowed})")
+        if self.policy.contact is None and needs_contact(host_of(url)):
+            raise ContactRequired(requested, f"Wikimedia's User-Agent policy asks for a contact, and none is "
+                                             f"configured: set fetch.contact in params.yaml (a URL or an e-mail "
+                                             f"address where you can be reached); nothing fetched from {host_of(url)}")
 
     def _require_robots_allow(self, url: str) -> None:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         if origin not in self._robots:
             self._robots[origin] = self._read_robots(origin)
-        if not self._robots[origin].can_fetch(USER_AGENT, url):
+        if not self._robots[origin].can_fetch(self.user_agent, url):
             raise RobotsDisallowed(url, f"robots.txt of {origin} disallows this URL for {PROJECT}")
 
     def _read_robots(self, origin: str) -> urllib.robotparser.RobotFileParser:
@@ -348,10 +411,11 @@ class Fetcher:
 
     # -- transport ------------------------------------------------------------
 
-    def _get_following_redirects(self, url: str, *, accept: str | None, max_bytes: int) -> Response:
+    def _get_following_redirects(self, url: str, *, accept: str | None, max_bytes: int,
+                                 stored: StoredCopy | None = None) -> Response:
         current = url
         for _ in range(MAX_REDIRECTS + 1):
-            answer = self._exchange_with_retries(url, current, accept=accept, max_bytes=max_bytes)
+            answer = self._exchange_with_retries(url, current, accept=accept, max_bytes=max_bytes, stored=stored)
             if isinstance(answer, Response):
                 return answer
             current = urljoin(current, answer)
@@ -359,12 +423,12 @@ class Fetcher:
         raise FetchError(url, f"more than {MAX_REDIRECTS} redirects")
 
     def _exchange_with_retries(self, requested: str, url: str, *, accept: str | None,
-                               max_bytes: int) -> Response | str:
+                               max_bytes: int, stored: StoredCopy | None) -> Response | str:
         """`_exchange`, tried again after a retryable error while attempts and the collect's time last."""
         policy = self.policy
         for attempt in range(policy.retries + 1):
             try:
-                return self._exchange(requested, url, accept=accept, max_bytes=max_bytes)
+                return self._exchange(requested, url, accept=accept, max_bytes=max_bytes, stored=stored)
             except FetchError as error:
                 if not error.retryable or attempt == policy.retries:
                     raise error.after_attempts(attempt + 1)
@@ -373,18 +437,22 @@ class Fetcher:
                 self._pause(wait, requested, f"{error.reason}; retrying")
         raise AssertionError("unreachable: the last attempt returns or raises")
 
-    def _exchange(self, requested: str, url: str, *, accept: str | None, max_bytes: int) -> Response | str:
-        """One request and its whole answer, within its deadline: the Response, or where it redirects to."""
+    def _exchange(self, requested: str, url: str, *, accept: str | None, max_bytes: int,
+                  stored: StoredCopy | None) -> Response | str:
+        """One request and its whole answer, within its deadline: the Response, or where it redirects to.
+        With a stored copy the request is conditional, and 304 Not Modified gives the stored body."""
         self._wait_for_turn(url)
         deadline = min(self.clock() + self.policy.total_timeout_s, self._collect_deadline)
         if deadline <= self.clock():
             raise self._deadline_passed(requested, deadline)
         with self._watch.armed(deadline - self.clock()) as watch:
             try:
-                raw = self._send(url, accept, deadline)
+                raw = self._send(url, accept, deadline, stored.conditional_headers() if stored else {})
                 if raw.is_redirect:
                     raw.close()
                     return raw.headers.get("location", "")
+                if raw.status_code == 304:
+                    return self._not_modified(requested, url, raw, stored)
                 if raw.status_code >= 400:
                     raise self._status_error(requested, url, raw)
                 response = self._read_body(requested, url, raw, max_bytes)
@@ -416,8 +484,26 @@ class Fetcher:
         return HTTPStatusError(requested, status, f"HTTP {status} {phrase}{where}".rstrip(), retry_after_s=wait,
                                retryable=status in RETRY_STATUSES)
 
-    def _send(self, url: str, accept: str | None, deadline: float) -> requests.Response:
-        headers = {"Accept": accept} if accept else {}
+    def _not_modified(self, requested: str, url: str, raw: requests.Response,
+                      stored: StoredCopy | None) -> Response:
+        """The stored copy, as the answer 304 Not Modified confirms; its validators updated when the 304 sends new ones."""
+        raw.close()
+        if stored is None:
+            raise ContentError(requested, f"HTTP 304 Not Modified{'' if url == requested else f' (at {url})'} "
+                                          "to a request that was not conditional")
+        record = stored.record
+        headers = {"content-type": record.get("content_type") or "", "etag": record.get("etag"),
+                   "last-modified": record.get("last_modified")}
+        headers.update({key.lower(): value for key, value in raw.headers.items() if key.lower() in VALIDATORS})
+        headers = {key: value for key, value in headers.items() if value}
+        return Response(requested, url, 304, headers, stored.body, self._timestamp(), revalidated_from=stored.snapshot)
+
+    def _timestamp(self) -> str:
+        return self.now().replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+    def _send(self, url: str, accept: str | None, deadline: float,
+              conditional: dict[str, str]) -> requests.Response:
+        headers = {"Accept": accept, **conditional} if accept else dict(conditional)
         left = max(deadline - self.clock(), 0.001)
         timeout = (min(self.policy.connect_timeout_s, left), min(self.policy.read_timeout_s, left))
         try:
@@ -476,8 +562,7 @@ class Fetcher:
         finally:
             raw.close()
         headers = {key.lower(): value for key, value in raw.headers.items()}
-        retrieved_at = self.now().replace(microsecond=0).isoformat().replace("+00:00", "Z")
-        return Response(requested, final_url, raw.status_code, headers, b"".join(chunks), retrieved_at)
+        return Response(requested, final_url, raw.status_code, headers, b"".join(chunks), self._timestamp())
 
 
 def _innermost(error: BaseException) -> BaseException:

@@ -10,12 +10,16 @@ A route may also be a list of Routes: they are served in turn, the last one repe
 ("/api/models?author=x&cursor=2") serves that exact request target and wins over the
 path's own route (an API whose pages differ only by query). Paths without a route
 answer 404, robots.txt included. `targets` keeps every request target, query included.
+A route with an `etag` and/or `last_modified` sends them, and answers a conditional
+request that matches (If-None-Match, or else If-Modified-Since not older) with 304 Not
+Modified, no body.
 Waits (`delay_s`, `trickle_s`) end when the server stops, so a test never waits for them.
 `silent_server()` is a port that accepts connections and never answers.
 """
 
 from __future__ import annotations
 
+import email.utils
 import gzip
 import hashlib
 import json
@@ -44,6 +48,23 @@ class Route:
     gzip_body: bool = False  # send body gzip-compressed with Content-Encoding: gzip
     trickle_s: float = 0.0  # send the body one byte at a time, this long apart (a server that never quite stalls)
     trickle_headers: bool = False  # with trickle_s: the status line and headers too
+    etag: str | None = None  # sent as ETag; If-None-Match naming it gets 304
+    last_modified: str | None = None  # an HTTP-date sent as Last-Modified; If-Modified-Since not older gets 304
+
+    def not_modified(self, headers) -> bool:
+        """Whether a request with these headers is answered 304 (RFC 9110: If-None-Match, when sent, decides)."""
+        if self.status != 200:
+            return False
+        if headers.get("If-None-Match") is not None:
+            sent = [tag.strip() for tag in headers["If-None-Match"].split(",")]
+            return self.etag is not None and (self.etag in sent or "*" in sent)
+        since = headers.get("If-Modified-Since")
+        if since is None or self.last_modified is None:
+            return False
+        try:
+            return email.utils.parsedate_to_datetime(self.last_modified) <= email.utils.parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
 
 
 def gzip_bomb(decoded_bytes: int) -> bytes:
@@ -115,15 +136,19 @@ class LoopbackServer:
                 route = server._next_route(path, self.path)
                 if route.delay_s and server._stopping.wait(route.delay_s):
                     return
-                body = gzip.compress(route.body) if route.gzip_body else route.body
-                self.send_response(route.status)
+                not_modified = route.not_modified(self.headers)
+                body = b"" if not_modified else gzip.compress(route.body) if route.gzip_body else route.body
+                self.send_response(304 if not_modified else route.status)
                 self.send_header("Content-Type", route.content_type)
-                if route.gzip_body:
+                if route.gzip_body and not not_modified:
                     self.send_header("Content-Encoding", "gzip")
-                length = len(body) if route.declared_length is None else route.declared_length
+                length = len(body) if route.declared_length is None or not_modified else route.declared_length
                 if length >= 0:
                     self.send_header("Content-Length", str(length))
-                for name, value in route.headers.items():
+                validators = {"ETag": route.etag, "Last-Modified": route.last_modified}
+                for name, value in [*validators.items(), *route.headers.items()]:
+                    if value is None:
+                        continue
                     self.send_header(name, value)
                 self.send_header("Connection", "close")
                 if route.trickle_headers:  # keep the headers to trickle them with the body

@@ -434,9 +434,10 @@ def test_dvc_repro_with_epoch_enabled_merges_it_beside_the_registry(tmp_path):
     assert (models.loc[sources.map(lambda s: s == ["epoch"]), "params_total_source"].dropna() == "epoch").all()
 
 
-@pytest.mark.dvc
-def test_make_update_after_a_failed_collect_tries_the_same_date_again(tmp_path):
-    copy = copy_working_tree(tmp_path / "repo")
+def collect_only_project(copy: Path):
+    """copy, the working tree with only the collect stage (`make update` then costs seconds) and this
+    repository's environment; and a function running a command there that must succeed (its output)."""
+    copy_working_tree(copy)
     # Only the collect stage: whether DVC runs it again is what is under test, and the later stages take ~15 s.
     stages = yaml.safe_load((copy / "dvc.yaml").read_text())["stages"]
     (copy / "dvc.yaml").write_text(yaml.safe_dump({"stages": {"collect": stages["collect"]}}))
@@ -458,6 +459,47 @@ def test_make_update_after_a_failed_collect_tries_the_same_date_again(tmp_path):
         assert result.returncode == 0, result.stdout + result.stderr
         return result.stdout + result.stderr
 
+    return copy, run
+
+
+@pytest.mark.dvc
+def test_a_second_make_update_of_unchanged_sources_is_conditional_and_adds_no_snapshot(tmp_path):
+    copy, run = collect_only_project(tmp_path / "repo")
+    page = (FIXTURES / "wikipedia_list_of_large_language_models.html").read_bytes()
+    routes = {CSV_PATH: Route(body=EPOCH_CSV, content_type="text/csv", etag='"epoch-v1"'),
+              "/wiki/List": Route(body=page, content_type="text/html", last_modified="Sun, 22 Nov 2026 08:00:00 GMT"),
+              "/robots.txt": Route(body=b"User-agent: *\nDisallow: /private/\n")}
+    with LoopbackServer(routes) as server:
+        params = yaml.safe_load((copy / "params.yaml").read_text())
+        local = dict(allowed_hosts=["127.0.0.1"], min_interval_s=0, retries=0)
+        params["sources"]["epoch"].update(url=server.url(CSV_PATH), **local)
+        params["sources"]["wikipedia"].update(enabled=True, url=server.url("/wiki/List"), **local)
+        params["fetch"]["contact"] = "data-team@example.org"
+        (copy / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+
+        run("make", "update", "AS_OF=2026-12-01")
+        first = len(server.requests)
+        second = run("make", "update", "AS_OF=2026-12-08")
+        again = server.requests[first:]
+    for source in ("epoch", "wikipedia"):
+        assert collect.snapshot_dates(copy / "raw" / source)[-1] == "2026-12-01", second
+        status = json.loads((copy / "raw" / source / "status.json").read_text())
+        assert (status["unchanged_since"], status["snapshot_used"]) == ("2026-12-01", "2026-12-01")
+        assert status["reason"].startswith("unchanged since 2026-12-01: every request answered 304")
+    assert "collect: wikipedia: unchanged: unchanged since 2026-12-01" in second
+    # The synthetic CSV has fewer columns than the pinned real snapshot: still degraded against it.
+    assert "collect: epoch: DEGRADED: unchanged since 2026-12-01" in second
+    content = [(path, headers) for path, headers in again if path != "/robots.txt"]
+    assert sorted(path for path, _ in content) == [CSV_PATH, "/wiki/List"]
+    assert all("If-None-Match" in headers or "If-Modified-Since" in headers for _, headers in content)
+    assert all("(data-team@example.org; " in headers["User-Agent"] for _, headers in server.requests)
+    assert validate_all_metadata(copy / "raw") == 3  # the pinned Epoch snapshot and one new per source
+
+
+@pytest.mark.dvc
+def test_make_update_after_a_failed_collect_tries_the_same_date_again(tmp_path):
+    copy, run = collect_only_project(tmp_path / "repo")
+
     with LoopbackServer({CSV_PATH: Route(status=500)}) as server:  # the same URL throughout: params unchanged
         params = yaml.safe_load((copy / "params.yaml").read_text())
         params["sources"]["epoch"].update(url=server.url(CSV_PATH), allowed_hosts=["127.0.0.1"], min_interval_s=0,
@@ -478,3 +520,16 @@ def test_make_update_after_a_failed_collect_tries_the_same_date_again(tmp_path):
     status = json.loads((copy / "raw" / "epoch" / "status.json").read_text())
     assert status["snapshot_used"] == "2026-12-01" and status["reason"].startswith("new snapshot 2026-12-01")
     assert validate_all_metadata(copy / "raw" / "epoch") == 2
+
+
+def test_a_snapshot_is_unchanged_only_when_every_file_answered_304_and_none_is_added_or_gone(tmp_path):
+    folder = tmp_path / "2026-11-01"
+    folder.mkdir()
+    kept = {"path": "a.csv", "sha256": "1" * 64, "http_status": 200}
+    (folder / collect.METADATA_FILE).write_text(json.dumps({"files": [kept, {**kept, "path": "b.csv"}]}))
+    revalidated = [{**kept, "http_status": 304}, {**kept, "path": "b.csv", "http_status": 304}]
+    assert collect.unchanged_since(revalidated, folder)
+    assert not collect.unchanged_since(revalidated[:1], folder)  # a file gone
+    assert not collect.unchanged_since([revalidated[0], {**revalidated[1], "http_status": 200}], folder)
+    assert not collect.unchanged_since([*revalidated, {**kept, "path": "c.csv", "http_status": 304}], folder)
+    assert not collect.unchanged_since(revalidated, None)  # no earlier snapshot

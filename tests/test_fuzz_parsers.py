@@ -69,7 +69,7 @@ def test_wikipedia_parser_raises_only_content_error(html):
     never raises
     """
     try:
-        wikipedia.observations_from_page(html, "List of large language models", "https://w.example", "page.html")
+        wikipedia.observations_from_page(html, "https://w.example", "page.html")
     except ContentError:
         pass
     assert isinstance(wikipedia.parse_quantity_cell(html)[1] or "", str)

@@ -98,8 +98,8 @@ def _epoch_csv(names: list[str]) -> str:
 
 
 def _wikipedia_page(rows: str) -> str:
-    return (f'<table class="wikitable"><caption>{WIKI_CAPTION}</caption>'
-            f"<tr><th>Name</th><th>Number of parameters (billion)</th></tr>{rows}</table>")
+    return (f'<h2>2024</h2><table class="wikitable"><caption>{WIKI_CAPTION}</caption>'
+            f"<tr><th>Name</th><th>Number of parameters (billion)</th><th>Release date</th></tr>{rows}</table>")
 
 
 def _assert_formulas_neutralised(path: Path) -> int:
@@ -124,7 +124,7 @@ def hostile_chain(tmp_path_factory):
         "epoch": epoch.observations_from_csv(_epoch_csv(HOSTILE_TEXT + ["Nul\x00Byte"]), "epoch.csv", "https://e.example")[0],
         "wikipedia": wikipedia.observations_from_page(
             _wikipedia_page("".join(f"<tr><td>{text.replace('<', '&lt;')}</td><td>7</td></tr>" for text in HOSTILE_TEXT)),
-            WIKI_CAPTION, "https://w.example", "page.html"),
+            "https://w.example", "page.html"),
     }
     observations = pd.concat(list(sources.values()), ignore_index=True)
     result = validate.validate_observations(observations, VALIDATE_PARAMS)
@@ -404,7 +404,7 @@ def test_megabyte_names_and_notes_parse_in_bounded_time(tmp_path):
         frame, _ = epoch.observations_from_csv(_epoch_csv([MEGABYTE_NAME]), "epoch.csv", "https://e.example")
         assert len(frame) == 1
         page = _wikipedia_page(f"<tr><td>{MEGABYTE_NAME}</td><td>7</td></tr>")
-        assert len(wikipedia.observations_from_page(page, WIKI_CAPTION, "https://w.example", "page.html")) == 1
+        assert len(wikipedia.observations_from_page(page, "https://w.example", "page.html")) == 1
         assert isinstance(extract.extract(f"# Foo 7B\n\nFoo 7B has 7B parameters. {MEGABYTE_NAME}\n"), list)
         with pytest.raises(units.UnitParseError, match="too long"):
             units.parse_quantity(MEGABYTE_NAME)
@@ -422,7 +422,7 @@ def test_deeply_nested_html_is_refused_quickly(document):
         with pytest.raises(extract.DocumentTooComplex, match="nested more than"):
             extract.extract(document, content_type="text/html")
         with pytest.raises(wikipedia.ContentError, match="nested more than"):
-            wikipedia.observations_from_page(document, WIKI_CAPTION, "https://w.example", "page.html")
+            wikipedia.observations_from_page(document, "https://w.example", "page.html")
 
 
 @pytest.mark.parametrize("document", [
@@ -447,7 +447,7 @@ def test_wikipedia_span_bomb_stays_small():
     """
     page = _wikipedia_page('<tr><td rowspan="100000" colspan="100000">x</td><td>7</td></tr>' * 200)
     with time_limit():
-        rows = wikipedia.observations_from_page(page, WIKI_CAPTION, "https://w.example", "page.html")
+        rows = wikipedia.observations_from_page(page, "https://w.example", "page.html")
     assert len(rows) == 200
 
 

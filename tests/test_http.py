@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 from pipeline.http import (
-    USER_AGENT,
+    ContactRequired,
     ContentError,
     DeadlineExceeded,
     Fetcher,
@@ -18,19 +18,23 @@ from pipeline.http import (
     HTTPStatusError,
     OfflineError,
     RobotsDisallowed,
+    StoredCopy,
     TooLarge,
     TruncatedBody,
+    fetcher_for,
+    host_of,
     retry_after_seconds,
 )
 from tests.httpserver import LoopbackServer, Route, closed_port, gzip_bomb, silent_server
 
 BODY = b"Model,Parameters\nExample,1\n"
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+CONTACT = "https://example.org/modelscale-contact"
 
 
 def make_fetcher(sleeps: list[float], **overrides) -> Fetcher:
     settings = dict(allowed_hosts=("127.0.0.1",), max_bytes=1_000_000, min_interval_s=0.0,
-                    connect_timeout_s=1.0, read_timeout_s=1.0, retries=2, backoff_s=1.0)
+                    connect_timeout_s=1.0, read_timeout_s=1.0, retries=2, backoff_s=1.0, contact=CONTACT)
     settings.update(overrides)
     return Fetcher(FetchPolicy(**settings), sleep=sleeps.append, now=lambda: NOW)
 
@@ -40,13 +44,88 @@ def sleeps() -> list[float]:
     return []
 
 
-def test_sends_descriptive_user_agent_and_reads_robots_first(sleeps):
+def test_sends_descriptive_user_agent_with_the_contact_and_reads_robots_first(sleeps):
     with LoopbackServer({"/data.csv": Route(body=BODY)}) as server:
         response = make_fetcher(sleeps).get(server.url("/data.csv"))
     assert response.body == BODY and response.status == 200
     assert [path for path, _ in server.requests] == ["/robots.txt", "/data.csv"]
-    agent = server.requests[1][1]["User-Agent"]
-    assert agent == USER_AGENT and "modelscale/" in agent and "https://" in agent
+    agents = {headers["User-Agent"] for _, headers in server.requests}
+    assert len(agents) == 1 and agents.pop().startswith(f"modelscale/0.3.0 ({CONTACT}; ")
+
+
+def test_fetcher_for_takes_the_contact_from_the_fetch_section(sleeps):
+    source = {"allowed_hosts": ["127.0.0.1"], "min_interval_s": 0}
+    with LoopbackServer({"/data.csv": Route(body=BODY)}) as server:
+        fetcher_for(source, {"contact": "ops@example.org"}).get(server.url("/data.csv"))
+    assert all("(ops@example.org; " in headers["User-Agent"] for _, headers in server.requests)
+    assert "@" not in fetcher_for(source, {"contact": ""}).user_agent  # empty: no contact
+
+
+@pytest.mark.parametrize("contact", ["not a contact", "https://x.org) evil/1.0 (", "a@b.org\r\nX-Injected: 1"])
+def test_a_contact_that_is_no_url_or_address_is_refused(contact):
+    """Hostile: a fetch.contact that is no URL or e-mail address, or would end the User-Agent header or its
+    comment → refused before any request (ValueError)
+    """
+    with pytest.raises(ValueError, match="fetch.contact must be a URL"):
+        fetcher_for({"allowed_hosts": ["127.0.0.1"]}, {"contact": contact})
+
+
+@pytest.mark.parametrize("url", ["https://en.wikipedia.org/wiki/X", "https://upload.wikimedia.org/a.png",
+                                 "https://wikipedia.org/"])
+def test_wikimedia_hosts_are_refused_without_a_contact(sleeps, url):
+    fetcher = make_fetcher(sleeps, contact=None, allowed_hosts=(host_of(url),))
+    with pytest.raises(ContactRequired, match="set fetch.contact in params.yaml"):
+        fetcher.get(url)  # refused before any connection: this test makes no request
+
+
+def test_a_redirect_to_wikipedia_without_a_contact_is_refused(sleeps):
+    redirect = Route(status=302, headers={"Location": "https://en.wikipedia.org/wiki/X"})
+    with LoopbackServer({"/go": redirect}) as server:
+        fetcher = make_fetcher(sleeps, contact=None, allowed_hosts=("127.0.0.1", "en.wikipedia.org"))
+        with pytest.raises(ContactRequired):
+            fetcher.get(server.url("/go"))
+    assert "@" not in fetcher.user_agent and "modelscale/" in fetcher.user_agent
+
+
+def stored_copy(url: str, **validators) -> StoredCopy:
+    record = {"url": url, "final_url": url, "content_type": "text/csv", "etag": None, "last_modified": None,
+              **validators}
+    return StoredCopy("2026-11-01", record, BODY)
+
+
+def test_a_stored_copy_is_asked_for_conditionally_and_a_304_gives_it_back(sleeps):
+    route = Route(body=b"new body", etag='"v1"', last_modified="Sun, 01 Nov 2026 00:00:00 GMT")
+    with LoopbackServer({"/data.csv": route}) as server:
+        fetcher = make_fetcher(sleeps)
+        url = server.url("/data.csv")
+        fetcher.stored = {url: stored_copy(url, etag='"v1"', last_modified="Sun, 01 Nov 2026 00:00:00 GMT")}
+        response = fetcher.get(url)
+    headers = server.requests[-1][1]
+    assert headers["If-None-Match"] == '"v1"' and headers["If-Modified-Since"] == "Sun, 01 Nov 2026 00:00:00 GMT"
+    assert (response.status, response.body, response.revalidated_from) == (304, BODY, "2026-11-01")
+    record = response.file_record("data.csv")
+    assert record["http_status"] == 304 and record["revalidated_from"] == "2026-11-01"
+    assert record["content_type"] == "text/csv" and record["etag"] == '"v1"'
+
+
+def test_a_changed_resource_answers_200_to_the_conditional_request(sleeps):
+    with LoopbackServer({"/data.csv": Route(body=b"new body", etag='"v2"')}) as server:
+        fetcher = make_fetcher(sleeps)
+        url = server.url("/data.csv")
+        fetcher.stored = {url: stored_copy(url, etag='"v1"')}
+        response = fetcher.get(url)
+    assert server.requests[-1][1]["If-None-Match"] == '"v1"' and "If-Modified-Since" not in server.requests[-1][1]
+    assert (response.status, response.body, response.revalidated_from) == (200, b"new body", None)
+    assert "revalidated_from" not in response.file_record("data.csv")
+
+
+def test_a_304_to_a_request_that_was_not_conditional_is_a_content_error(sleeps):
+    """Hostile: HTTP 304 Not Modified to a request that was not conditional → ContentError, its empty body never
+    saved as the file
+    """
+    with LoopbackServer({"/data.csv": Route(status=304)}) as server:
+        with pytest.raises(ContentError, match="304 Not Modified to a request that was not conditional"):
+            make_fetcher(sleeps).get(server.url("/data.csv"))
 
 
 def test_robots_disallow_stops_before_the_request(sleeps):
