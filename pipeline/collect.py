@@ -338,6 +338,15 @@ def finish_status(status: dict[str, Any], root: Path, config: dict[str, Any]) ->
     return status
 
 
+def name_problems(status: dict[str, Any], module: Any, snapshot_dir: Path) -> None:
+    """A plug-in that collects what it can when part of a source fails (`collection_problems`) has those
+    parts named in status.json, and counted in its reason."""
+    problems = module.collection_problems(snapshot_dir) if hasattr(module, "collection_problems") else []
+    if problems:
+        names = "; ".join(f"{p['what']} {p['name']}" for p in problems)
+        status.update(problems=problems, reason=f"{status['reason']}, {len(problems)} part(s) failed: {names}")
+
+
 def collect_source(source: str, config: dict[str, Any], fetcher: Fetcher | None = None,
                    fetch_params: dict[str, Any] | None = None) -> dict[str, Any]:
     """Collect one source if needed; return (and write) its status. Raises only on bad config.
@@ -369,6 +378,7 @@ def collect_source(source: str, config: dict[str, Any], fetcher: Fetcher | None 
                                      f"no new snapshot, parse uses {previous.name}")
             else:
                 status.update(state="ok", reason=f"new snapshot {as_of} ({count} file(s))")
+                name_problems(status, module, root / as_of)
         except FetchError as error:
             status.update(state="failed", reason=str(error), error_type=type(error).__name__)
         except BaseException as error:  # a bug, Ctrl-C or SIGTERM: status.json says so, then the run stops

@@ -96,6 +96,10 @@ class DeadlineExceeded(FetchTimeout):
 
     retryable = False  # the time it was given is spent
 
+    def __init__(self, url: str, reason: str, whole_collect: bool = False):
+        super().__init__(url, reason)
+        self.whole_collect = whole_collect  # the source's collect_timeout_s ran out, not one request's time
+
 
 class HTTPStatusError(FetchError):
     """The server answered with an error status (after any retries)."""
@@ -467,7 +471,7 @@ class Fetcher:
     def _deadline_passed(self, url: str, deadline: float) -> DeadlineExceeded:
         if deadline == self._collect_deadline:
             return DeadlineExceeded(url, f"the collect of this source ran out of its collect_timeout_s="
-                                         f"{self.policy.collect_timeout_s:g} s")
+                                         f"{self.policy.collect_timeout_s:g} s", whole_collect=True)
         return DeadlineExceeded(url, f"no complete answer within total_timeout_s={self.policy.total_timeout_s:g} s")
 
     def _status_error(self, requested: str, url: str, raw: requests.Response) -> HTTPStatusError:
@@ -521,7 +525,7 @@ class Fetcher:
         """Sleep seconds, unless that would pass the collect's deadline: then give up at once."""
         if self.clock() + seconds >= self._collect_deadline:
             raise DeadlineExceeded(url, f"{why} in {seconds:g} s would pass collect_timeout_s="
-                                        f"{self.policy.collect_timeout_s:g} s; giving up")
+                                        f"{self.policy.collect_timeout_s:g} s; giving up", whole_collect=True)
         self.sleep(seconds)
 
     def _wait_for_turn(self, url: str) -> None:

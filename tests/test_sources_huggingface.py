@@ -104,10 +104,14 @@ def test_listing_asks_the_hub_api_by_author_and_follows_the_link_header(collecte
 def test_missing_repository_failing_listing_and_slow_card_are_named_while_the_rest_is_collected(
         collected, observations):
     """Hostile: a missing repository (401), an organisation listing answering 503 and a card that never arrives →
-    each is named with its reason in collection.json and every other repository is collected
+    each is named with its reason in collection.json and in status.json, and every other repository is collected
     """
-    _, status, log, _, _ = collected
+    config, status, log, _, _ = collected
     assert status["state"] == "ok"
+    written = json.loads((Path(config["path"]) / "status.json").read_text())
+    assert {(p["what"], p["name"]) for p in written["problems"]} == {
+        ("repository", GONE), ("organization", FAILING_ORG), ("card", UNSTABLE)}
+    assert "3 part(s) failed" in written["reason"] and GONE in written["reason"]
     failed = {(entry["what"], entry["name"]): entry for entry in log["failed"]}
     assert set(failed) == {("repository", GONE), ("organization", FAILING_ORG), ("card", UNSTABLE)}
     assert failed[("repository", GONE)]["http_status"] == 401 and "HTTP 401" in failed[("repository", GONE)]["reason"]

@@ -156,10 +156,17 @@ def _is_model_info(document: Any, repo: str | None = None) -> bool:
 
 
 def stops_the_collect(error: FetchError) -> bool:
-    """Whether a failure is the collect's, not one repository's: no connection at all, or the collect's own
-    deadline (whose reason names collect_timeout_s; a single slow request's names total_timeout_s)."""
-    return isinstance(error, OfflineError) or (
-        isinstance(error, DeadlineExceeded) and "collect_timeout_s" in error.reason)
+    """Whether error ends the whole collect rather than one repository's: no connection at all, or the
+    source's own deadline."""
+    return isinstance(error, OfflineError) or (isinstance(error, DeadlineExceeded) and error.whole_collect)
+
+
+def collection_problems(snapshot_dir: Path) -> list[dict[str, Any]]:
+    """What failed while collecting the snapshot (a repository, a card, an organisation's listing), from
+    its collection.json: collect names them in status.json."""
+    log = json.loads((snapshot_dir / COLLECTION_FILE).read_text(encoding="utf-8"))
+    return [{"what": failure["what"], "name": failure["name"], "reason": failure["reason"]}
+            for failure in log["failed"]]
 
 
 class Collection:
