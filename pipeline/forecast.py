@@ -101,11 +101,33 @@ def break_sentence(result: dict[str, Any]) -> str:
     count_words = {"1": "one break", "2": "two breaks"}
     others = [f"with {count_words[count]}: {' and '.join(_year(year) for year in fits['fits'][count]['breaks'])}"
               for count in sorted(fits["fits"]) if count not in ("0", chosen)]
-    eras = ", ".join(_year(year) for year in result["fixed_era_starts"])
-    published = "; ".join(f"{ref['authors']} ({ref['quantity']}): {_year(ref['year'])}, {ref['what']}"
-                          for ref in result["published"])
+    against = "; ".join(
+        f"{item['reference']} {_year(item['year'])}: " + (
+            "no break of ours near it" if item["nearest_break"] is None else
+            f"{abs(item['years_from_nearest_break']):.2f} years from ours at {_year(item['nearest_break'])}, "
+            f"{'inside' if item['inside_interval'] else 'outside'} its interval")
+        for item in result["comparisons"])
+    published = "; ".join(f"{ref['authors']}: {ref['what']}" for ref in result["published"])
     return (f"{words}: {found}{' (the best fit ' + '; '.join(others) + ')' if others else ''}. "
-            f"The fixed eras start at {eras}; published: {published or 'none for this quantity'}.")
+            f"Against the fixed eras and the published breaks: {against}."
+            + (f" ({published}.)" if published else ""))
+
+
+def reference_comparisons(fits: dict[str, Any] | None, references: list[tuple[str, float]]) -> list[dict[str, Any]]:
+    """Each reference date beside the nearest break of the chosen fit: how far, and whether inside its interval."""
+    chosen = fits["fits"][str(fits["chosen_breaks"])] if fits else {"breaks": [], "break_intervals": []}
+    comparisons = []
+    for label, year in references:
+        entry: dict[str, Any] = {"reference": label, "year": year, "nearest_break": None,
+                                 "years_from_nearest_break": None, "inside_interval": None}
+        if chosen["breaks"]:
+            nearest = min(range(len(chosen["breaks"])), key=lambda index: abs(chosen["breaks"][index] - year))
+            low, high = chosen["break_intervals"][nearest]
+            entry.update(nearest_break=chosen["breaks"][nearest],
+                         years_from_nearest_break=round(year - chosen["breaks"][nearest], 6),
+                         inside_interval=bool(low <= year <= high))
+        comparisons.append(entry)
+    return comparisons
 
 
 def gap_sentence(name: str, result: dict[str, Any], options: dict[str, Any]) -> str:
@@ -205,6 +227,9 @@ def run_breaks(models: pd.DataFrame, params: dict[str, Any], trends_params: dict
                      "fixed_era_starts": eras,
                      "published": [ref for ref in options["published"] if ref["quantity"] == quantity],
                      "fits": breaks.find_breaks(years, chosen[field].to_numpy(), options)}
+            references = [("fixed era start", year) for year in eras] + [
+                (ref["authors"], float(ref["year"])) for ref in entry["published"]]
+            entry["comparisons"] = reference_comparisons(entry["fits"], references)
             entry["sentence"] = break_sentence(entry)
             results[f"{quantity}/{population}"] = entry
     return results

@@ -263,3 +263,18 @@ def test_default_build_forecasts_are_deterministic_and_name_their_populations():
     assert {method["population"] for method in result["methods"].values()} == {"dense", "all", "notable"}
     assert all(entry["population_description"] for entry in forecasts["breaks"]["results"].values())
     assert max(row["target_year"] for row in result["rows"] if row["actual_log10"] is not None) == 2025
+
+
+def test_each_reference_date_is_placed_beside_the_nearest_chosen_break():
+    fits = {"chosen_breaks": 2, "fits": {"2": {"breaks": [2009.0, 2017.75],
+                                               "break_intervals": [[2003.5, 2010.5], [2016.75, 2019.0]]}}}
+    near, far = forecast.reference_comparisons(fits, [("fixed era start", 2010.0), ("Sevilla et al. 2022", 2015.75)])
+    assert near["nearest_break"] == 2009.0 and near["inside_interval"] and near["years_from_nearest_break"] == 1.0
+    assert far["nearest_break"] == 2017.75 and not far["inside_interval"]
+    (none,) = forecast.reference_comparisons({"chosen_breaks": 0, "fits": {"0": {"breaks": [], "break_intervals": []}}},
+                                             [("fixed era start", 2010.0)])
+    assert none["nearest_break"] is None
+    sentence = forecast.break_sentence({"quantity": "compute", "population_description": "notable models",
+                                        "fits": {**fits, "n": 500, "fits": {**fits["fits"], "0": {"breaks": []}}},
+                                        "comparisons": [near, far], "published": []})
+    assert "BIC prefers 2 breaks, at 2009" in sentence and "2003.5–2010.5" in sentence and "outside" in sentence
