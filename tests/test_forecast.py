@@ -233,8 +233,10 @@ def test_a_gap_bin_without_two_neighbours_is_refused():
         gap.parameter_gap(models, {**GAP, "gap_bin_params": [1e9, 5.7e9]}, last_year=2022)
 
 
-def test_the_figure_spec_reads_columns_of_the_figure_data():
-    spec = forecast.backtest_vega_lite("plots/backtest.csv")
+def test_the_figure_chart_reads_columns_of_the_figure_data():
+    alt = pytest.importorskip("altair", reason="altair is not installed: the chart is for the report")
+    rows = pd.read_csv(REPO / "reports" / "plots" / "backtest.csv")
+    spec = forecast.backtest_chart(rows).to_dict()
     fields = set()
 
     def collect(node):
@@ -248,7 +250,9 @@ def test_the_figure_spec_reads_columns_of_the_figure_data():
                 collect(value)
 
     collect(spec)
-    assert fields and fields <= set(backtest.SCORED_COLUMNS)
+    assert {"actual_log10", "predicted_log10", "low_log10", "high_log10", "horizon_years"} <= fields
+    assert fields <= set(rows.columns)
+    assert isinstance(forecast.backtest_chart(rows), alt.FacetChart)
 
 
 def test_default_build_forecasts_are_deterministic_and_name_their_populations():
