@@ -228,22 +228,43 @@ def architecture_groups(models: pd.DataFrame) -> pd.Series:
     return groups
 
 
-def prediction_band_crossing(x: np.ndarray, y: np.ndarray, target: float, confidence_level: float) -> dict[str, Any]:
-    """When the line, and its prediction band, reach `target` (in log10 units).
+class PredictionBand:
+    """The least-squares line of y on x and its t prediction band.
+
+    half_width(at, new_points) is the band for the mean of new_points new observations
+    at `at` (1: a single one), at the given confidence level.
+    """
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, confidence_level: float) -> None:
+        self.fit = stats.linregress(x, y)
+        self.n = len(x)
+        self.x_mean = x.mean()
+        self.residual_sd = math.sqrt(np.sum((y - (self.fit.intercept + self.fit.slope * x)) ** 2) / (self.n - 2))
+        self.t_value = stats.t.ppf(0.5 + confidence_level / 2.0, self.n - 2)
+        self.spread = np.sum((x - self.x_mean) ** 2)
+
+    def centre(self, at: np.ndarray | float) -> np.ndarray | float:
+        return self.fit.intercept + self.fit.slope * at
+
+    def half_width(self, at: np.ndarray | float, new_points: np.ndarray | float = 1.0) -> np.ndarray | float:
+        return self.t_value * self.residual_sd * np.sqrt(
+            1.0 / new_points + 1.0 / self.n + (at - self.x_mean) ** 2 / self.spread)
+
+
+def prediction_band_crossing(x: np.ndarray, y: np.ndarray, target: float, confidence_level: float,
+                             width_scale: float = 1.0) -> dict[str, Any]:
+    """When the line, and its prediction band (widened by width_scale), reach `target` (in log10 units).
 
     Inverse prediction: the earliest date is where the band's upper edge reaches
     the target, the latest where its lower edge does.
     """
-    fit = stats.linregress(x, y)
+    band = PredictionBand(x, y, confidence_level)
+    fit, residual_sd = band.fit, band.residual_sd
     if fit.slope <= 0:
         return {"year": None, "interval": [None, None], "note": "frontier not growing over the fit window"}
-    n = len(x)
-    residual_sd = math.sqrt(np.sum((y - (fit.intercept + fit.slope * x)) ** 2) / (n - 2))
-    t_value = stats.t.ppf(0.5 + confidence_level / 2.0, n - 2)
-    spread = np.sum((x - x.mean()) ** 2)
     grid = np.arange(x.min(), x.max() + 500.0, 0.01)
-    half_width = t_value * residual_sd * np.sqrt(1.0 + 1.0 / n + (grid - x.mean()) ** 2 / spread)
-    centre = fit.intercept + fit.slope * grid
+    half_width = width_scale * band.half_width(grid)
+    centre = band.centre(grid)
     upper_reached = grid[centre + half_width >= target]
     lower_reached = grid[centre - half_width >= target]
     return {

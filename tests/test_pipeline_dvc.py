@@ -17,7 +17,7 @@ import yaml
 from tests.conftest import copy_working_tree
 
 pytestmark = pytest.mark.dvc
-STAGES = ("parse", "validate", "merge", "trends", "report")
+STAGES = ("parse", "validate", "merge", "trends", "forecast", "report")
 BROKEN_ENTRIES = """\
 models:
   - name: Broken negative
@@ -61,7 +61,8 @@ def _run(args: list[str], cwd: Path, check: bool = True, **extra_env: str) -> su
 
 
 def _digests(root: Path) -> dict[str, str]:
-    files = sorted(p for p in (root / "processed").rglob("*") if p.is_file()) + [root / "reports" / "metrics.json"]
+    files = sorted(p for p in (root / "processed").rglob("*") if p.is_file()) + [
+        root / "reports" / name for name in ("metrics.json", "backtest.json", "forecast.json")]
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 
@@ -123,7 +124,8 @@ def test_changing_one_param_reruns_only_its_stage(project, first_run):
 
 def test_rebuild_from_scratch_is_byte_identical(project, first_run):
     shutil.rmtree(project / "processed")
-    (project / "reports" / "metrics.json").unlink()
+    for name in ("metrics.json", "backtest.json", "forecast.json"):
+        (project / "reports" / name).unlink()
     _run(["dvc", "repro", "--force"], project)
     assert _digests(project) == first_run
 
