@@ -230,8 +230,10 @@ def stored_copies(folder: Path) -> dict[str, StoredCopy]:
 
 
 def unchanged_since(files: list[dict[str, Any]], previous: Path | None) -> bool:
-    """Whether the new files are exactly the previous snapshot's, every request having answered 304."""
-    if previous is None or not files or any(record["http_status"] != NOT_MODIFIED for record in files):
+    """Whether the new files are exactly the previous snapshot's, every request having answered 304 (a file
+    the plug-in generated from the others, such as a collection log, made no request: it counts by its bytes)."""
+    fetched = [record for record in files if "generated" not in record]
+    if previous is None or not fetched or any(record["http_status"] != NOT_MODIFIED for record in fetched):
         return False
     before = {(record["path"], record["sha256"]) for record in read_metadata(previous)["files"]}
     return {(record["path"], record["sha256"]) for record in files} == before

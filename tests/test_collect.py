@@ -533,3 +533,8 @@ def test_a_snapshot_is_unchanged_only_when_every_file_answered_304_and_none_is_a
     assert not collect.unchanged_since([revalidated[0], {**revalidated[1], "http_status": 200}], folder)
     assert not collect.unchanged_since([*revalidated, {**kept, "path": "c.csv", "http_status": 304}], folder)
     assert not collect.unchanged_since(revalidated, None)  # no earlier snapshot
+    log = {"path": "collection.json", "sha256": "2" * 64, "http_status": None, "generated": {"by": "a plug-in"}}
+    (folder / collect.METADATA_FILE).write_text(json.dumps({"files": [kept, log]}))
+    assert collect.unchanged_since([revalidated[0], log], folder)  # a generated file counts by its bytes
+    assert not collect.unchanged_since([revalidated[0], {**log, "sha256": "3" * 64}], folder)
+    assert not collect.unchanged_since([log], folder)  # nothing was asked of the server
