@@ -18,8 +18,8 @@ facts), `subject` (the document's developer and family), `tables` and `prose` (r
 from pipeline.extract.candidates import FIELDS
 from pipeline.extract.command import main
 from pipeline.extract.numbers import parse_date
-from pipeline.extract.records import extract
+from pipeline.extract.records import REVIEW_COLUMNS, Extraction, extract, extract_with_review
 from pipeline.extract.text import MAX_DOCUMENT_CHARS, DocumentTooComplex, load_document, require_shallow
 
-__all__ = ["FIELDS", "MAX_DOCUMENT_CHARS", "DocumentTooComplex", "extract", "load_document", "main", "parse_date",
-           "require_shallow"]
+__all__ = ["FIELDS", "MAX_DOCUMENT_CHARS", "REVIEW_COLUMNS", "DocumentTooComplex", "Extraction", "extract",
+           "extract_with_review", "load_document", "main", "parse_date", "require_shallow"]

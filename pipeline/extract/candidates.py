@@ -31,6 +31,8 @@ class Candidate:
     source: str  # "listing" | "table" | "bench" | "prose"
     facts: dict[str, tuple[int, object, str]] = field(default_factory=dict)
     claimed: bool = False  # a benchmark column already merged into this spec row
+    introduced_by: str = ""  # what first named it: "size table", "evaluation table", "size list", …
+    origin: str = ""  # the row or sentence that first named it
 
     def put(self, key: str, value: object, evidence: str, priority: int) -> None:
         if value is None:
@@ -62,6 +64,11 @@ class Context:
     primary_display: str
     title_sizes: frozenset[float]
     candidates: list[Candidate] = field(default_factory=list)
+    review: list[dict] = field(default_factory=list)  # what was read but is not an observation, and why
+
+    def reject(self, name: str, reason: str, evidence: str, key: str = "model", value: object = None) -> None:
+        """Keep for review a model (key "model") or a fact that must not become an observation."""
+        self.review.append({"name": name, "field": key, "value": value, "reason": reason, "evidence": evidence[:300]})
 
     def info(self, name: str) -> NameInfo:
         return parse_name(name, self.org_tokens)

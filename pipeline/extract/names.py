@@ -28,6 +28,19 @@ LEADING_WORDS = {
 }
 # Words that close a title or phrase but never a model name ("GPT-3 Model Card", "the Qwen1.5 series").
 _TRAILING_WORDS = {"model", "models", "card", "series", "family", "collection", "readme", "report", "technical", "blog"}
+# Words that name what surrounds a model (files, tools, settings), never a model of their own:
+# "Checkpoint", "WandB", "seed", "learning rate" as rows or mentions are not announcements.
+_NOT_MODEL_WORDS = {
+    "checkpoint", "checkpoints", "wandb", "seed", "learning", "rate", "lr", "value", "values", "config",
+    "configuration", "tokenizer", "weights", "download", "downloads", "link", "links", "logs", "log", "license",
+    "paper", "demo", "github", "huggingface", "modelscope", "arxiv", "batch", "size", "steps", "step",
+    "warmup", "optimizer", "dropout", "epoch", "epochs", "hyperparameter", "hyperparameters", "parameter",
+    "parameters", "hidden", "layers", "heads", "dimension", "vocab", "vocabulary", "gpu", "gpus", "hours", "dataset",
+    "datasets", "data", "training", "decay", "schedule", "precision", "eval", "evaluation", "benchmark", "results",
+    "version", "date", "type", "name", "file", "files", "md5", "sha256", "url", "id",
+}
+RELEASE_VERBS = re.compile(r"\b(releas\w*|introduc\w*|open-?sourc\w*|open-?weight\w*|launch\w*|announc\w*|present)\b", re.I)
+_COMPARED = re.compile(r"\b(?:like|than|compared|against|such as|outperform\w*|vs\.?|surpass\w*)\b")
 NOT_MODEL_ROWS = re.compile(r"^(total|average|avg\.?|mean|sum|overall)\b", re.IGNORECASE)
 
 
@@ -75,6 +88,23 @@ def parse_name(name: str, org_tokens: tuple[str, ...] = ()) -> NameInfo:
     # Four-digit suffixes are dates ("2407", "0905"), not part of the family name.
     stem = tuple(t for t in tokens if t not in _VARIANT_WORDS and not re.fullmatch(r"\d{4}", t))
     return NameInfo(stem, "".join(variant_words), nominal, total, active)
+
+
+def is_model_name(info: NameInfo, family: tuple[str, ...] = ()) -> bool:
+    """A name is not a model's when its words beyond `family` all name a file, tool or setting."""
+    rest = info.stem[len(family):] if starts_with(info.stem, family) else info.stem
+    words = [t for t in rest if re.search(r"[a-z]", t)]
+    return not words or not all(t in _NOT_MODEL_WORDS for t in words)
+
+
+def before_comparison(text: str) -> str:
+    """The part of a sentence before it compares ("… outperforms X"): names after that are rivals."""
+    return _COMPARED.split(text, maxsplit=1)[0]
+
+
+def contains(stem: tuple[str, ...], family: tuple[str, ...]) -> bool:
+    """Is `family` a run of `stem`'s tokens ("Overview Llama 2" contains "llama 2")?"""
+    return bool(family) and any(stem[i: i + len(family)] == family for i in range(len(stem) - len(family) + 1))
 
 
 def starts_with(stem: tuple[str, ...], prefix: tuple[str, ...]) -> bool:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 from pipeline.extract.candidates import GENERAL, NAMED, Candidate, Context, fact_value
-from pipeline.extract.names import SIZE_IN_NAME, NameInfo, mentions, size_label, starts_with
+from pipeline.extract.names import (RELEASE_VERBS, SIZE_IN_NAME, NameInfo, before_comparison, contains, mentions,
+                                    size_label, starts_with)
 from pipeline.extract.numbers import NUM, QTY, composite_total, parse_date, quantity
 from pipeline.extract.text import Document, sentences
 
@@ -33,10 +34,17 @@ _UPPER_BOUND_BEFORE = re.compile(r"(less than|fewer than|under|below|<|at most)\
 _NOT_CONTEXT = re.compile(r"vocab|generat|output|max_new|new tokens|tokens?/s|per second|batch", re.I)
 _NOT_TRAINING = re.compile(r"batch|vocab|generat|per second|tokens?/s|context|window|sequence|prompt|output|cost|price|free tokens", re.I)
 _TRAINING_WORDS = re.compile(r"train|pretrain|pre-train|corpus|dataset|data\b", re.I)
-_RELEASE_VERBS = re.compile(r"\b(releas\w*|introduc\w*|open-?sourc\w*|open-?weight\w*|launch\w*|announc\w*|present)\b", re.I)
 
 
-def _subject(ctx: Context, sentence: str, position: int) -> NameInfo | None:
+# What turns the words before a number to another model: "than Gopher", "compared with X", "its predecessor".
+_COMPARISON = re.compile(r"\b(?:than|compared (?:to|with)|versus|vs\.?|unlike|against|outperform\w*|surpass\w*|"
+                         r"predecessors?|previous|prior)\b", re.I)
+_NAMELESS_COMPARISON = re.compile(r"predecessor|previous|prior", re.I)
+# "Chinchilla was trained on …": a name opening the sentence as its subject.
+_SENTENCE_SUBJECT = re.compile(r"^\W*(?P<name>[A-Z][\w.-]*(?:[ -][A-Z0-9][\w.-]*)*)\s+(?:was|is|has|had|were|uses|used)\b")
+
+
+def _subject_mention(ctx: Context, sentence: str, position: int) -> tuple[str, NameInfo] | None:
     """The model a sentence talks about at `position`: the nearest name mentioned before it."""
     best = None
     known = {c.info.stem for c in ctx.candidates} | {ctx.primary}
@@ -46,8 +54,46 @@ def _subject(ctx: Context, sentence: str, position: int) -> NameInfo | None:
         info = ctx.info(mention)
         # Acronyms such as "MoE" or "GQA" are mentions too, but not models.
         if info.stem and (info.stem in known or starts_with(info.stem, ctx.primary) or re.search(r"\d", mention)):
-            best = info
+            best = mention, info
     return best
+
+
+def _subject(ctx: Context, sentence: str, position: int) -> NameInfo | None:
+    found = _subject_mention(ctx, sentence, position)
+    return found[1] if found else None
+
+
+def _about(ctx: Context, sentence: str, position: int) -> tuple[NameInfo | None, str | None]:
+    """(the model a number at `position` is about, None for the document's family in general;
+    the other model's name when the words before it are about another model)."""
+    found = _subject_mention(ctx, sentence, position)
+    if found is not None:
+        mention, info = found
+        # "Overview Llama 2" holds the family's name: not another model (if not one this reader can place).
+        ours = ctx.announced(info) or contains(info.stem, ctx.primary) or info.stem in {c.info.stem for c in ctx.candidates}
+        return (info, None) if ours else (None, mention)
+    head = sentence[:position]
+    comparisons = list(_COMPARISON.finditer(head))
+    if comparisons:
+        names = [w for w in re.findall(r"\b[A-Z][\w.-]*", head[comparisons[-1].end():]) if _is_other_name(ctx, w)]
+        if names:
+            return None, names[0]
+        if _NAMELESS_COMPARISON.fullmatch(comparisons[-1].group(0)):
+            return None, f"the {comparisons[-1].group(0).lower()} model"
+    opening = _SENTENCE_SUBJECT.match(head)
+    if opening and _is_other_name(ctx, opening.group("name")):
+        return None, opening.group("name")
+    return None, None
+
+
+def _is_other_name(ctx: Context, name: str) -> bool:
+    """A proper name (never written in lower case in the document) that is not of the document's family or developer."""
+    info = ctx.info(name)
+    first = name.split()[0].split("-")[0]
+    if not info.stem or contains(info.stem, ctx.primary) or first.lower() in ctx.org_tokens:
+        return False
+    lower = re.compile(rf"(?<![\w-]){re.escape(first.lower())}(?![\w-])")
+    return not any(lower.search(line) for line in ctx.doc.lines)
 
 
 def _targets(ctx: Context, subject: NameInfo | None) -> tuple[list[Candidate], int]:
@@ -86,7 +132,10 @@ def read_size_lists(ctx: Context) -> None:
                     parts = parts[:-1]  # the last size is announced for later, not released
                 subject = _subject(ctx, sentence, match.start())
                 if subject is not None and not ctx.announced(subject):
-                    continue  # sizes of a rival family
+                    if not contains(subject.stem, ctx.primary):
+                        ctx.reject(" ".join(subject.stem), "sizes of another model family", sentence, "params_total",
+                                   match.group("list"))
+                    continue
                 enclosing = [subject_by_indent[k] for k in sorted(subject_by_indent) if k <= indent]
                 label = subject and _display_for(ctx, subject, sentence, match.start())
                 if label is None:
@@ -127,7 +176,7 @@ def _add_prose_model(ctx: Context, name: str, value: float, evidence: str, expli
     )
     if covered or ctx.find(info):
         return
-    cand = Candidate(name=name, info=info, source="prose")
+    cand = Candidate(name=name, info=info, source="prose", introduced_by="size list", origin=evidence)
     cand.put("params_total", value, evidence, NAMED)
     ctx.candidates.append(cand)
 
@@ -138,8 +187,11 @@ def read_param_statements(ctx: Context) -> None:
         for sentence in sentences(line):
             composite = composite_total(sentence)
             if composite and re.search(r"param", sentence, re.I):
-                subject = _subject(ctx, sentence, len(sentence))
-                _apply_param(ctx, subject, "params_total", composite, sentence)
+                subject, other = _about(ctx, sentence, len(sentence))
+                if other:
+                    _reject_fact(ctx, other, "params_total", composite, sentence)
+                else:
+                    _apply_param(ctx, subject, "params_total", composite, sentence)
                 continue
             for match in _PARAM_STATEMENT.finditer(sentence):
                 qty_text = match.group("q") or match.group("q2")
@@ -151,16 +203,31 @@ def read_param_statements(ctx: Context) -> None:
                 value = quantity(qty_text)
                 if not value or value < 1e7:
                     continue
-                which = (match.group("which") or "").lower()
-                following = sentence[match.end(): match.end() + 30]
-                kind = "params_active" if which.startswith("activ") or re.match(r"\s*(are\s+)?(activated|active)", following) else "params_total"
-                subject = _subject(ctx, sentence, match.start())
+                kind = "params_active" if _states_active(match, sentence) else "params_total"
+                subject, other = _about(ctx, sentence, match.start())
+                if other:
+                    _reject_fact(ctx, other, kind, value, sentence)
+                    continue
                 _apply_param(ctx, subject, kind, value, sentence)
                 if kind == "params_total":
                     active = _ACTIVE_AFTER.search(sentence, match.end())
                     active_value = quantity(active.group("q")) if active else None
                     if active_value:
                         _apply_param(ctx, subject, "params_active", active_value, sentence)
+
+
+def _states_active(match: re.Match, sentence: str) -> bool:
+    """"21B activated parameters", "2.7B parameters are active", "activates 2.8B parameters", "… per token"."""
+    which = (match.group("which") or "").lower()
+    before = sentence[max(0, match.start() - 40): match.start()]
+    following = sentence[match.end(): match.end() + 30]
+    return (which.startswith("activ") or bool(re.match(r"\s*(are\s+)?(activated|active)", following))
+            or bool(re.search(r"\bactivat\w*\s+(?:only\s+)?(?:about\s+|around\s+|approximately\s+)?$", before, re.I))
+            or bool(re.match(r"\s*(?:\w+\s+)?(?:per|for each|each)\s+token", following, re.I)))
+
+
+def _reject_fact(ctx: Context, other: str, key: str, value: object, sentence: str) -> None:
+    ctx.reject(other, f"stated in a sentence about another model ({other})", sentence, key, value)
 
 
 def _apply_param(ctx: Context, subject: NameInfo | None, kind: str, value: float, sentence: str) -> None:
@@ -189,7 +256,8 @@ def _apply_param(ctx: Context, subject: NameInfo | None, kind: str, value: float
             if family or subject.nominal:
                 name = f"{name} {size_label(subject.nominal or value)}"
         nominal = subject.nominal if subject and subject.nominal else (value if family else None)
-        cand = Candidate(name=name, info=NameInfo(stem, "", nominal, value, None), source="prose")
+        cand = Candidate(name=name, info=NameInfo(stem, "", nominal, value, None), source="prose",
+                         introduced_by="parameter statement", origin=sentence)
         cand.put(kind, value, sentence, NAMED)
         ctx.candidates.append(cand)
         return
@@ -211,14 +279,23 @@ def read_quantity_statements(ctx: Context) -> None:
                     continue
                 value = quantity(match.group("q").strip())
                 if value and value >= 1e9:
-                    _apply(ctx, _subject(ctx, sentence, match.start()), "training_tokens", value, sentence)
+                    _apply_stated(ctx, sentence, match.start(), "training_tokens", value)
             for match in _CONTEXT_STATEMENT.finditer(sentence):
                 window = sentence[max(0, match.start() - 25): match.end() + 15]
                 if _NOT_CONTEXT.search(window):
                     continue
                 value = quantity((match.group("q") or match.group("q2") or match.group("q3")).strip())
                 if value and 512 <= value <= 1e8:
-                    _apply(ctx, _subject(ctx, sentence, match.start()), "context_length", value, sentence)
+                    _apply_stated(ctx, sentence, match.start(), "context_length", value)
+
+
+def _apply_stated(ctx: Context, sentence: str, position: int, key: str, value: object) -> None:
+    """A number stated at `position` of a sentence, for the model the sentence is about, unless that is another model."""
+    subject, other = _about(ctx, sentence, position)
+    if other:
+        _reject_fact(ctx, other, key, value, sentence)
+    else:
+        _apply(ctx, subject, key, value, sentence)
 
 
 def _apply(ctx: Context, subject: NameInfo | None, key: str, value: object, evidence: str) -> None:
@@ -241,7 +318,7 @@ def read_dates(ctx: Context) -> None:
                 for cand in ctx.candidates:
                     cand.put("publication_date", date, line, GENERAL)
         news = re.match(r"\s*-?\s*\[?(\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}/\d{1,2}/\d{4})\]?\s*:?\s*(.*)", line)
-        if news and _RELEASE_VERBS.search(news.group(2)):
+        if news and RELEASE_VERBS.search(news.group(2)):
             date = parse_date(news.group(1))
             for _, mention in mentions(news.group(2)):
                 info = ctx.info(mention)
@@ -265,10 +342,10 @@ def _next_line(doc: Document, line: str) -> str:
 
 def read_release_names(ctx: Context) -> None:
     """Models named in the title or a release sentence that no table or size list produced."""
-    texts = [ctx.doc.title] + [s for line in ctx.doc.lines for s in sentences(line) if _RELEASE_VERBS.search(s)]
+    texts = [ctx.doc.title] + [s for line in ctx.doc.lines for s in sentences(line) if RELEASE_VERBS.search(s)]
     sized = {ctx.info(m).stem for text in texts for _, m in mentions(text) if ctx.info(m).nominal}
-    for text in texts:
-        cut = re.split(r"\b(like|than|compared|against|such as|outperform\w*|vs\.?|surpass\w*)\b", text)[0]
+    for position, text in enumerate(texts):
+        cut = before_comparison(text)
         for _, mention in mentions(cut):
             info = ctx.info(mention)
             if info.stem != ctx.primary or info.stem in sized or info.nominal is not None or ctx.find(info):
@@ -276,4 +353,6 @@ def read_release_names(ctx: Context) -> None:
             if any(starts_with(c.info.stem, info.stem) and not c.info.variant for c in ctx.candidates) and not info.variant:
                 continue  # "the Llama 4 series" names the family of models already found
             if info.variant or not any(c.info.stem == info.stem for c in ctx.candidates):
-                ctx.candidates.append(Candidate(name=mention, info=info, source="prose"))
+                ctx.candidates.append(Candidate(name=mention, info=info, source="prose",
+                                                introduced_by="title" if position == 0 else "release sentence",
+                                                origin=text))

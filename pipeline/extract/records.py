@@ -1,20 +1,36 @@
-"""The extractor: one record per model the document announces, from tables, then prose."""
+"""The extractor: one record per model the document announces, from tables, then prose,
+each with the reason the document announces it; what else was read goes to review."""
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 
 from pipeline.extract.candidates import FIELDS, GENERAL, Candidate, Context, fact_value
 from pipeline.extract.prose import (read_dates, read_param_statements, read_quantity_statements,
                                     read_release_names, read_size_lists)
-from pipeline.extract.subject import find_org, pick_primary
+from pipeline.extract.subject import find_org, judge, pick_primary
 from pipeline.extract.tables import read_column_table, read_row_table, table_kind
 from pipeline.extract.text import load_document
 
 
+REVIEW_COLUMNS = ("name", "field", "value", "reason", "evidence")
+
+
+@dataclass(frozen=True)
+class Extraction:
+    records: list[dict]  # one per announced model, sorted by name, each with its subject_evidence
+    review: list[dict]  # REVIEW_COLUMNS: models and facts read but not announced, with the reason
+
+
 def extract(text: str, *, content_type: str | None = None, url: str | None = None) -> list[dict]:
     """Candidate facts for every model the document announces, sorted by name."""
+    return extract_with_review(text, content_type=content_type, url=url).records
+
+
+def extract_with_review(text: str, *, content_type: str | None = None, url: str | None = None) -> Extraction:
+    """The announced models' records, and what was read but is not the document's subject."""
     doc = load_document(text, content_type, url)
     org, org_line = find_org(doc)
     org_tokens = tuple(t for t in re.split(r"[^a-z0-9]+", (org or "").lower()) if t and t not in {"the", "ai", "team", "inc"})
@@ -36,7 +52,10 @@ def extract(text: str, *, content_type: str | None = None, url: str | None = Non
     if org:
         for cand in ctx.candidates:
             cand.put("organization", org, org_line, GENERAL)
-    return sorted((_as_record(c) for c in ctx.candidates if _worth_reporting(c)), key=_sort_key)
+    ctx.candidates[:] = [c for c in ctx.candidates if _worth_reporting(c)]
+    records = sorted((_as_record(cand, evidence) for cand, evidence in judge(ctx)), key=_sort_key)
+    review = sorted(ctx.review, key=lambda row: json.dumps(row, sort_keys=True, default=str))
+    return Extraction(records, review)
 
 
 _QUANT_VARIANTS = re.compile(r"spinquant|qlora|ptq|int4|int8|awq|gptq|fp8")
@@ -73,8 +92,8 @@ def _worth_reporting(cand: Candidate) -> bool:
     return cand.source != "bench" or any(k in cand.facts for k in ("params_total", "mmlu"))
 
 
-def _as_record(cand: Candidate) -> dict:
-    record: dict = {"name": cand.name}
+def _as_record(cand: Candidate, subject_evidence: str) -> dict:
+    record: dict = {"name": cand.name, "subject_evidence": subject_evidence}
     for key in FIELDS:
         value = fact_value(cand, key)
         if isinstance(value, float) and value.is_integer() and key != "mmlu":

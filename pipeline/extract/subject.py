@@ -1,11 +1,27 @@
-"""What the document is about: its developer and its primary model family."""
+"""What the document is about: its developer, its primary model family, and for each model
+read from it why the document announces that model (`judge`).
+
+A model is the document's subject when its own size or download table lists it, when the
+title, a release sentence ("we release …", "introducing …") or the model-card header names it,
+or, for a model seen only in a benchmark table, when it is a variant of such a model. Anything
+else (a model only compared with, a row that names a file, tool or setting, an active-parameter
+count read as a model) goes to the document's review list with the reason.
+"""
 
 from __future__ import annotations
 
 import re
 
-from pipeline.extract.names import LEADING_WORDS, MENTION, mentions, parse_name
-from pipeline.extract.text import Document
+from pipeline.extract.candidates import Candidate, Context, fact_value
+from pipeline.extract.names import (LEADING_WORDS, MENTION, RELEASE_VERBS, NameInfo, before_comparison, is_model_name,
+                                    mentions, parse_name, starts_with)
+from pipeline.extract.text import Document, sentences
+
+OWN_TABLES = ("size table", "download table")
+SCORES_ONLY = ("evaluation table", "benchmark column")
+QUOTE_CHARS = 200
+# Model-card header fields that name the model ("Model name: …", "**Model Details** …").
+_CARD_FIELD = re.compile(r"^\W*(?:model(?:\s+(?:name|details|information|card|overview|summary))?|name)\b\W*", re.I)
 
 
 _ORG_PATTERNS = [
@@ -76,3 +92,86 @@ def pick_primary(doc: Document, org_tokens: tuple[str, ...]) -> tuple[tuple[str,
     forms = surface.get(best)
     name = max(forms, key=lambda f: (forms[f], -len(f))) if forms else " ".join(best).title()
     return best, name, frozenset(title_sizes.get(best, ()))
+
+
+def judge(ctx: Context) -> list[tuple[Candidate, str]]:
+    """The candidates the document announces, each with its subject evidence; the others to ctx.review."""
+    accepted: list[tuple[Candidate, str]] = []
+    later = [c for c in ctx.candidates if c.introduced_by in SCORES_ONLY]
+    for cand in [c for c in ctx.candidates if c.introduced_by not in SCORES_ONLY] + later:
+        if not is_model_name(cand.info, ctx.primary):
+            _review(ctx, cand, "not a model name")
+            continue
+        evidence = None
+        if cand.introduced_by in OWN_TABLES and (_in_family(ctx, cand.info) or cand.introduced_by == "download table"):
+            evidence = f"listed in the document's own {cand.introduced_by}: {_quote(cand.origin)}"
+        evidence = evidence or _named(ctx, cand, exact_size=cand.introduced_by in SCORES_ONLY)
+        if evidence is None and cand.introduced_by in SCORES_ONLY:
+            sibling = next((c for c, _ in accepted if c.info.stem == cand.info.stem and c.info.nominal == cand.info.nominal), None)
+            if sibling is not None:
+                evidence = f"a variant of {sibling.name}, with scores of its own ({cand.introduced_by}: {_quote(cand.origin)})"
+        if evidence is None:
+            if cand.introduced_by in SCORES_ONLY:
+                where = f"only in an {cand.introduced_by}"
+            elif cand.introduced_by in OWN_TABLES:
+                where = "in a size table, but not of the family the document is about"
+            else:
+                where = "no title, release sentence, model-card header or own size table names it"
+            _review(ctx, cand, where)
+            continue
+        accepted.append((cand, evidence))
+    return [(cand, evidence) for cand, evidence in accepted if not _active_count_of(ctx, cand, accepted)]
+
+
+def _named(ctx: Context, cand: Candidate, *, exact_size: bool) -> str | None:
+    """Where the title, a release sentence or the model-card header names the candidate or its family."""
+    doc = ctx.doc
+    if _names(ctx, doc.title, cand.info, exact_size):
+        return f"named in the title: {_quote(doc.title)}"
+    for line in doc.lines:
+        for sentence in sentences(line):
+            if RELEASE_VERBS.search(sentence) and _names(ctx, before_comparison(sentence), cand.info, exact_size):
+                return f"named in a release sentence: {_quote(sentence)}"
+    for line in doc.lines[:40]:
+        if _CARD_FIELD.match(line) and _names(ctx, _CARD_FIELD.sub("", line, count=1), cand.info, exact_size):
+            return f"named in the model-card header: {_quote(line)}"
+    return None
+
+
+def _names(ctx: Context, text: str, info: NameInfo, exact_size: bool) -> bool:
+    """Does text mention the model, or its family (of which the text gives no other size)?"""
+    for match in MENTION.finditer(text):
+        mentioned = ctx.info(match.group(0))
+        if not mentioned.stem or not starts_with(info.stem, mentioned.stem) or not re.search(r"[a-z]{2}", " ".join(mentioned.stem)):
+            continue
+        if mentioned.nominal is None and not exact_size or mentioned.nominal == info.nominal:
+            return True
+    return False
+
+
+def _in_family(ctx: Context, info: NameInfo) -> bool:
+    return bool(ctx.primary) and starts_with(info.stem, ctx.primary)
+
+
+def _active_count_of(ctx: Context, cand: Candidate, accepted: list[tuple[Candidate, str]]) -> bool:
+    """A size from prose that is another model's active-parameter count is that model's, not a model of its own."""
+    total = fact_value(cand, "params_total")
+    if cand.introduced_by in OWN_TABLES or not isinstance(total, float):
+        return False
+    for other, _ in accepted:
+        active = fact_value(other, "params_active")
+        related = starts_with(cand.info.stem, other.info.stem) or starts_with(other.info.stem, cand.info.stem)
+        if other is not cand and related and isinstance(active, float) and abs(active - total) <= 0.02 * active:
+            _review(ctx, cand, f"the active-parameter count of {other.name}, not a model of its own")
+            return True
+    return False
+
+
+def _review(ctx: Context, cand: Candidate, reason: str) -> None:
+    ctx.reject(cand.name, f"{reason} (read from: {cand.introduced_by})" if cand.introduced_by else reason,
+               cand.origin or next((entry[2] for entry in cand.facts.values()), ""), "model", fact_value(cand, "params_total"))
+
+
+def _quote(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1] + "…"

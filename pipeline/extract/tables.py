@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from pipeline.extract.candidates import TABLE, Candidate, Context
-from pipeline.extract.names import NOT_MODEL_ROWS, SIZE_IN_NAME, NameInfo, size_label
+from pipeline.extract.names import NOT_MODEL_ROWS, SIZE_IN_NAME, NameInfo, is_model_name, size_label
 from pipeline.extract.numbers import NUM, bare_number_scale, cell_value, mmlu_value, parse_params_cell, quantity
 from pipeline.extract.text import Table
 
@@ -22,6 +22,12 @@ _H_DATE = re.compile(r"release\s*date|^\s*date\s*$", re.IGNORECASE)
 _H_NAME = re.compile(r"^\s*(models?|model name|names?|variant|checkpoint)?\s*$", re.IGNORECASE)
 _H_LISTING = re.compile(r"download|weights|url|link|^\s*id\s*$|md5|hugging|modelscope", re.IGNORECASE)
 _H_LABEL = re.compile(r"categor|benchmark|metric|shots|domain|language|capabilit|task|dataset|^\s*$", re.IGNORECASE)
+# Benchmark and score columns: a table with them compares models.
+_H_SCORE = re.compile(
+    r"mmlu|gsm|humaneval|mbpp|math|arc\b|hellaswag|bbh|winogrande|truthful|piqa|boolq|drop\b|gpqa|ifeval|agieval|"
+    r"c-?eval|cmmlu|average|avg|score|accuracy|elo|pass@|win rate|arena",
+    re.IGNORECASE,
+)
 _SKIP_NAME = re.compile(r"\s\+\s|[*†]\s*$")  # "X + MC" is a recipe variant; "X**" points to a footnote
 
 
@@ -65,8 +71,12 @@ def read_row_table(ctx: Context, table: Table) -> None:
     kinds = [_column_kind(h) for h in table.header]
     # A quantity spread over several columns is a sweep ("Sequence Length" 1024, 2048, ...), not a fact.
     kinds = [k if k is None or kinds.count(k) == 1 or k == "params_total" and c == 0 else None for c, k in enumerate(kinds)]
-    listing = any(_H_LISTING.search(h) or link for h, link in zip(table.header[1:], table.has_links[1:]))
     specs = any(k in {"params_total", "params_active", "context_length", "training_tokens", "publication_date"} for k in kinds)
+    # Links and weights beside benchmark scores belong to the compared models: a table with
+    # scores lists the document's models only where their family says so.
+    scores = any(k == "mmlu" or _H_SCORE.search(h) for h, k in zip(table.header[1:], kinds[1:]))
+    listing = (any(_H_LISTING.search(h) for h in table.header[1:]) or any(table.has_links[1:])) and not scores
+    role = "download table" if listing else "size table" if specs else "evaluation table"
     previous: tuple[str, ...] = ()
     for row in table.rows:
         name = row[0]
@@ -82,9 +92,13 @@ def read_row_table(ctx: Context, table: Table) -> None:
         previous = row
         if NOT_MODEL_ROWS.match(name) or _SKIP_NAME.search(name) or not re.search(r"[A-Za-z0-9]", name):
             continue
-        if kinds[0] == "params_total" or not re.search(r"[A-Za-z]{2}", SIZE_IN_NAME.sub("", name)):
-            name = f"{ctx.primary_display} {name}".strip()  # size-only names belong to the document's family
         evidence = " | ".join(c for c in row if c)
+        size_only = not re.search(r"[A-Za-z]{2}", SIZE_IN_NAME.sub("", name))
+        if kinds[0] == "params_total" and not size_only:
+            ctx.reject(name, f"not a model name (a row of a table whose first column is '{table.header[0]}')", evidence)
+            continue
+        if size_only:
+            name = f"{ctx.primary_display} {name}".strip()  # size-only names belong to the document's family
         total = active = None
         for col, kind in enumerate(kinds):
             if kind in {"params_total", "params_active"} and col < len(row) and row[col]:
@@ -97,14 +111,19 @@ def read_row_table(ctx: Context, table: Table) -> None:
             qualifier = " ".join(re.findall(r"\([^)]*\)", name))
             name = f"{re.sub(r'[(].*?[)]', '', name).strip()} {size_label(_round_nominal(total, row))} {qualifier}".strip()
             info = ctx.info(name)
+        if not is_model_name(info, ctx.primary):
+            ctx.reject(name, f"not a model name (a row of a {role})", evidence)
+            continue
         if not (listing or ctx.announced(info)):
+            ctx.reject(name, f"another model, in the document's {role}", evidence)
             continue
         cand = ctx.find(info)
         if cand is None:
             mmlu = [mmlu_value(row[c]) for c, k in enumerate(kinds) if k == "mmlu" and c < len(row)]
             if not (listing or specs or any(mmlu) and info.nominal):
                 continue  # a benchmark row of an unlisted variant without its own numbers
-            cand = Candidate(name=name, info=info, source="listing" if listing else "table")
+            cand = Candidate(name=name, info=info, source="listing" if listing else "table", introduced_by=role,
+                             origin=evidence)
             ctx.candidates.append(cand)
         cand.put("params_total", total if total is not None else info.total, evidence, TABLE)
         cand.put("params_active", active if active is not None else info.active, evidence, TABLE)
@@ -133,6 +152,7 @@ def read_column_table(ctx: Context, table: Table) -> None:
             continue
         info = ctx.info(name)
         if not ctx.announced(info):
+            ctx.reject(name, "another model, a column of a benchmark table", f"{table.section}: {name}".strip(": "))
             continue
         values: dict[str, tuple[object, str]] = {}
         for row in table.rows:
@@ -148,7 +168,8 @@ def read_column_table(ctx: Context, table: Table) -> None:
         if cand is None:
             if values.get("mmlu", (None,))[0] is None or info.nominal is None:
                 continue  # an unlisted variant is a model of its own only when it brings its own numbers
-            cand = Candidate(name=new_name, info=ctx.info(new_name), source="bench")
+            cand = Candidate(name=new_name, info=ctx.info(new_name), source="bench", introduced_by="benchmark column",
+                             origin=f"{table.section}: {name}".strip(": "))
             sibling = ctx.find(NameInfo(info.stem, "", info.nominal, None, None))
             if sibling:
                 for key in ("params_total", "params_active"):
