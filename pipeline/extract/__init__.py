@@ -9,6 +9,12 @@ Sources, strongest first: table cells (spec, download and benchmark tables, in e
 orientation), sentences that name the model, then statements about "the model" that apply to
 every model of the primary family.
 
+Each record says why the document announces the model (`subject_evidence`: its own size or
+download table, the title, a release sentence, the model-card header, or a variant of such a
+model); `extract_with_review` also returns what was read but is not the document's subject
+(rivals in comparison tables, names of files, tools or settings, numbers from sentences about
+another model), each with the reason.
+
 Modules, by concern: `text` (documents to prose lines and tables; size limits), `numbers`
 (quantities and dates), `names` (model names and mentions), `candidates` (models and their
 facts), `subject` (the document's developer and family), `tables` and `prose` (reading facts),

@@ -97,6 +97,7 @@ def pick_primary(doc: Document, org_tokens: tuple[str, ...]) -> tuple[tuple[str,
 def judge(ctx: Context) -> list[tuple[Candidate, str]]:
     """The candidates the document announces, each with its subject evidence; the others to ctx.review."""
     accepted: list[tuple[Candidate, str]] = []
+    places = naming_places(ctx)
     later = [c for c in ctx.candidates if c.introduced_by in SCORES_ONLY]
     for cand in [c for c in ctx.candidates if c.introduced_by not in SCORES_ONLY] + later:
         if not is_model_name(cand.info, ctx.primary):
@@ -105,7 +106,7 @@ def judge(ctx: Context) -> list[tuple[Candidate, str]]:
         evidence = None
         if cand.introduced_by in OWN_TABLES and (_in_family(ctx, cand.info) or cand.introduced_by == "download table"):
             evidence = f"listed in the document's own {cand.introduced_by}: {_quote(cand.origin)}"
-        evidence = evidence or _named(ctx, cand, exact_size=cand.introduced_by in SCORES_ONLY)
+        evidence = evidence or _named(places, cand.info, exact_size=cand.introduced_by in SCORES_ONLY)
         if evidence is None and cand.introduced_by in SCORES_ONLY:
             sibling = next((c for c, _ in accepted if c.info.stem == cand.info.stem and c.info.nominal == cand.info.nominal), None)
             if sibling is not None:
@@ -123,30 +124,34 @@ def judge(ctx: Context) -> list[tuple[Candidate, str]]:
     return [(cand, evidence) for cand, evidence in accepted if not _active_count_of(ctx, cand, accepted)]
 
 
-def _named(ctx: Context, cand: Candidate, *, exact_size: bool) -> str | None:
-    """Where the title, a release sentence or the model-card header names the candidate or its family."""
+Places = dict[tuple[str, ...], list[tuple[int, float | None, str]]]
+
+
+def naming_places(ctx: Context) -> Places:
+    """Stem -> (place number, size or None, subject evidence) for every name the title, a release sentence or the
+    model-card header mentions, strongest place first. Built once per document, so judging stays
+    linear in the number of candidates."""
     doc = ctx.doc
-    if _names(ctx, doc.title, cand.info, exact_size):
-        return f"named in the title: {_quote(doc.title)}"
-    for line in doc.lines:
-        for sentence in sentences(line):
-            if RELEASE_VERBS.search(sentence) and _names(ctx, before_comparison(sentence), cand.info, exact_size):
-                return f"named in a release sentence: {_quote(sentence)}"
-    for line in doc.lines[:40]:
-        if _CARD_FIELD.match(line) and _names(ctx, _CARD_FIELD.sub("", line, count=1), cand.info, exact_size):
-            return f"named in the model-card header: {_quote(line)}"
-    return None
+    places = [(doc.title, f"named in the title: {_quote(doc.title)}")]
+    places += [(before_comparison(sentence), f"named in a release sentence: {_quote(sentence)}")
+               for line in doc.lines for sentence in sentences(line) if RELEASE_VERBS.search(sentence)]
+    places += [(_CARD_FIELD.sub("", line, count=1), f"named in the model-card header: {_quote(line)}")
+               for line in doc.lines[:40] if _CARD_FIELD.match(line)]
+    index: Places = {}
+    for position, (text, evidence) in enumerate(places):
+        for match in MENTION.finditer(text):
+            mentioned = ctx.info(match.group(0))
+            if mentioned.stem and re.search(r"[a-z]{2}", " ".join(mentioned.stem)):
+                index.setdefault(mentioned.stem, []).append((position, mentioned.nominal, evidence))
+    return index
 
 
-def _names(ctx: Context, text: str, info: NameInfo, exact_size: bool) -> bool:
-    """Does text mention the model, or its family (of which the text gives no other size)?"""
-    for match in MENTION.finditer(text):
-        mentioned = ctx.info(match.group(0))
-        if not mentioned.stem or not starts_with(info.stem, mentioned.stem) or not re.search(r"[a-z]{2}", " ".join(mentioned.stem)):
-            continue
-        if mentioned.nominal is None and not exact_size or mentioned.nominal == info.nominal:
-            return True
-    return False
+def _named(places: Places, info: NameInfo, *, exact_size: bool) -> str | None:
+    """The first place that names the model, or its family (without a size) unless `exact_size`."""
+    found = [(position, evidence) for length in range(1, len(info.stem) + 1)
+             for position, size, evidence in places.get(info.stem[:length], ())
+             if size == info.nominal or size is None and not exact_size]
+    return min(found)[1] if found else None
 
 
 def _in_family(ctx: Context, info: NameInfo) -> bool:
