@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.extract import extract, main, parse_date
+from pipeline.io import load_params
+from pipeline.extract import extract, extract_with_review, main, parse_date
+from tests.httpserver import LoopbackServer, Route
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -170,6 +172,92 @@ def test_benchmark_columns_of_rivals_are_skipped():
     assert len(records) == 4  # base and instruct variants, the latter with their own MMLU
 
 
+# --- why a model is the document's subject; what goes to review instead -------------------------
+
+
+def reasons(review, key="model"):
+    """{name: reason} of the review rows for one field ("model": whole records)."""
+    return {row["name"]: row["reason"] for row in review if row["field"] == key}
+
+
+def test_each_record_says_why_it_is_the_documents_subject():
+    doc = (
+        "# Kite 3 Model Card\n\nToday we release Plover-2, our small model.\n\n"
+        "| Model | Params | Context |\n|---|---|---|\n| Kite 3 8B | 8B | 8K |\n\n"
+        "### Instruction tuned models\n\n| Benchmark | Kite 3 8B | Otter 2 7B |\n|---|---|---|\n| MMLU | 68.4 | 34.1 |\n"
+    )
+    evidence = {r["name"]: r["subject_evidence"] for r in extract(doc)}
+    assert evidence["Kite 3 8B"] == "listed in the document's own size table: Kite 3 8B | 8B | 8K"
+    assert evidence["Kite 3 8B Instruct"].startswith("a variant of Kite 3 8B, with scores of its own")
+    assert set(evidence) == {"Kite 3 8B", "Kite 3 8B Instruct"}  # Plover-2 is no family of the card's, Otter 2 a rival
+
+
+def test_title_and_release_sentence_are_subject_evidence():
+    assert only(extract("# Heron-3\n\nHeron-3 has 175 billion parameters.\n"))["subject_evidence"] == \
+        "named in the title: Heron-3"
+    doc = "Notes\n\nWe are releasing Pelican-2 today. Pelican-2 has 175 billion parameters.\n"
+    assert only(extract(doc))["subject_evidence"].startswith("named in a release sentence: We are releasing Pelican-2")
+
+
+def test_rows_of_a_settings_table_are_not_models():
+    doc = (
+        "# Foo-7B\n\nWe release Foo-7B, a 7B parameter model.\n\n## Training hyperparameters\n\n"
+        "| Parameter | Value |\n|---|---|\n| seed | 100000000000 |\n| learning rate | 3e-4 |\n| Checkpoint | final |\n\n"
+        "| Checkpoint | WandB |\n|---|---|\n| WandB | [run](https://wandb.ai/x) |\n"
+    )
+    found = extract_with_review(doc)
+    only(found.records, name="Foo 7B", params_total=7_000_000_000)
+    rejected = reasons(found.review)
+    assert {"seed", "learning rate", "Checkpoint", "WandB"} <= set(rejected)
+    assert rejected["seed"].startswith("not a model name")
+
+
+def test_linked_rivals_in_an_evaluation_table_go_to_review():
+    doc = (
+        "# Foo-7B\n\nWe release Foo-7B, a 7B parameter model.\n\n## Evaluation\n\n| Model | MMLU | Weights |\n|---|---|---|\n"
+        "| Foo-7B | 64.2 | [HF](https://hf.co/foo) |\n| Llama-2-7B | 45.3 | [HF](https://hf.co/llama) |\n"
+    )
+    found = extract_with_review(doc)
+    only(found.records, name="Foo-7B", mmlu=64.2)
+    assert reasons(found.review)["Llama-2-7B"] == "another model, in the document's evaluation table"
+
+
+def test_numbers_from_sentences_about_another_model_go_to_review():
+    doc = (
+        "# Foo-7B\n\nWe release Foo-7B, a 7B parameter model.\n\n"
+        "Chinchilla was trained on 1.4T tokens of data. Foo-7B beats Llama 2 13B, which has 13 billion parameters "
+        "and was trained on 2 trillion tokens. Its context is longer than Gopher's 2048 tokens context.\n"
+    )
+    found = extract_with_review(doc)
+    only(found.records, name="Foo 7B", params_total=7_000_000_000, training_tokens=None, context_length=None)
+    assert reasons(found.review, "training_tokens") == {
+        "Chinchilla": "stated in a sentence about another model (Chinchilla)",
+        "Llama 2 13B": "stated in a sentence about another model (Llama 2 13B)"}
+    assert set(reasons(found.review, "params_total")) == {"Llama 2 13B"}
+    assert set(reasons(found.review, "context_length")) == {"Gopher"}
+
+
+def test_active_parameters_per_token_are_not_the_total():
+    doc = ("# Bar-MoE\n\nWe release Bar-MoE, a mixture-of-experts model with 16B parameters. "
+           "Bar-MoE activates only 2.8 billion parameters per token.\n")
+    only(extract(doc), params_total=16_000_000_000, params_active=2_800_000_000)
+
+
+def test_an_active_count_read_as_a_model_goes_to_review():
+    doc = ("# Bar-MoE\n\n| Model | Total Params | Activated Params |\n|---|---|---|\n| Bar-MoE 16B | 16B | 2.8B |\n\n"
+           "- Bar-MoE 2.8B: 2.8B parameters\n")
+    found = extract_with_review(doc)
+    only(found.records, name="Bar-MoE 16B", params_active=2_800_000_000)
+    assert reasons(found.review)["Bar-MoE 2.8B"].startswith("the active-parameter count of Bar-MoE 16B")
+
+
+def test_a_document_without_a_family_of_its_own_announces_nothing():
+    doc = "Our notes\n\n| Model | Size | MMLU |\n|---|---|---|\n| Alpha-7B | 7B | 60 |\n| Beta-13B | 13B | 55 |\n"
+    found = extract_with_review(doc)
+    assert found.records == []
+    assert set(reasons(found.review)) == {"Alpha-7B", "Beta-13B"}
+
+
 def test_output_is_sorted_and_deterministic():
     doc = "# Ibis\n\nIbis: 7B, 1.5B, and 70B.\n"
     first, second = extract(doc), extract(doc)
@@ -191,6 +279,40 @@ def test_cli_prints_json(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)[0]["params_total"] == 175_000_000_000
 
 
+PAGE = b"# Heron-3\n\nHeron-3 has 175 billion parameters.\n"
+
+
+def loopback_policy(server: LoopbackServer) -> dict:
+    return {"allowed_hosts": [server.host], "min_interval_s": 0, "max_bytes": 100_000, "retries": 0}
+
+
+def test_cli_fetches_a_url_politely_with_the_projects_user_agent(capsys):
+    with LoopbackServer({"/card.md": Route(body=PAGE, content_type="text/markdown")}) as server:
+        assert main([server.url("/card.md")], fetcher_config=loopback_policy(server)) == 0
+        paths = [path for path, _ in server.requests]
+        agents = {headers.get("User-Agent") for _, headers in server.requests}
+    assert paths == ["/robots.txt", "/card.md"]  # robots.txt first
+    contact = load_params("fetch")["contact"]  # the contact params.yaml sets, as every collect sends it
+    assert len(agents) == 1 and next(iter(agents)).startswith("modelscale/") and f"({contact}; " in next(iter(agents))
+    assert json.loads(capsys.readouterr().out)[0]["params_total"] == 175_000_000_000
+
+
+def test_cli_refuses_a_url_that_robots_txt_disallows():
+    routes = {"/robots.txt": Route(body=b"User-agent: *\nDisallow: /private/\n"),
+              "/private/card.md": Route(body=PAGE, content_type="text/markdown")}
+    with LoopbackServer(routes) as server:
+        with pytest.raises(SystemExit, match="extract: cannot read .*RobotsDisallowed"):
+            main([server.url("/private/card.md")], fetcher_config=loopback_policy(server))
+        assert server.count("/private/card.md") == 0
+
+
+def test_cli_uses_the_announcements_policy_of_params_yaml_and_refuses_other_hosts():
+    with LoopbackServer({"/card.md": Route(body=PAGE, content_type="text/markdown")}) as server:
+        with pytest.raises(SystemExit, match="extract: cannot read .*HostNotAllowed"):
+            main([server.url("/card.md")])  # 127.0.0.1 is not in sources.announcements.allowed_hosts
+        assert server.count() == 0
+
+
 # --- the shared corpus -------------------------------------------------------------------
 
 
@@ -201,7 +323,8 @@ def _bench():
     return module
 
 
-def test_corpus_documents_and_params_targets():
+def test_corpus_documents_and_targets_on_unseen_documents():
+    """Issue 14's targets, on the documents of the split never read while tuning (bench/extract_split.csv)."""
     if not (CORPUS / "GOLD.csv").is_file():
         pytest.skip("../shared/corpus not present")
     documents = sorted(p for p in CORPUS.iterdir() if p.suffix in {".md", ".html", ".txt"})
@@ -211,8 +334,8 @@ def test_corpus_documents_and_params_targets():
     assert smoke.returncode == 0, smoke.stderr
     for path in documents:
         assert main([str(path)]) == 0, path
-    counts = _bench().evaluate(CORPUS)["params_total"]
-    precision = counts["correct"] / counts["extracted"]
-    recall = counts["correct"] / counts["gold"]
-    assert precision >= 0.95, counts
-    assert recall >= 0.85, counts
+    bench = _bench()
+    split = bench.load_split()
+    assert sorted(split["unseen"] + split["tune"]) == sorted(p.name for p in documents)
+    assert not set(split["unseen"]) & set(split["tune"])
+    assert bench.missed_targets(bench.evaluate(CORPUS, split["unseen"])) == []

@@ -2,9 +2,14 @@
 
 Collect saves each page listed in `urls`, in list order, as `NN-<slug>.<ext>`;
 any page failing fails the whole snapshot (partial snapshots would silently lose
-models). Parse hands each page to `pipeline.extract.extract`, which returns one
-record per announced model with the phrase stating each number. Observations have
-no context length: a stated one is kept in notes. The facts are the developer's own
+models). Parse hands each page to `pipeline.extract`, which returns one record per
+announced model with the phrase stating each number and why the page announces that
+model (its subject evidence, kept in notes). What the extractor read but does not
+believe is the page's subject (models compared with, names of files or settings,
+numbers from sentences about another model) never becomes an observation: it goes to
+the review file `review_out` (beside the observations, an output of the parse stage,
+never into raw/), one row per model or fact with the reason. Observations have no
+context length: a stated one is kept in notes. The facts are the developer's own
 statements but read by a program, so confidence is left empty.
 """
 
@@ -12,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +25,9 @@ import pandas as pd
 from tqdm import tqdm
 
 from pipeline.collect import empty_observations, latest_snapshot, observations_frame
-from pipeline.extract import extract
+from pipeline.extract import REVIEW_COLUMNS, extract_with_review
 from pipeline.http import ContentError, Fetcher
+from pipeline.io import write_csv
 from pipeline.schema import NUMERIC_FIELDS
 from pipeline.sources.epoch import truncate, unique_model_ids
 from pipeline.sources.registry import parse_date, slugify
@@ -56,7 +63,7 @@ def record_to_observation(found: dict[str, Any], page_url: str, record: str, dom
     evidence = {field: truncate(str(span)) for field, span in (found.get("evidence") or {}).items()
                 if field in NUMERIC_FIELDS and found.get(field) is not None}
     numbers = {field: float(found[field]) if field in evidence else float("nan") for field in NUMERIC_FIELDS}
-    notes = []
+    notes = [f"subject: {found['subject_evidence']}"] if found.get("subject_evidence") else []
     if found.get("context_length") is not None:
         notes.append(f"context length {found['context_length']}")
     stated_date = found.get("publication_date")
@@ -85,18 +92,34 @@ def record_to_observation(found: dict[str, Any], page_url: str, record: str, dom
     }
 
 
+def write_review(path: Path | None, review: pd.DataFrame) -> None:
+    """The review file: written when there is something to review, removed when there is not."""
+    if path is None:
+        return
+    if review.empty:
+        path.unlink(missing_ok=True)
+        return
+    write_csv(path, review)
+    print(f"parse: {SOURCE}: {len(review)} model(s) or fact(s) read but not taken as announced; "
+          f"reasons in {path}", file=sys.stderr)
+
+
 def parse(config: dict[str, Any]) -> pd.DataFrame:
     snapshot = latest_snapshot(Path(config["path"]), str(config["as_of"]))
+    review_path = Path(config["review_out"]) if config.get("review_out") else None
     if snapshot is None:
+        write_review(review_path, pd.DataFrame())
         return empty_observations()
     folder, metadata = snapshot
-    rows = []
+    rows, review = [], []
     for file in metadata["files"]:  # sorted by path, i.e. in the order of `urls`
+        page = (folder / file["path"]).as_posix()
         text = (folder / file["path"]).read_text(encoding="utf-8", errors="replace")
-        found = extract(text, content_type=file.get("content_type"), url=file["url"])
-        for position, model in enumerate(found, start=1):
-            record = f"{(folder / file['path']).as_posix()}#{position}"
-            rows.append(record_to_observation(model, file["url"], record, config.get("domain", "Language")))
+        found = extract_with_review(text, content_type=file.get("content_type"), url=file["url"])
+        for position, model in enumerate(found.records, start=1):
+            rows.append(record_to_observation(model, file["url"], f"{page}#{position}", config.get("domain", "Language")))
+        review += [{"page": page, "url": file["url"], **entry} for entry in found.review]
+    write_review(review_path, pd.DataFrame(review, columns=["page", "url", *REVIEW_COLUMNS]))
     observations = observations_frame(rows)
     ids, id_notes = unique_model_ids(
         observations["name"].fillna("").tolist(),

@@ -1,0 +1,133 @@
+"""Model names: the sizes written inside them, their family stem and variant words, and the
+capitalised or numbered chains in prose that mention a model."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.extract.numbers import NUM
+
+
+# "7B", "1.5b", "125M", "235B-A22B", "A2.7B", "17Bx16E" (active x experts), "8x7B" (no total).
+SIZE_IN_NAME = re.compile(
+    rf"(?<![\w.])(?:(?P<moe>\d+)x{NUM}[bB]|(?P<tot>{NUM})\s?(?P<unit>[bBmM])(?:-A(?P<act>{NUM})[bB])?"
+    rf"(?:x(?P<experts>\d+)E)?|A(?P<act_only>{NUM})[bB])(?![a-zA-Z0-9])"
+)
+_VARIANT_WORDS = {
+    "base", "chat", "instruct", "inst", "it", "sft", "rl", "bf16", "fp16", "fp8", "int4", "int8", "quantized",
+    "spinquant", "spin", "quant", "qlora", "ptq", "vanilla", "preview", "hf", "pretrained", "tuned",
+}
+_VARIANT_CANONICAL = {"inst": "instruct", "it": "instruct"}
+# Words that open a sentence or heading but never a model name.
+LEADING_WORDS = {
+    "about", "the", "a", "an", "introducing", "today", "our", "we", "this", "these", "in", "on", "for", "with",
+    "and", "of", "model", "models", "table", "contents", "meet", "new", "while", "when", "compared", "since",
+    "unlike", "both", "all", "each", "after", "before", "although", "however", "moreover", "furthermore",
+    "additionally", "notably", "as", "if", "unlike", "besides", "like",
+}
+# Words that close a title or phrase but never a model name ("GPT-3 Model Card", "the Qwen1.5 series").
+_TRAILING_WORDS = {"model", "models", "card", "series", "family", "collection", "readme", "report", "technical", "blog"}
+# Words that name what surrounds a model (files, tools, settings), never a model of their own:
+# "Checkpoint", "WandB", "seed", "learning rate" as rows or mentions are not announcements.
+_NOT_MODEL_WORDS = {
+    "checkpoint", "checkpoints", "wandb", "seed", "learning", "rate", "lr", "value", "values", "config",
+    "configuration", "tokenizer", "weights", "download", "downloads", "link", "links", "logs", "log", "license",
+    "paper", "demo", "github", "huggingface", "modelscope", "arxiv", "batch", "size", "steps", "step",
+    "warmup", "optimizer", "dropout", "epoch", "epochs", "hyperparameter", "hyperparameters", "parameter",
+    "parameters", "hidden", "layers", "heads", "dimension", "vocab", "vocabulary", "gpu", "gpus", "hours", "dataset",
+    "datasets", "data", "training", "decay", "schedule", "precision", "eval", "evaluation", "benchmark", "results",
+    "version", "date", "type", "name", "file", "files", "md5", "sha256", "url", "id",
+}
+RELEASE_VERBS = re.compile(r"\b(releas\w*|introduc\w*|open-?sourc\w*|open-?weight\w*|launch\w*|announc\w*|present)\b", re.I)
+_COMPARED = re.compile(r"\b(?:like|than|compared|against|such as|outperform\w*|vs\.?|surpass\w*)\b")
+NOT_MODEL_ROWS = re.compile(r"^(total|average|avg\.?|mean|sum|overall)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class NameInfo:
+    stem: tuple[str, ...]
+    variant: str
+    nominal: float | None  # size written in the name ("1B" -> 1e9)
+    total: float | None
+    active: float | None
+
+
+def parse_name(name: str, org_tokens: tuple[str, ...] = ()) -> NameInfo:
+    """Split a model name into stem, variant words and the sizes it spells out."""
+    nominal = total = active = None
+    for match in SIZE_IN_NAME.finditer(name):
+        if match.group("act_only"):
+            active = active or float(match.group("act_only")) * 1e9
+        elif match.group("tot") and nominal is None:
+            scale = 1e9 if match.group("unit").lower() == "b" else 1e6
+            value = float(match.group("tot")) * scale
+            if match.group("experts"):
+                active = value
+            else:
+                nominal = total = value
+                if match.group("act"):
+                    active = float(match.group("act")) * 1e9
+    lowered = SIZE_IN_NAME.sub(" ", re.sub(r"\([^)]*\)", " ", name)).lower()
+    tokens = []
+    for token in re.split(r"[^a-z0-9.]+", lowered):
+        token = token.strip(".")
+        # "llama2" and "llama 2" are the same family; "bf16" stays one word.
+        split = token if token in _VARIANT_WORDS else re.sub(r"(?<=[a-z]{2})(?=\d)", " ", token)
+        tokens += [t for t in split.split() if t]
+    while tokens and tokens[0] in LEADING_WORDS or (
+        org_tokens and tokens and tokens[0] in org_tokens and len(tokens) > 1 and re.fullmatch(r"[a-z]{2,}", tokens[1])
+    ):
+        tokens = tokens[1:]
+    variant_words = [_VARIANT_CANONICAL.get(t, t) for t in tokens if t in _VARIANT_WORDS]
+    # Words in parentheses ("Chat (RL)") still tell variants apart.
+    for inner in re.findall(r"\(([^)]*)\)", name.lower()):
+        variant_words += [t for t in re.split(r"[^a-z0-9]+", inner) if t in _VARIANT_WORDS]
+    while len(tokens) > 1 and tokens[-1] in _TRAILING_WORDS:
+        tokens = tokens[:-1]
+    # Four-digit suffixes are dates ("2407", "0905"), not part of the family name.
+    stem = tuple(t for t in tokens if t not in _VARIANT_WORDS and not re.fullmatch(r"\d{4}", t))
+    return NameInfo(stem, "".join(variant_words), nominal, total, active)
+
+
+def is_model_name(info: NameInfo, family: tuple[str, ...] = ()) -> bool:
+    """A name is not a model's when its words beyond `family` all name a file, tool or setting."""
+    rest = info.stem[len(family):] if starts_with(info.stem, family) else info.stem
+    words = [t for t in rest if re.search(r"[a-z]", t)]
+    return not words or not all(t in _NOT_MODEL_WORDS for t in words)
+
+
+def before_comparison(text: str) -> str:
+    """The part of a sentence before it compares ("… outperforms X"): names after that are rivals."""
+    return _COMPARED.split(text, maxsplit=1)[0]
+
+
+def contains(stem: tuple[str, ...], family: tuple[str, ...]) -> bool:
+    """Is `family` a run of `stem`'s tokens ("Overview Llama 2" contains "llama 2")?"""
+    return bool(family) and any(stem[i: i + len(family)] == family for i in range(len(stem) - len(family) + 1))
+
+
+def starts_with(stem: tuple[str, ...], prefix: tuple[str, ...]) -> bool:
+    return bool(prefix) and stem[: len(prefix)] == prefix
+
+
+def size_label(value: float) -> str:
+    if value >= 1e9:
+        return f"{value / 1e9:g}B"
+    return f"{value / 1e6:g}M"
+
+
+# Chains of capitalised or numbered tokens ("DeepSeek LLM 7B Base", "Qwen1.5-MoE-A2.7B").
+MENTION = re.compile(
+    r"(?<![\w.-])[A-Z][A-Za-z0-9.]*[A-Za-z0-9](?:(?:-| |_)(?:[A-Z0-9][A-Za-z0-9.]*[A-Za-z0-9]|[A-Z0-9]|v\d[\w.]*))*"
+)
+
+
+def mentions(text: str) -> list[tuple[int, str]]:
+    found = []
+    for match in MENTION.finditer(text):
+        chain = match.group(0).rstrip(".")
+        tokens = re.split(r"[- _]", chain)
+        if any(re.search(r"\d", t) for t in tokens) or any(len(re.findall(r"[A-Z]", t)) >= 2 for t in tokens):
+            found.append((match.start(), chain))
+    return found

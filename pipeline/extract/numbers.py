@@ -1,0 +1,114 @@
+"""Numbers as announcements write them: sizes ("70B", "1B (1.23B)", "10B dense + 128x3.66B MoE"),
+table cells with or without units, MMLU scores and dates."""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.units import UnitParseError, parse_quantity
+
+
+NUM = r"(?<!\d)\d+(?:\.\d+)?"  # never starting inside a digit run: long runs cost linear time
+QTY = rf"(?:~|≈|about |around |approximately |nearly |roughly )?{NUM}(?:,\d{{3}})*\s?(?:(?:thousand|million|billion|trillion)\b|[KMBTkmbt](?![a-zA-Z]))?"
+# "10B dense + 128x3.66B MoE": a dense trunk plus N experts of a given size.
+_DENSE_PLUS_EXPERTS = re.compile(rf"(?P<dense>{QTY})\s*dense\s*\+\s*(?P<n>\d+)\s*[x×]\s*(?P<expert>{QTY})\s*(?:MoE|experts?)", re.I)
+# "685B incl. 14B MTP": the stated size includes a module that is not part of the model proper.
+_INCLUDING = re.compile(rf"(?P<whole>{QTY})\s*\(?(?:incl\.?|including)\s+(?P<part>{QTY})", re.I)
+
+
+def parse_params_cell(text: str, unitless_scale: float) -> tuple[float | None, float | None]:
+    """(total, active) from cells like "70B", "1B (1.23B)", "17B (Activated) 109B (Total)", "14.3"."""
+    total = active = None
+    for match in re.finditer(rf"({NUM}\s*[BMT]?)\s*\((activ\w*|total)\)", text, re.IGNORECASE):
+        value = quantity(match.group(1), unitless_scale)
+        if match.group(2).lower().startswith("activ"):
+            active = value
+        else:
+            total = value
+    if total is not None or active is not None:
+        return total, active
+    return composite_total(text) or quantity(text, unitless_scale), None
+
+
+def composite_total(text: str) -> float | None:
+    """Totals written as arithmetic: "10B dense + 128x3.66B MoE", "685B incl. 14B MTP"."""
+    match = _DENSE_PLUS_EXPERTS.search(text)
+    if match:
+        dense, expert = quantity(match.group("dense")), quantity(match.group("expert"))
+        return dense + int(match.group("n")) * expert if dense and expert else None
+    match = _INCLUDING.search(text)
+    if match:
+        whole, part = quantity(match.group("whole")), quantity(match.group("part"))
+        return whole - part if whole and part and part < whole else None
+    return None
+
+
+def quantity(text: str, unitless_scale: float = 1.0) -> float | None:
+    try:
+        value = parse_quantity(text)
+    except UnitParseError:
+        return None
+    if value is not None and re.fullmatch(rf"\s*[~≈]?\s*{NUM}\s*\+?\s*", text):
+        value *= unitless_scale
+    return value
+
+
+def bare_number_scale(label: str, kind: str) -> float:
+    """Bare numbers in a parameter column are billions unless the header says otherwise."""
+    if kind in {"params_total", "params_active"}:
+        if re.search(r"\(\s*m\s*\)|million", label, re.IGNORECASE):
+            return 1e6
+        return 1e9
+    if kind == "training_tokens" and re.search(r"\(\s*t\s*\)|trillion", label, re.IGNORECASE):
+        return 1e12
+    return 1.0
+
+
+def mmlu_value(text: str) -> float | None:
+    match = re.fullmatch(rf"\s*({NUM})\s*%?\s*", text)
+    if not match:
+        return None
+    value = float(match.group(1))
+    return value if 0 < value <= 100 else None
+
+
+_MONTHS = {m: i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+_MONTH_RE = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+
+
+def parse_date(text: str) -> str | None:
+    """ISO date ("2024-04-18") or month ("2020-09") from the first date-like span in text."""
+    patterns = [
+        (rf"\b{_MONTH_RE}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})", lambda m: (m[3], _MONTHS[m[1][:3]], m[2])),
+        (rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH_RE},?\s+(\d{{4}})", lambda m: (m[3], _MONTHS[m[2][:3]], m[1])),
+        (r"\b(\d{4})[./-](\d{1,2})[./-](\d{1,2})\b", lambda m: (m[1], m[2], m[3])),
+        (r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b", lambda m: (m[3], m[1], m[2])),
+        (r"(?<![\d.])(\d{2})\.(\d{2})\.(\d{2})(?![\d.])", lambda m: ("20" + m[1], m[2], m[3])),
+        (rf"\b{_MONTH_RE},?\s+(\d{{4}})\b", lambda m: (m[2], _MONTHS[m[1][:3]], None)),
+    ]
+    for pattern, parts in patterns:
+        match = re.search(pattern, text, re.IGNORECASE)
+        if not match:
+            continue
+        groups = [match.group(0)] + [g.lower() if g else g for g in match.groups()]
+        year, month, day = parts(groups)
+        year, month = int(year), int(month)
+        if not (1950 <= year <= 2100 and 1 <= month <= 12):
+            continue
+        if day is None:
+            return f"{year:04d}-{month:02d}"
+        if 1 <= int(day) <= 31:
+            return f"{year:04d}-{month:02d}-{int(day):02d}"
+    return None
+
+
+def cell_value(kind: str, text: str, label: str) -> object:
+    if kind == "mmlu":
+        return mmlu_value(text)
+    if kind == "publication_date":
+        return parse_date(text)
+    if re.search(r"less than|fewer than|under|below|<", text, re.IGNORECASE):
+        return None  # an upper bound alone is not a value
+    match = re.search(rf"[~≈]?\s*{NUM}(?:,\d{{3}})*\s*[KMBTkmbt]?\+?(?:\s*\+\s*{NUM}\s*[KMBTkmbt])?", text)
+    return quantity(match.group(0).strip(), bare_number_scale(label, kind)) if match else None

@@ -1,0 +1,107 @@
+"""The extractor: one record per model the document announces, from tables, then prose,
+each with the reason the document announces it; what else was read goes to review."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from pipeline.extract.candidates import FIELDS, GENERAL, Candidate, Context, fact_value
+from pipeline.extract.prose import (read_dates, read_param_statements, read_quantity_statements,
+                                    read_release_names, read_size_lists)
+from pipeline.extract.subject import find_org, judge, pick_primary
+from pipeline.extract.tables import read_column_table, read_row_table, table_kind
+from pipeline.extract.text import load_document
+
+
+REVIEW_COLUMNS = ("name", "field", "value", "reason", "evidence")
+
+
+@dataclass(frozen=True)
+class Extraction:
+    records: list[dict]  # one per announced model, sorted by name, each with its subject_evidence
+    review: list[dict]  # REVIEW_COLUMNS: models and facts read but not announced, with the reason
+
+
+def extract(text: str, *, content_type: str | None = None, url: str | None = None) -> list[dict]:
+    """Candidate facts for every model the document announces, sorted by name."""
+    return extract_with_review(text, content_type=content_type, url=url).records
+
+
+def extract_with_review(text: str, *, content_type: str | None = None, url: str | None = None) -> Extraction:
+    """The announced models' records, and what was read but is not the document's subject."""
+    doc = load_document(text, content_type, url)
+    org, org_line = find_org(doc)
+    org_tokens = tuple(t for t in re.split(r"[^a-z0-9]+", (org or "").lower()) if t and t not in {"the", "ai", "team", "inc"})
+    primary, display, title_sizes = pick_primary(doc, org_tokens)
+    ctx = Context(doc, org_tokens, primary, display, title_sizes)
+    ordered = sorted(doc.tables, key=lambda t: table_kind(t) != "rows")
+    for table in ordered:
+        if table_kind(table) == "rows":
+            read_row_table(ctx, table)
+    read_size_lists(ctx)
+    read_release_names(ctx)
+    read_param_statements(ctx)
+    for table in ordered:
+        if table_kind(table) == "columns":
+            read_column_table(ctx, table)
+    read_quantity_statements(ctx)
+    read_dates(ctx)
+    _inherit_from_siblings(ctx)
+    if org:
+        for cand in ctx.candidates:
+            cand.put("organization", org, org_line, GENERAL)
+    ctx.candidates[:] = [c for c in ctx.candidates if _worth_reporting(c)]
+    records = sorted((_as_record(cand, evidence) for cand, evidence in judge(ctx)), key=_sort_key)
+    review = sorted(ctx.review, key=lambda row: json.dumps(row, sort_keys=True, default=str))
+    return Extraction(records, review)
+
+
+_QUANT_VARIANTS = re.compile(r"spinquant|qlora|ptq|int4|int8|awq|gptq|fp8")
+_SHARED_FIELDS = ("params_total", "params_active", "training_tokens", "context_length", "publication_date")
+
+
+def _inherit_from_siblings(ctx: Context) -> None:
+    """Variants share what the document states for their base row.
+
+    "Llama 3.2 1B QLoRA" is as big as the "1B (1.23B)" row and has the context of the
+    "Quantized" row; a generic "Quantized" row then folds into the named methods.
+    """
+    def siblings(cand: Candidate) -> list[Candidate]:
+        same = [o for o in ctx.candidates if o is not cand and o.info.stem == cand.info.stem
+                and o.info.nominal == cand.info.nominal and cand.info.nominal is not None]
+        quantized = [o for o in same if o.info.variant == "quantized"] if _QUANT_VARIANTS.search(cand.info.variant) else []
+        plain = [o for o in same if o.info.variant in {"", "base"}]
+        return quantized + plain
+
+    for cand in ctx.candidates:
+        for other in siblings(cand):
+            total = fact_value(other, "params_total")
+            if fact_value(cand, "params_total") == cand.info.nominal and isinstance(total, float) and total != cand.info.nominal:
+                cand.facts["params_total"] = other.facts["params_total"]
+            for key in _SHARED_FIELDS:
+                if key not in cand.facts and key in other.facts:
+                    cand.facts[key] = other.facts[key]
+    named_methods = {(c.info.stem, c.info.nominal) for c in ctx.candidates if _QUANT_VARIANTS.search(c.info.variant)}
+    ctx.candidates[:] = [c for c in ctx.candidates
+                         if not (c.info.variant == "quantized" and (c.info.stem, c.info.nominal) in named_methods)]
+
+
+def _worth_reporting(cand: Candidate) -> bool:
+    return cand.source != "bench" or any(k in cand.facts for k in ("params_total", "mmlu"))
+
+
+def _as_record(cand: Candidate, subject_evidence: str) -> dict:
+    record: dict = {"name": cand.name, "subject_evidence": subject_evidence}
+    for key in FIELDS:
+        value = fact_value(cand, key)
+        if isinstance(value, float) and value.is_integer() and key != "mmlu":
+            value = int(value)
+        record[key] = value
+    record["evidence"] = {k: cand.facts[k][2] for k in FIELDS if k in cand.facts}
+    return record
+
+
+def _sort_key(record: dict) -> tuple:
+    return (record["name"].lower(), record["params_total"] or 0, json.dumps(record, sort_keys=True))

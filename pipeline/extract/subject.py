@@ -1,0 +1,182 @@
+"""What the document is about: its developer, its primary model family, and for each model
+read from it why the document announces that model (`judge`).
+
+A model is the document's subject when its own size or download table lists it, when the
+title, a release sentence ("we release …", "introducing …") or the model-card header names it,
+or, for a model seen only in a benchmark table, when it is a variant of such a model. Anything
+else (a model only compared with, a row that names a file, tool or setting, an active-parameter
+count read as a model) goes to the document's review list with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.extract.candidates import Candidate, Context, fact_value
+from pipeline.extract.names import (LEADING_WORDS, MENTION, RELEASE_VERBS, NameInfo, before_comparison, is_model_name,
+                                    mentions, parse_name, starts_with)
+from pipeline.extract.text import Document, sentences
+
+OWN_TABLES = ("size table", "download table")
+SCORES_ONLY = ("evaluation table", "benchmark column")
+QUOTE_CHARS = 200
+# Model-card header fields that name the model ("Model name: …", "**Model Details** …").
+_CARD_FIELD = re.compile(r"^\W*(?:model(?:\s+(?:name|details|information|card|overview|summary))?|name)\b\W*", re.I)
+
+
+_ORG_PATTERNS = [
+    re.compile(r"organization developing the model\s*:?\s*(?:the\s+)?(.*?)\.?$", re.I),
+    re.compile(r"model developers?\s*:?\s*(.+?)\.?$", re.I),
+    re.compile(r"^\s*(?:-\s*)?owner\s*:\s*(.+?)\.?$", re.I),
+    re.compile(r"(?i:developed|trained from scratch|created|built) by (?:researchers at |the )?([A-Z][\w.&-]*(?: [A-Z][\w.&-]*){0,3})"),
+    re.compile(r"(?:(?i:researchers|engineers) at )?\b((?!We\b|This\b|It\b|They\b|Our\b)[A-Z][\w.&-]+(?: [A-Z][\w.&-]+){0,2}) developed (?:and released )?(?:the|this)\b"),
+    re.compile(r"·\s*\d+\s*words\s*·\s*([^|·]+?)\s*(?:\||$)", re.I),
+    re.compile(r"author\s*=\s*\{([^{}]+)\}"),
+]
+
+
+def find_org(doc: Document) -> tuple[str | None, str]:
+    """The developer as the document names it: model-card fields, "developed by", a byline, a sole bibtex author."""
+    for pattern in _ORG_PATTERNS:
+        for index, line in enumerate(doc.lines):
+            match = pattern.search(line)
+            if not match:
+                continue
+            org = match.group(1).strip(" *:.,")
+            if not org and index + 1 < len(doc.lines):  # a model-card label with its value on the next line
+                line = doc.lines[index + 1]
+                org = re.sub(r"^(?:the\s+)", "", line, flags=re.I).strip(" *:.,")
+            if pattern.pattern.startswith("author") and (" and " in org or "," in org):
+                continue  # a list of people, not an organisation
+            if 1 < len(org) < 60:
+                return org, line
+    return None, ""
+
+
+def _is_word_stem(stem: tuple[str, ...]) -> bool:
+    return any(re.search(r"[a-z]{2}", t) for t in stem)
+
+
+def pick_primary(doc: Document, org_tokens: tuple[str, ...]) -> tuple[tuple[str, ...], str, frozenset[float]]:
+    """The family the document is about: title names weigh 5, each prose mention 1.
+
+    Also returns how to write the family name and the sizes the title gives it
+    ("Qwen1.5-110B: ..." announces the 110B only, so a 72B of the same family is a rival).
+    """
+    weights: dict[tuple[str, ...], float] = {}
+    surface: dict[tuple[str, ...], dict[str, int]] = {}
+    title_sizes: dict[tuple[str, ...], set[float]] = {}
+    title_stems = set()
+    for match in MENTION.finditer(doc.title):
+        info = parse_name(match.group(0), org_tokens)
+        if _is_word_stem(info.stem):
+            title_stems.add(info.stem)
+            weights[info.stem] = weights.get(info.stem, 0.0) + 5
+            if info.nominal:
+                title_sizes.setdefault(info.stem, set()).add(info.nominal)
+    for line in doc.lines:
+        for match in MENTION.finditer(line):
+            chain = match.group(0).rstrip(".")
+            info = parse_name(chain, org_tokens)
+            strict = bool(mentions(chain))
+            if not _is_word_stem(info.stem) or not (strict or info.stem in title_stems):
+                continue
+            weights[info.stem] = weights.get(info.stem, 0.0) + 1
+            if info.nominal is None and not info.variant:
+                forms = surface.setdefault(info.stem, {})
+                written = " ".join(w for w in chain.split() if w.lower() not in LEADING_WORDS)
+                forms[written] = forms.get(written, 0) + 1
+    if not weights:
+        return (), "", frozenset()
+    best = max(weights, key=lambda s: (weights[s], -len(s)))
+    forms = surface.get(best)
+    name = max(forms, key=lambda f: (forms[f], -len(f))) if forms else " ".join(best).title()
+    return best, name, frozenset(title_sizes.get(best, ()))
+
+
+def judge(ctx: Context) -> list[tuple[Candidate, str]]:
+    """The candidates the document announces, each with its subject evidence; the others to ctx.review."""
+    accepted: list[tuple[Candidate, str]] = []
+    places = naming_places(ctx)
+    later = [c for c in ctx.candidates if c.introduced_by in SCORES_ONLY]
+    for cand in [c for c in ctx.candidates if c.introduced_by not in SCORES_ONLY] + later:
+        if not is_model_name(cand.info, ctx.primary):
+            _review(ctx, cand, "not a model name")
+            continue
+        evidence = None
+        if cand.introduced_by in OWN_TABLES and (_in_family(ctx, cand.info) or cand.introduced_by == "download table"):
+            evidence = f"listed in the document's own {cand.introduced_by}: {_quote(cand.origin)}"
+        evidence = evidence or _named(places, cand.info, exact_size=cand.introduced_by in SCORES_ONLY)
+        if evidence is None and cand.introduced_by in SCORES_ONLY:
+            sibling = next((c for c, _ in accepted if c.info.stem == cand.info.stem and c.info.nominal == cand.info.nominal), None)
+            if sibling is not None:
+                evidence = f"a variant of {sibling.name}, with scores of its own ({cand.introduced_by}: {_quote(cand.origin)})"
+        if evidence is None:
+            if cand.introduced_by in SCORES_ONLY:
+                where = f"only in an {cand.introduced_by}"
+            elif cand.introduced_by in OWN_TABLES:
+                where = "in a size table, but not of the family the document is about"
+            else:
+                where = "no title, release sentence, model-card header or own size table names it"
+            _review(ctx, cand, where)
+            continue
+        accepted.append((cand, evidence))
+    return [(cand, evidence) for cand, evidence in accepted if not _active_count_of(ctx, cand, accepted)]
+
+
+Places = dict[tuple[str, ...], list[tuple[int, float | None, str]]]
+
+
+def naming_places(ctx: Context) -> Places:
+    """Stem -> (place number, size or None, subject evidence) for every name the title, a release sentence or the
+    model-card header mentions, strongest place first. Built once per document, so judging stays
+    linear in the number of candidates."""
+    doc = ctx.doc
+    places = [(doc.title, f"named in the title: {_quote(doc.title)}")]
+    places += [(before_comparison(sentence), f"named in a release sentence: {_quote(sentence)}")
+               for line in doc.lines for sentence in sentences(line) if RELEASE_VERBS.search(sentence)]
+    places += [(_CARD_FIELD.sub("", line, count=1), f"named in the model-card header: {_quote(line)}")
+               for line in doc.lines[:40] if _CARD_FIELD.match(line)]
+    index: Places = {}
+    for position, (text, evidence) in enumerate(places):
+        for match in MENTION.finditer(text):
+            mentioned = ctx.info(match.group(0))
+            if mentioned.stem and re.search(r"[a-z]{2}", " ".join(mentioned.stem)):
+                index.setdefault(mentioned.stem, []).append((position, mentioned.nominal, evidence))
+    return index
+
+
+def _named(places: Places, info: NameInfo, *, exact_size: bool) -> str | None:
+    """The first place that names the model, or its family (without a size) unless `exact_size`."""
+    found = [(position, evidence) for length in range(1, len(info.stem) + 1)
+             for position, size, evidence in places.get(info.stem[:length], ())
+             if size == info.nominal or size is None and not exact_size]
+    return min(found)[1] if found else None
+
+
+def _in_family(ctx: Context, info: NameInfo) -> bool:
+    return bool(ctx.primary) and starts_with(info.stem, ctx.primary)
+
+
+def _active_count_of(ctx: Context, cand: Candidate, accepted: list[tuple[Candidate, str]]) -> bool:
+    """A size from prose that is another model's active-parameter count is that model's, not a model of its own."""
+    total = fact_value(cand, "params_total")
+    if cand.introduced_by in OWN_TABLES or not isinstance(total, float):
+        return False
+    for other, _ in accepted:
+        active = fact_value(other, "params_active")
+        related = starts_with(cand.info.stem, other.info.stem) or starts_with(other.info.stem, cand.info.stem)
+        if other is not cand and related and isinstance(active, float) and abs(active - total) <= 0.02 * active:
+            _review(ctx, cand, f"the active-parameter count of {other.name}, not a model of its own")
+            return True
+    return False
+
+
+def _review(ctx: Context, cand: Candidate, reason: str) -> None:
+    ctx.reject(cand.name, f"{reason} (read from: {cand.introduced_by})" if cand.introduced_by else reason,
+               cand.origin or next((entry[2] for entry in cand.facts.values()), ""), "model", fact_value(cand, "params_total"))
+
+
+def _quote(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1] + "…"

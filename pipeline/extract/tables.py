@@ -1,0 +1,216 @@
+"""Facts from tables: spec and download tables with one model per row, benchmark tables with
+one model per column. Rival models in benchmark tables are left out by structure."""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.extract.candidates import TABLE, Candidate, Context
+from pipeline.extract.names import NOT_MODEL_ROWS, SIZE_IN_NAME, NameInfo, is_model_name, size_label
+from pipeline.extract.numbers import NUM, bare_number_scale, cell_value, mmlu_value, parse_params_cell, quantity
+from pipeline.extract.text import Table
+
+
+# Column headers and row labels, by meaning.
+_H_ACTIVE = re.compile(r"activ", re.IGNORECASE)
+_H_PARAMS = re.compile(r"param|^\s*#?\s*size\s*$|model size$", re.IGNORECASE)
+_H_NON_EMBED = re.compile(r"non-?embedding", re.IGNORECASE)
+_H_CONTEXT = re.compile(r"context|max(imum)?\s*length|sequence\s*length|seq\.?\s*len", re.IGNORECASE)
+_H_TOKENS = re.compile(r"tokens?\b(?!\s*/)|token count", re.IGNORECASE)
+_H_MMLU = re.compile(r"^\s*mmlu\b(?![-\s]*(pro|redux))", re.IGNORECASE)
+_H_DATE = re.compile(r"release\s*date|^\s*date\s*$", re.IGNORECASE)
+_H_NAME = re.compile(r"^\s*(models?|model name|names?|variant|checkpoint)?\s*$", re.IGNORECASE)
+_H_LISTING = re.compile(r"download|weights|url|link|^\s*id\s*$|md5|hugging|modelscope", re.IGNORECASE)
+_H_LABEL = re.compile(r"categor|benchmark|metric|shots|domain|language|capabilit|task|dataset|^\s*$", re.IGNORECASE)
+# Benchmark and score columns: a table with them compares models.
+_H_SCORE = re.compile(
+    r"mmlu|gsm|humaneval|mbpp|math|arc\b|hellaswag|bbh|winogrande|truthful|piqa|boolq|drop\b|gpqa|ifeval|agieval|"
+    r"c-?eval|cmmlu|average|avg|score|accuracy|elo|pass@|win rate|arena",
+    re.IGNORECASE,
+)
+_SKIP_NAME = re.compile(r"\s\+\s|[*†]\s*$")  # "X + MC" is a recipe variant; "X**" points to a footnote
+
+
+def _column_kind(label: str) -> str | None:
+    if _H_NON_EMBED.search(label):
+        return None
+    if _H_PARAMS.search(label):
+        return "params_active" if _H_ACTIVE.search(label) else "params_total"
+    if _H_CONTEXT.search(label):
+        return "context_length"
+    if _H_TOKENS.search(label) and not re.search(r"gpu|memory|generat|decode|prefill|speed|/s", label, re.IGNORECASE):
+        return "training_tokens"
+    if _H_MMLU.search(label):
+        return "mmlu"
+    if _H_DATE.search(label):
+        return "publication_date"
+    return None
+
+
+_ROW_FACTS = {"mmlu", "params_total", "params_active", "context_length", "training_tokens"}
+
+
+def table_kind(table: Table) -> str | None:
+    """"rows" when each row is a model, "columns" when the header lists models, else None."""
+    if not table.header or not table.rows:
+        return None
+    first = table.header[0]
+    names_in_first = bool(_H_NAME.match(first)) or _column_kind(first) == "params_total"
+    metric_labels = any(
+        _H_MMLU.search(c) or re.search(r"#?\s*(total|activated) params", c, re.I) for row in table.rows for c in row[:4]
+    )
+    fact_columns = any(_column_kind(h) in _ROW_FACTS for h in table.header[1:])
+    if names_in_first and (fact_columns or not metric_labels):
+        return "rows"
+    if metric_labels and _H_LABEL.search(first):
+        return "columns"
+    return None
+
+
+def read_row_table(ctx: Context, table: Table) -> None:
+    kinds = [_column_kind(h) for h in table.header]
+    # A quantity spread over several columns is a sweep ("Sequence Length" 1024, 2048, ...), not a fact.
+    kinds = [k if k is None or kinds.count(k) == 1 or k == "params_total" and c == 0 else None for c, k in enumerate(kinds)]
+    specs = any(k in {"params_total", "params_active", "context_length", "training_tokens", "publication_date"} for k in kinds)
+    # Links and weights beside benchmark scores belong to the compared models: a table with
+    # scores lists the document's models only where their family says so.
+    scores = any(k == "mmlu" or _H_SCORE.search(h) for h, k in zip(table.header[1:], kinds[1:]))
+    listing = (any(_H_LISTING.search(h) for h in table.header[1:]) or any(table.has_links[1:])) and not scores
+    role = "download table" if listing else "size table" if specs else "evaluation table"
+    previous: tuple[str, ...] = ()
+    for row in table.rows:
+        name = row[0]
+        if name and name == table.header[0]:
+            continue
+        sizes = [row[c] for c, k in enumerate(kinds) if k == "params_total"]
+        if not name:
+            if not previous or not any(sizes):
+                continue
+            # Markdown cannot span rows: a continuation row shares the blank cells of the row above.
+            row = tuple(cell or above for cell, above in zip(row, previous))
+            name = row[0]
+        previous = row
+        if NOT_MODEL_ROWS.match(name) or _SKIP_NAME.search(name) or not re.search(r"[A-Za-z0-9]", name):
+            continue
+        evidence = " | ".join(c for c in row if c)
+        size_only = not re.search(r"[A-Za-z]{2}", SIZE_IN_NAME.sub("", name))
+        if kinds[0] == "params_total" and not size_only:
+            ctx.reject(name, f"not a model name (a row of a table whose first column is '{table.header[0]}')", evidence)
+            continue
+        if size_only:
+            name = f"{ctx.primary_display} {name}".strip()  # size-only names belong to the document's family
+        total = active = None
+        for col, kind in enumerate(kinds):
+            if kind in {"params_total", "params_active"} and col < len(row) and row[col]:
+                t, a = parse_params_cell(row[col], bare_number_scale(table.header[col], kind))
+                if kind == "params_active":
+                    t, a = None, t
+                total, active = total or t, active or a
+        info = ctx.info(name)
+        if info.nominal is None and total and not re.search(r"\bx\d|\d+x\d", name):
+            qualifier = " ".join(re.findall(r"\([^)]*\)", name))
+            name = f"{re.sub(r'[(].*?[)]', '', name).strip()} {size_label(_round_nominal(total, row))} {qualifier}".strip()
+            info = ctx.info(name)
+        if not is_model_name(info, ctx.primary):
+            ctx.reject(name, f"not a model name (a row of a {role})", evidence)
+            continue
+        if not (listing or ctx.announced(info)):
+            ctx.reject(name, f"another model, in the document's {role}", evidence)
+            continue
+        cand = ctx.find(info)
+        if cand is None:
+            mmlu = [mmlu_value(row[c]) for c, k in enumerate(kinds) if k == "mmlu" and c < len(row)]
+            if not (listing or specs or any(mmlu) and info.nominal):
+                continue  # a benchmark row of an unlisted variant without its own numbers
+            cand = Candidate(name=name, info=info, source="listing" if listing else "table", introduced_by=role,
+                             origin=evidence)
+            ctx.candidates.append(cand)
+        cand.put("params_total", total if total is not None else info.total, evidence, TABLE)
+        cand.put("params_active", active if active is not None else info.active, evidence, TABLE)
+        for col, kind in enumerate(kinds):
+            if col == 0 or not kind or kind in {"params_total", "params_active"} or not row[col]:
+                continue
+            cand.put(kind, cell_value(kind, row[col], table.header[col]), evidence, TABLE)
+
+
+def _round_nominal(total: float, row: tuple[str, ...]) -> float:
+    """The size label written in the row ("1B" in "1B (1.23B)"), else the value itself."""
+    for cell in row:
+        match = re.match(rf"\s*({NUM})\s*([BM])\s*\(\s*\d", cell)
+        if match:
+            return float(match.group(1)) * (1e9 if match.group(2) == "B" else 1e6)
+    return total
+
+
+def read_column_table(ctx: Context, table: Table) -> None:
+    label_cols = [c for c, h in enumerate(table.header) if _H_LABEL.search(h) or c == 0]
+    model_cols = [c for c in range(len(table.header)) if c not in label_cols]
+    footnote_not_released = any(re.search(r"not released|comparison purposes only", l, re.I) for l in ctx.doc.lines)
+    for col in model_cols:
+        name = table.header[col]
+        if not re.search(r"[A-Za-z]", name) or (_SKIP_NAME.search(name) and footnote_not_released):
+            continue
+        info = ctx.info(name)
+        if not ctx.announced(info):
+            ctx.reject(name, "another model, a column of a benchmark table", f"{table.section}: {name}".strip(": "))
+            continue
+        values: dict[str, tuple[object, str]] = {}
+        for row in table.rows:
+            labels = " ".join(row[c] for c in label_cols if c < len(row))
+            cell = row[col] if col < len(row) else ""
+            evidence = f"{labels} | {name}: {cell}"
+            if _H_MMLU.search(labels.strip()) or any(_H_MMLU.search(row[c]) for c in label_cols if c < len(row)):
+                values.setdefault("mmlu", (mmlu_value(cell), evidence))
+            elif re.search(r"param", labels, re.I):
+                kind = "params_active" if _H_ACTIVE.search(labels) else "params_total"
+                values.setdefault(kind, (quantity(cell), evidence))
+        cand, new_name = _bench_candidate(ctx, info, name, table.section)
+        if cand is None:
+            if values.get("mmlu", (None,))[0] is None or info.nominal is None:
+                continue  # an unlisted variant is a model of its own only when it brings its own numbers
+            cand = Candidate(name=new_name, info=ctx.info(new_name), source="bench", introduced_by="benchmark column",
+                             origin=f"{table.section}: {name}".strip(": "))
+            sibling = ctx.find(NameInfo(info.stem, "", info.nominal, None, None))
+            if sibling:
+                for key in ("params_total", "params_active"):
+                    if key in sibling.facts:
+                        cand.facts[key] = sibling.facts[key]
+            cand.put("params_total", info.total, name, TABLE)
+            ctx.candidates.append(cand)
+        for key, (value, evidence) in values.items():
+            cand.put(key, value, evidence, TABLE)
+
+
+def _implied_variant(section: str) -> str:
+    """Benchmark tables under "Instruction tuned models" describe the instruct variants."""
+    last = section.split(" / ")[-1] if section else ""
+    if re.search(r"instruct|chat|tuned|post-?train", last):
+        return "instruct"
+    if re.search(r"\bbase\b|pre-?train", section):
+        return "base"
+    return ""
+
+
+def _bench_candidate(ctx: Context, info: NameInfo, name: str, section: str) -> tuple[Candidate | None, str]:
+    """Merge a benchmark column into a known model: the variant the section implies, the
+    same variant, then an unclaimed plain sibling. Returns the candidate (or None) and
+    the name a new candidate should get."""
+    implied = "" if info.variant else _implied_variant(section)
+    if implied:
+        cand = ctx.find(NameInfo(info.stem, implied, info.nominal, info.total, info.active))
+        if cand:
+            cand.claimed = True
+            return cand, name
+        if implied == "instruct":
+            return None, f"{name} Instruct"
+    cand = ctx.find(info)
+    if cand is None and info.variant:
+        plain = ctx.find(NameInfo(info.stem, "", info.nominal, info.total, info.active))
+        if plain is not None and not plain.claimed and plain.source != "bench":
+            plain.name = name
+            cand = plain
+    if cand is not None:
+        cand.claimed = True
+        if cand.info.nominal is None and info.nominal is not None and "params_total" not in cand.facts:
+            cand.name, cand.info = name, info  # the family name in prose, the sized name in the table
+    return cand, name

@@ -1,0 +1,260 @@
+"""Announcement documents (Markdown, plain text or HTML) as prose lines and tables.
+
+Hostile input is refused or bounded, never a hang: `load_document` raises `DocumentTooComplex`
+(a ValueError) for a document over `MAX_DOCUMENT_CHARS` or HTML nested deeper than
+`MAX_HTML_DEPTH`; `sentences` skips sentences over `MAX_SENTENCE_CHARS` (no fact is stated in a
+sentence that long, and reading one costs quadratic time).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from bs4 import BeautifulSoup, Tag
+
+
+MAX_DOCUMENT_CHARS = 5_000_000
+MAX_HTML_DEPTH = 256  # lxml's own limit; real pages stay far below it
+MAX_SENTENCE_CHARS = 1_000
+
+
+class DocumentTooComplex(ValueError):
+    """The document is too large or too deeply nested to read in bounded time."""
+
+
+@dataclass(frozen=True)
+class Table:
+    header: tuple[str, ...]  # one label per column (last non-empty header row cell)
+    rows: tuple[tuple[str, ...], ...]
+    section: str  # nearest heading before the table, lowercased
+    has_links: tuple[bool, ...]  # per column: does any cell hold a link?
+
+
+@dataclass(frozen=True)
+class Document:
+    title: str
+    lines: tuple[str, ...]  # prose, one block per line, markup removed
+    tables: tuple[Table, ...]
+    is_html: bool
+
+
+def _clean_cell(text: str) -> str:
+    text = re.sub(r"<br\s*/?>", " ", text, flags=re.IGNORECASE)
+    # Inner classes exclude the opening bracket, so runs of "[" or "<" cost linear time.
+    text = re.sub(r"!\[[^\[\]]*\]\([^()]*\)", " ", text)
+    text = re.sub(r"\[([^\[\]]*)\]\([^()]*\)", r"\1", text)
+    text = re.sub(r"<[^<>]+>", " ", text)
+    text = html.unescape(text).replace("\\", "").strip()
+    if re.search(r"\S\*+$", text) and not text.startswith("*"):
+        text = re.sub(r"\*+$", "†", text)  # a footnote marker, kept so callers can see it
+    text = text.replace("**", "").replace("__", "")
+    text = re.sub(r"(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w)", "", text)
+    return " ".join(text.split())
+
+
+def _html_table(table, section: str) -> Table:
+    """Expand rowspan/colspan so every row has one cell per column."""
+    grid: list[list[str]] = []
+    links: dict[int, bool] = {}
+    pending: dict[int, tuple[int, str]] = {}
+    header_rows = len(table.find("thead").find_all("tr")) if table.find("thead") else 1
+    for tr in table.find_all("tr"):
+        row: list[str] = []
+        cells = tr.find_all(["td", "th"])
+        col = 0
+        for cell in cells:
+            col = _carry_down(row, col, pending)
+            text = _clean_cell(cell.get_text(" "))
+            span = _int_attr(cell, "colspan")
+            down = _int_attr(cell, "rowspan")
+            for offset in range(span):
+                row.append(text)
+                links[col + offset] = links.get(col + offset, False) or bool(cell.find("a"))
+                if down > 1:
+                    pending[col + offset] = (down - 1, text)
+            col += span
+        _carry_down(row, col, pending)
+        grid.append(row)
+    return _make_table(grid, header_rows, section, links)
+
+
+def _carry_down(row: list[str], col: int, pending: dict[int, tuple[int, str]]) -> int:
+    """Append the cells that rowspans above carry into this row from `col` on; the next free column."""
+    while col in pending:
+        left, text = pending[col]
+        row.append(text)
+        pending[col] = (left - 1, text)
+        if left - 1 == 0:
+            del pending[col]
+        col += 1
+    return col
+
+
+def _int_attr(cell, name: str) -> int:
+    try:
+        return max(1, min(50, int(str(cell.get(name, "1")).strip() or 1)))
+    except ValueError:
+        return 1
+
+
+def _make_table(grid: list[list[str]], header_rows: int, section: str, links: dict[int, bool]) -> Table:
+    width = max((len(r) for r in grid), default=0)
+    grid = [r + [""] * (width - len(r)) for r in grid]
+    header_rows = max(1, min(header_rows, len(grid)))
+    header = []
+    for col in range(width):
+        labels = [grid[r][col] for r in range(header_rows) if grid[r][col]]
+        header.append(labels[-1] if labels else "")
+    return Table(
+        header=tuple(header),
+        rows=tuple(tuple(r) for r in grid[header_rows:]),
+        section=section,
+        has_links=tuple(links.get(c, False) for c in range(width)),
+    )
+
+
+def _pipe_cells(line: str) -> list[str]:
+    body = line.strip()
+    body = body[1:] if body.startswith("|") else body
+    body = body[:-1] if body.endswith("|") else body
+    return body.split("|")
+
+
+def _is_separator(line: str) -> bool:
+    return bool(re.fullmatch(r"\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*", line))
+
+
+def _load_markdown(text: str) -> Document:
+    # Code holds names and limits, not facts; only a citation's author is kept.
+    citations = re.findall(r"(?im)^\s*author\s*=\s*\{[^{}\n]*\}", "\n".join(re.findall(r"```.*?(?:```|$)", text, flags=re.DOTALL)))
+    text = re.sub(r"```.*?(```|$)", "\n", text, flags=re.DOTALL)
+    text = re.sub(r"<!--.*?(?:-->|\Z)", " ", text, flags=re.DOTALL)  # unclosed: to the end, as browsers do
+    tables: list[Table] = []
+    lines: list[str] = []
+    section = ""
+    headings: list[tuple[int, str]] = []
+    for is_table, piece in _split_html_tables(text):
+        table = BeautifulSoup(piece, "html.parser") if is_table else None
+        if table is not None:
+            require_shallow(table)
+            table = table.find("table")
+        if table is not None:
+            tables.append(_html_table(table, section))
+            continue
+        raw_lines = piece.split("\n")
+        i = 0
+        while i < len(raw_lines):
+            line = raw_lines[i]
+            if line.count("|") >= 2 and not line.lstrip().startswith(">"):
+                block = []
+                while i < len(raw_lines) and raw_lines[i].count("|") >= 2:
+                    block.append(raw_lines[i])
+                    i += 1
+                tables.append(_pipe_table(block, section))
+                continue
+            heading = re.match(r"\s*(#{1,6})\s+(.*)", line)
+            if heading:
+                level = len(heading.group(1))
+                headings = [h for h in headings if h[0] < level] + [(level, _clean_cell(heading.group(2)).lower())]
+                section = " / ".join(h for _, h in headings)
+            cleaned = _clean_cell(line)
+            if cleaned:
+                indent = len(line) - len(line.lstrip())
+                bullet = re.match(r"\s*[-*+]\s+", line)
+                lines.append(("  " * (indent // 2) + "- " if bullet else "") + re.sub(r"^[-*+]\s+", "", cleaned))
+            i += 1
+    lines += [c.strip() for c in citations]
+    title = next((_clean_cell(m.group(1)) for m in re.finditer(r"(?m)^[ \t]*#{1,6}[ \t]+(.+)$", text)), "")
+    return Document(title=title, lines=tuple(lines), tables=tuple(tables), is_html=False)
+
+
+def _split_html_tables(text: str) -> list[tuple[bool, str]]:
+    """(is_table, piece) in order: text and "<table…</table>" pieces; an unclosed <table> stays text."""
+    lowered = text.lower()
+    pieces, position = [], 0
+    while (start := lowered.find("<table", position)) >= 0:
+        end = lowered.find("</table>", start)
+        if end < 0:
+            break
+        pieces += [(False, text[position:start]), (True, text[start:end + len("</table>")])]
+        position = end + len("</table>")
+    return pieces + [(False, text[position:])]
+
+
+def _pipe_table(block: list[str], section: str) -> Table:
+    separator = next((k for k, line in enumerate(block) if _is_separator(line)), None)
+    header_rows = separator if separator else 1
+    rows = [line for line in block if not _is_separator(line)]
+    links: dict[int, bool] = {}
+    grid = []
+    for line in rows:
+        cells = _pipe_cells(line)
+        for col, cell in enumerate(cells):
+            links[col] = links.get(col, False) or bool(re.search(r"\]\(|<a\s|https?://", cell))
+        grid.append([_clean_cell(c) for c in cells])
+    return _make_table(grid, header_rows, section, links)
+
+
+_BLOCK_TAG = re.compile(r"^(p|div|li|h[1-6]|br|tr|section|article|blockquote|dd|dt|figcaption|time|header|footer)$")
+
+
+def require_shallow(soup: BeautifulSoup) -> None:
+    """Refuse HTML nested deeper than MAX_HTML_DEPTH: tree operations cost time per level."""
+    stack = [(soup, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_HTML_DEPTH:
+            raise DocumentTooComplex(f"HTML nested more than {MAX_HTML_DEPTH} elements deep")
+        stack.extend((child, depth + 1) for child in node.contents if isinstance(child, Tag))
+
+
+def _text_lines(soup: BeautifulSoup) -> list[str]:
+    """The visible text, a line break around every block element (one pass, no tree edits)."""
+    text_types = soup.interesting_string_types
+    parts: list[str] = []
+    stack: list = [soup]
+    while stack:
+        node = stack.pop()
+        if node is None:  # the end of a block element
+            parts.append("\n")
+        elif isinstance(node, Tag):
+            if _BLOCK_TAG.match(node.name):
+                parts.append("\n")
+                stack.append(None)
+            stack.extend(reversed(node.contents))
+        elif type(node) in text_types:
+            parts.append(str(node))
+    return "".join(parts).split("\n")
+
+
+def _load_html(text: str) -> Document:
+    soup = BeautifulSoup(text, "html.parser")
+    require_shallow(soup)
+    title_tag = soup.find("h1") or soup.find("title")
+    title = _clean_cell(title_tag.get_text(" ")) if title_tag else ""
+    for tag in soup(["script", "style", "noscript", "svg", "pre", "code", "nav", "template"]):
+        tag.decompose()
+    tables = []
+    for table in soup.find_all("table"):
+        headings = table.find_all_previous(re.compile(r"^h[1-6]$"), limit=2)
+        section = " / ".join(_clean_cell(h.get_text(" ")).lower() for h in reversed(headings))
+        tables.append(_html_table(table, section))
+        table.decompose()
+    lines = [" ".join(line.split()) for line in _text_lines(soup)]
+    return Document(title=title, lines=tuple(line for line in lines if line), tables=tuple(tables), is_html=True)
+
+
+def load_document(text: str, content_type: str | None = None, url: str | None = None) -> Document:
+    if len(text) > MAX_DOCUMENT_CHARS:
+        raise DocumentTooComplex(f"document of {len(text)} characters exceeds {MAX_DOCUMENT_CHARS}")
+    looks_html = bool(re.match(r"\s*(<!doctype html|<html)", text[:500], re.IGNORECASE))
+    is_html = looks_html or bool(content_type and "html" in content_type.lower()) or bool(
+        url and re.search(r"\.html?($|[?#])", url) and "<" in text[:2000]
+    )
+    return _load_html(text) if is_html else _load_markdown(text)
+
+
+def sentences(line: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z*\[(])", line) if s and len(s) <= MAX_SENTENCE_CHARS]
