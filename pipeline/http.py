@@ -228,6 +228,8 @@ class Response:
             "sha256": hashlib.sha256(self.body).hexdigest(),
             "size_bytes": len(self.body),
         }
+        if self.headers.get("link"):  # a paged API's next page: a 304 need not repeat it
+            record["link"] = self.headers["link"]
         return {**record, "revalidated_from": self.revalidated_from} if self.revalidated_from else record
 
 
@@ -497,7 +499,7 @@ class Fetcher:
                                           "to a request that was not conditional")
         record = stored.record
         headers = {"content-type": record.get("content_type") or "", "etag": record.get("etag"),
-                   "last-modified": record.get("last_modified")}
+                   "last-modified": record.get("last_modified"), "link": record.get("link")}
         headers.update({key.lower(): value for key, value in raw.headers.items() if key.lower() in VALIDATORS})
         headers = {key: value for key, value in headers.items() if value}
         return Response(requested, url, 304, headers, stored.body, self._timestamp(), revalidated_from=stored.snapshot)

@@ -11,13 +11,17 @@ table of docs/hostile-inputs.md, and tests/test_docs.py fails while that file is
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from pipeline.schema import observation_columns
 from pipeline.sources import registry
@@ -47,6 +51,35 @@ def copy_working_tree(destination: Path) -> Path:
             (destination / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(REPO / name, destination / name)
     return destination
+
+
+def project_copy(copy: Path, only_stages: list[str] | None = None) -> tuple[Path, Callable[..., str]]:
+    """copy, the working tree (with only_stages of dvc.yaml, when given) and this repository's
+    environment, in a git repository of its own; and a function running a command there that must
+    succeed (its output)."""
+    copy_working_tree(copy)
+    if only_stages is not None:
+        stages = yaml.safe_load((copy / "dvc.yaml").read_text())["stages"]
+        (copy / "dvc.yaml").write_text(yaml.safe_dump({"stages": {name: stages[name] for name in only_stages}}))
+        (copy / "dvc.lock").unlink()
+    # make's setup finds this repository's environment installed, and leaves it alone.
+    venv = Path(sys.executable).parent.parent
+    for entry in venv.iterdir():
+        if entry.name != ".installed-from-lock":
+            (copy / ".venv" / entry.name).parent.mkdir(exist_ok=True)
+            (copy / ".venv" / entry.name).symlink_to(entry)
+    (copy / ".venv" / ".installed-from-lock").touch()
+    subprocess.run(["git", "init", "-q"], cwd=copy, check=True)
+
+    # As make does, the environment's commands (dvc) come first, however pytest was started.
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+    def run(*args: str, timeout: float = 120) -> str:
+        result = subprocess.run(args, cwd=copy, capture_output=True, text=True, timeout=timeout, env=env)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout + result.stderr
+
+    return copy, run
 
 
 def write_registry(directory: Path, text: str, name: str = "2023.yaml") -> Path:

@@ -25,7 +25,7 @@ from pipeline import collect
 from pipeline.http import Fetcher, FetchPolicy
 from pipeline.schema import observation_columns
 from pipeline.sources import epoch
-from tests.conftest import copy_working_tree
+from tests.conftest import project_copy
 from tests.httpserver import (
     LoopbackServer, Route, closed_port, gzip_bomb, silent_server, tree_digest, validate_all_metadata,
 )
@@ -435,31 +435,9 @@ def test_dvc_repro_with_epoch_enabled_merges_it_beside_the_registry(tmp_path):
 
 
 def collect_only_project(copy: Path):
-    """copy, the working tree with only the collect stage (`make update` then costs seconds) and this
-    repository's environment; and a function running a command there that must succeed (its output)."""
-    copy_working_tree(copy)
-    # Only the collect stage: whether DVC runs it again is what is under test, and the later stages take ~15 s.
-    stages = yaml.safe_load((copy / "dvc.yaml").read_text())["stages"]
-    (copy / "dvc.yaml").write_text(yaml.safe_dump({"stages": {"collect": stages["collect"]}}))
-    (copy / "dvc.lock").unlink()
-    # make's setup finds this repository's environment installed, and leaves it alone.
-    venv = Path(sys.executable).parent.parent
-    for entry in venv.iterdir():
-        if entry.name != ".installed-from-lock":
-            (copy / ".venv" / entry.name).parent.mkdir(exist_ok=True)
-            (copy / ".venv" / entry.name).symlink_to(entry)
-    (copy / ".venv" / ".installed-from-lock").touch()
-    subprocess.run(["git", "init", "-q"], cwd=copy, check=True)
-
-    # As make does, the environment's commands (dvc) come first, however pytest was started.
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-
-    def run(*args: str) -> str:
-        result = subprocess.run(args, cwd=copy, capture_output=True, text=True, timeout=120, env=env)
-        assert result.returncode == 0, result.stdout + result.stderr
-        return result.stdout + result.stderr
-
-    return copy, run
+    """copy, the working tree with only the collect stage (`make update` then costs seconds), and a
+    function running a command there that must succeed (its output): see conftest.project_copy."""
+    return project_copy(copy, only_stages=["collect"])
 
 
 @pytest.mark.dvc

@@ -17,6 +17,7 @@ from pipeline.http import (
     HostNotAllowed,
     HTTPStatusError,
     OfflineError,
+    Response,
     RobotsDisallowed,
     StoredCopy,
     TooLarge,
@@ -106,6 +107,20 @@ def test_a_stored_copy_is_asked_for_conditionally_and_a_304_gives_it_back(sleeps
     record = response.file_record("data.csv")
     assert record["http_status"] == 304 and record["revalidated_from"] == "2026-11-01"
     assert record["content_type"] == "text/csv" and record["etag"] == '"v1"'
+
+
+def test_the_next_page_link_of_a_paged_answer_survives_a_304_that_does_not_repeat_it(sleeps):
+    next_page = '<https://hub.example/api/models?cursor=2>; rel="next"'
+    with LoopbackServer({"/page": Route(body=b"[]", etag='"p1"', headers={"Link": next_page})}) as server:
+        fetcher = make_fetcher(sleeps)
+        url = server.url("/page")
+        first = fetcher.get(url)
+        assert first.file_record("page.json")["link"] == next_page
+        server.routes["/page"] = Route(body=b"[]", etag='"p1"')  # the 304 sends validators, no Link
+        fetcher.stored = {url: StoredCopy("2026-11-01", first.file_record("page.json"), first.body)}
+        again = fetcher.get(url)
+    assert again.status == 304 and again.headers["link"] == next_page
+    assert "link" not in Response(url, url, 200, {}, b"x", "2026-11-01T00:00:00Z").file_record("x")
 
 
 def test_a_changed_resource_answers_200_to_the_conditional_request(sleeps):
