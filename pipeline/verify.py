@@ -6,11 +6,13 @@
 A number's source is its entry's `url`, or `field_urls[field]` when the entry gives one. A saved
 copy is named by its URL's hash: sha256(url.encode("utf-8")).hexdigest() then .txt, .md, .html or
 .pdf (the same URL may have several). DIR/MANIFEST.tsv, when present, says where each copy came
-from: a tab-separated table with a header naming a `file` (or `sha256`) or a `url` column; a row
-any of whose other cells says "partial" or "excerpt" marks a copy that holds only part of its
-document. A copy the manifest does not list is taken as whole. `--online` fetches, through the
-project's polite fetcher (hosts: those of the registry's URLs), only what no saved copy holds, and
-saves what it fetched into DIR when given; without it, nothing touches the network.
+from: tab-separated rows, each naming a copy by its hash (or file name) or its URL, or both; a cell
+that reads "partial" (or "excerpt") or "complete" (or "full") says whether the copy holds the whole
+document, else a cell mentioning "partial" or "excerpts" marks it partial. A copy the manifest does
+not list is taken as whole. `--online` fetches, through the
+project's polite fetcher (hosts: those of the registry's URLs; an arXiv abstract page as its paper's
+PDF), only what no saved copy holds, and saves what it fetched into DIR when given; without it,
+nothing touches the network.
 
 Each copy becomes plain text (HTML and Markdown without their markup, PDF by pypdf) and is
 compared after `normalise`: HTML entities decoded, Unicode compatibility forms folded (ligatures,
@@ -47,7 +49,7 @@ from markdown_it import MarkdownIt
 
 from pipeline import cli
 from pipeline.http import Fetcher, FetchError, FetchPolicy, host_of
-from pipeline.io import load_params, write_csv, write_json
+from pipeline.io import load_params, restore_formula, write_csv, write_json
 from pipeline.schema import NUMERIC_FIELDS, EvidenceCheck
 from pipeline.sources import registry
 
@@ -61,9 +63,10 @@ CONCLUSIVE = (FOUND, NOT_FOUND, NOT_IN_PARTIAL_COPY)
 NEAR_CHARACTERS = 300
 COPY_SUFFIXES = {".txt": "text", ".md": "markdown", ".html": "html", ".pdf": "pdf"}
 MANIFEST = "MANIFEST.tsv"
+# A manifest cell that is one of these words says whether the copy is partial; else any cell
+# mentioning a part ("excerpts of section 3") marks it partial.
+EXTENT_WORDS = {"partial": True, "excerpt": True, "excerpts": True, "complete": False, "full": False, "whole": False}
 PARTIAL_WORDS = re.compile(r"\b(partial|excerpts?)\b", re.IGNORECASE)
-MANIFEST_FILE_COLUMNS = ("file", "filename", "copy", "path", "sha256", "hash")
-MANIFEST_URL_COLUMNS = ("url", "source_url")
 SHA256 = re.compile(r"[0-9a-f]{64}")
 
 STRAIGHTENED = str.maketrans({
@@ -74,7 +77,9 @@ STRAIGHTENED = str.maketrans({
 })
 MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 HTML_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
-LINE_END_HYPHEN = re.compile(r"(\w)-[ \t]*\n\s*(\w)")  # a word broken over two lines of a PDF
+BROKEN_WORD = re.compile(r"(\w)-\s+(\w)")  # "trai-\nned", or "under- trained" where the line break was lost
+# An arXiv abstract page holds the abstract only: the paper is its PDF.
+ARXIV_ABSTRACT = re.compile(r"^https?://arxiv\.org/abs/([^?#]+)")
 WHITESPACE = re.compile(r"\s+")
 
 
@@ -144,7 +149,7 @@ def pdf_text(data: bytes, where: str) -> str:
 
 def document_text(data: bytes, kind: str, where: str) -> list[str]:
     """The normalised texts a document is searched in: as extracted, and (for words a PDF breaks
-    over two lines) with line-end hyphens joined."""
+    over two lines) with a hyphen followed by whitespace joined."""
     if kind == "pdf":
         text = pdf_text(data, where)
     elif kind == "html":
@@ -154,7 +159,7 @@ def document_text(data: bytes, kind: str, where: str) -> list[str]:
         text = markdown_text(decoded) if kind == "markdown" else decoded
     if not text.strip():
         raise SourceCopyError(f"{where}: no text could be read from this {kind} document")
-    return list(dict.fromkeys([normalise(text), normalise(LINE_END_HYPHEN.sub(r"\1\2", text))]))
+    return list(dict.fromkeys([normalise(text), normalise(BROKEN_WORD.sub(r"\1\2", text))]))
 
 
 def kind_of_response(content_type: str, url: str) -> str:
@@ -185,31 +190,40 @@ class Source:
     error: str | None = None
 
 
-def read_manifest(directory: Path) -> set[str]:
-    """The hashes of the copies DIR/MANIFEST.tsv calls partial (see the module docstring)."""
+class ManifestRow(NamedTuple):
+    url: str | None
+    partial: bool
+
+
+def _manifest_row(cells: list[str]) -> tuple[str | None, ManifestRow, str | None]:
+    """(the copy's hash, its URL and whether it is partial, a problem) of one row of MANIFEST.tsv."""
+    named = next((cell.strip() for cell in cells if SHA256.fullmatch(cell.strip().split(".")[0])), None)
+    url = next((cell.strip() for cell in cells if cell.strip().startswith(("http://", "https://"))), None)
+    digest = named.split(".")[0] if named else url_hash(url) if url else None
+    problem = f"the hash is not sha256 of {url}" if named and url and url_hash(url) != digest else None
+    others = [cell.strip() for cell in cells if cell.strip() not in (named, url)]
+    stated = [EXTENT_WORDS[cell.lower()] for cell in others if cell.lower() in EXTENT_WORDS]
+    partial = stated[-1] if stated else any(PARTIAL_WORDS.search(cell) for cell in others)
+    return digest, ManifestRow(url, partial), problem
+
+
+def read_manifest(directory: Path) -> dict[str, ManifestRow]:
+    """What DIR/MANIFEST.tsv says of each copy, by its hash (see the module docstring)."""
     path = directory / MANIFEST
     if not path.is_file():
-        return set()
+        return {}
     with open(path, encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle, delimiter="\t"))
-    header = [cell.strip().lower() for cell in rows[0]] if rows else []
-    file_column = next((header.index(name) for name in MANIFEST_FILE_COLUMNS if name in header), None)
-    url_column = next((header.index(name) for name in MANIFEST_URL_COLUMNS if name in header), None)
-    if file_column is None and url_column is None:
-        raise SourceCopyError(f"{path}:1: the header names no file column ({', '.join(MANIFEST_FILE_COLUMNS)}) "
-                              f"and no url column ({', '.join(MANIFEST_URL_COLUMNS)}): got {rows[0] if rows else []}")
-    partial = set()
-    for number, row in enumerate(rows[1:], start=2):
-        cells = dict(enumerate(row))
-        named = SHA256.search(cells.get(file_column, "")) if file_column is not None else None
-        key = named.group() if named else url_hash(cells.get(url_column, "").strip()) if url_column is not None else None
-        if key is None:
-            print(f"verify: {path}:{number}: no file name or URL in this row; ignored", file=sys.stderr)
-            continue
-        others = [cell for index, cell in cells.items() if index not in (file_column, url_column)]
-        if any(PARTIAL_WORDS.search(cell) for cell in others):
-            partial.add(key)
-    return partial
+    listed = {}
+    for number, cells in enumerate(rows, start=1):
+        digest, row, problem = _manifest_row(cells)
+        if digest is None and number > 1 and any(cell.strip() for cell in cells):  # line 1 may be a header
+            problem = "no copy's hash and no URL in this row; ignored"
+        if problem:
+            print(f"verify: {path}:{number}: {problem}", file=sys.stderr)
+        if digest is not None:
+            listed[digest] = row
+    return listed
 
 
 def saved_copies(directory: Path) -> dict[str, list[Path]]:
@@ -247,16 +261,21 @@ def make_fetcher(urls: list[str], politeness: dict[str, Any]) -> Fetcher:
     return Fetcher(FetchPolicy.from_config({**politeness, "allowed_hosts": hosts}))
 
 
+def document_url(url: str) -> str:
+    """Where the document a source URL names is fetched from (an arXiv abstract: its paper's PDF)."""
+    return ARXIV_ABSTRACT.sub(r"https://arxiv.org/pdf/\1", url)
+
+
 def fetch_sources(urls: list[str], fetcher: Fetcher, save_to: Path | None) -> dict[str, Source]:
-    """Each URL fetched once, in order, with a progress bar; a failure is that URL's result."""
+    """Each URL's document fetched once, in order, with a progress bar; a failure is that URL's result."""
     from tqdm import tqdm
 
     fetched = {}
     for url in tqdm(urls, desc="verify: fetching sources", unit="url", disable=None, file=sys.stderr):
         try:
-            response = fetcher.get(url)
+            response = fetcher.get(document_url(url))
             kind = kind_of_response(response.content_type, response.final_url)
-            fetched[url] = Source(document_text(response.body, kind, url), False, url)
+            fetched[url] = Source(document_text(response.body, kind, response.url), False, response.url)
         except (FetchError, SourceCopyError) as error:
             fetched[url] = Source([], False, url, str(error))
             continue
@@ -328,7 +347,12 @@ def check_number(number: Number, source: Source | None) -> tuple[str, str]:
 def read_earlier(path: Path) -> pd.DataFrame:
     if not path.is_file():
         return pd.DataFrame(columns=list(EvidenceCheck.to_schema().columns))
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+    return read_checks(path)
+
+
+def read_checks(path: Path) -> pd.DataFrame:
+    """An evidence_check.csv as it was written (text cells as the check had them)."""
+    return pd.read_csv(path, dtype=str, keep_default_na=False).map(restore_formula)
 
 
 def check(numbers: list[Number], sources: dict[str, Source], checked_on: str,
@@ -386,14 +410,15 @@ def gather_sources(numbers: list[Number], directory: Path | None, online: bool,
     urls = sorted({number.url for number in numbers if number.kind in CHECKED_KINDS})
     sources: dict[str, Source] = {}
     if directory is not None:
-        copies, partial = saved_copies(directory), read_manifest(directory)
+        copies, manifest = saved_copies(directory), read_manifest(directory)
         by_hash = {url_hash(url): url for url in urls}
         for unknown in sorted(set(copies) - set(by_hash)):
-            print(f"verify: {', '.join(map(str, copies[unknown]))}: no registry URL has this hash "
-                  f"(a URL changed or mistyped?); not read", file=sys.stderr)
+            listed = manifest.get(unknown, ManifestRow(None, False)).url
+            print(f"verify: {', '.join(map(str, copies[unknown]))}: no quote or table of the registry cites "
+                  f"{listed or 'the URL of this hash'} (a URL changed or mistyped?); not read", file=sys.stderr)
         for digest, url in by_hash.items():
             if digest in copies:
-                sources[url] = read_saved(copies[digest], digest in partial)
+                sources[url] = read_saved(copies[digest], manifest.get(digest, ManifestRow(url, False)).partial)
     if online:
         missing = [url for url in urls if url not in sources]
         sources |= fetch_sources(missing, make_fetcher(missing, politeness), directory)

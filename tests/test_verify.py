@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from pipeline import verify
+from pipeline.schema import EvidenceCheck
 from tests.conftest import REPO
 from tests.httpserver import LoopbackServer, Route
 
@@ -137,8 +138,10 @@ def workspace(tmp_path, monkeypatch) -> Path:
     saved(sources, CARD_URL, ".md", CARD.encode())
     saved(sources, BLOG_URL, ".html", BLOG.encode())
     excerpt = saved(sources, EXCERPT_URL, ".txt", b"An excerpt that says nothing of tokens.")
-    (sources / "MANIFEST.tsv").write_text(f"file\turl\tfrom\n{excerpt.name}\t{EXCERPT_URL}\tread_file, "
-                                          f"partial (first page only)\n", encoding="utf-8")
+    (sources / "MANIFEST.tsv").write_text(
+        f"{verify.url_hash(EXCERPT_URL)}\t{EXCERPT_URL}\tread_file, first page\tpartial\n"
+        f"{verify.url_hash(BLOG_URL)}\t{BLOG_URL}\tthe whole page, excerpts of it quoted elsewhere\tcomplete\n",
+        encoding="utf-8")
     return tmp_path
 
 
@@ -153,6 +156,15 @@ def run(workspace: Path, *extra: str) -> tuple[pd.DataFrame, dict]:
 def test_normalise_folds_quotes_dashes_entities_markup_and_case():
     assert verify.normalise("“Up&nbsp;to” a **280‑billion** `param` ﬁt [model](http://x) | <b>x</b>") == \
         verify.normalise('"up to" a 280-billion param fit model x')
+
+
+def test_words_broken_by_extraction_are_joined_and_arxiv_papers_fetched_as_pdf():
+    texts = verify.document_text(b"models are significantly under- trained, and", "text", "copy.txt")
+    assert verify.quote_found("models are significantly undertrained", texts)
+    assert verify.quote_found("significantly under-trained", texts)
+    assert not verify.quote_found("significantly overtrained", texts)
+    assert verify.document_url("https://arxiv.org/abs/2203.15556v1") == "https://arxiv.org/pdf/2203.15556v1"
+    assert verify.document_url(CARD_URL) == CARD_URL
 
 
 def test_each_number_gets_the_status_of_its_evidence(workspace):
@@ -201,7 +213,8 @@ def test_an_unreachable_source_keeps_the_earlier_result_unless_the_evidence_chan
         copy.unlink()
     registry_file = workspace / "registry" / "2024.yaml"
     registry_file.write_text(REGISTRY.replace("culminating in a", "culminating in one"), encoding="utf-8")
-    checks, _ = run(workspace, "--sources", str(workspace / "sources"), "--checked-on", "2026-12-05")
+    checks, summary = run(workspace, "--sources", str(workspace / "sources"), "--checked-on", "2026-12-05")
+    assert verify.evidence_sentence(summary).endswith("(checked between 2026-11-30 and 2026-12-05)")
     kept = checks.loc[("blog-model", "params_total")]
     assert (kept["status"], kept["checked_on"]) == ("found", "2026-11-30")
     changed = checks.loc[("blog-model", "training_tokens")]
@@ -242,19 +255,45 @@ def test_an_unreadable_copy_is_unreachable_naming_the_file(workspace, capsys):
     assert str(broken) in capsys.readouterr().err
 
 
-def test_refusals_name_what_is_wrong(workspace, capsys):
-    """Hostile: neither --sources nor --online → usage error, exit 2, no network. Hostile: a MANIFEST.tsv
-    whose header names no file or url column → exit 1 naming the manifest."""
+def test_refusals_name_what_is_wrong(workspace):
+    """Hostile: neither --sources nor --online → usage error, exit 2, no network."""
     with pytest.raises(SystemExit) as usage:
         verify.main(["--registry", str(workspace / "registry")])
     assert usage.value.code == 2
-    (workspace / "sources" / "MANIFEST.tsv").write_text("a\tb\n1\t2\n", encoding="utf-8")
-    with pytest.raises(SystemExit) as refused:
-        run(workspace, "--sources", str(workspace / "sources"))
-    assert "MANIFEST.tsv:1" in str(refused.value.code)
+
+
+def test_manifest_rows_are_read_with_or_without_a_header(workspace, capsys):
+    """Hostile: a MANIFEST.tsv row whose hash is not its URL's, or that names no copy → reported with its
+    line, the rest of the manifest read."""
+    manifest = workspace / "sources" / "MANIFEST.tsv"
+    manifest.write_text(f"file\turl\tfrom\textent\n{verify.url_hash(BLOG_URL)}.html\t{CARD_URL}\tx\tcomplete\n"
+                        f"some note\n{EXCERPT_URL}\tread_file (excerpts)\n", encoding="utf-8")
+    listed = verify.read_manifest(workspace / "sources")
+    assert {digest for digest, row in listed.items() if row.partial} == {verify.url_hash(EXCERPT_URL)}
+    err = capsys.readouterr().err
+    assert f"{manifest}:2: the hash is not sha256 of {CARD_URL}" in err and f"{manifest}:3: no copy's hash" in err
 
 
 def test_copies_of_no_registry_url_are_reported(workspace, capsys):
     stray = saved(workspace / "sources", "https://example.org/typo", ".txt", b"text")
     run(workspace, "--sources", str(workspace / "sources"))
-    assert f"{stray}: no registry URL has this hash" in capsys.readouterr().err
+    assert f"{stray}: no quote or table of the registry cites the URL of this hash" in capsys.readouterr().err
+
+
+def test_the_committed_results_agree_with_each_other():
+    """processed/evidence_check.csv has its schema's columns, and reports/evidence.json summarises it."""
+    checks = verify.read_checks(REPO / "processed" / "evidence_check.csv")
+    EvidenceCheck.validate(checks)
+    assert verify.summarise(checks) == json.loads((REPO / "reports" / "evidence.json").read_text(encoding="utf-8"))
+
+
+def test_formula_like_evidence_survives_the_csv(workspace):
+    """Hostile: evidence that starts like a spreadsheet formula ("-4.2 points…") → written neutralised,
+    read back as it was, so the earlier result of an unreachable source still applies."""
+    registry_file = workspace / "registry" / "2024.yaml"
+    registry_file.write_text(REGISTRY.replace('"one billion parameters"', '"=one billion parameters"'), encoding="utf-8")
+    page = saved(workspace / "sources", MISSING_URL, ".txt", b"=one billion parameters")
+    run(workspace, "--sources", str(workspace / "sources"))
+    page.unlink()
+    checks, _ = run(workspace, "--sources", str(workspace / "sources"), "--checked-on", "2026-12-05")
+    assert checks.loc[("gone-model", "params_total"), "status"] == "found"
