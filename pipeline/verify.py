@@ -18,7 +18,8 @@ Each copy becomes plain text (HTML and Markdown without their markup, PDF by pyp
 compared after `normalise`: HTML entities decoded, Unicode compatibility forms folded (ligatures,
 non-breaking spaces), curly quotes and dashes made straight, Markdown marks (* _ ` # |) and link
 syntax removed, case folded. A quote is found when it occurs in the text with whitespace ignored
-(text taken from HTML and PDF gains and loses spaces). A table cell is found when the cell as
+(text taken from HTML and PDF gains and loses spaces); the parts of an elided quote ("a ... b") in
+order, each within ELISION_GAP of the one before. A table cell is found when the cell as
 printed occurs, not inside a longer number or word, within NEAR_CHARACTERS of its row label.
 Derived and name evidence states no text of the source: counted, not checked.
 
@@ -61,6 +62,10 @@ CONCLUSIVE = (FOUND, NOT_FOUND, NOT_IN_PARTIAL_COPY)
 # A table's cell counts as in its row when it starts or ends this close to the row label
 # (characters of normalised text): a row of a dozen numeric columns fits, the next rows do not.
 NEAR_CHARACTERS = 300
+# The parts of an elided quote ("a ... b") are found within this many characters of each other
+# (whitespace not counted): the same passage, not two places of a paper.
+ELISION_GAP = 1000
+ELISION = re.compile(r"\.{3,}")  # NFKC writes the ellipsis character as three dots
 COPY_SUFFIXES = {".txt": "text", ".md": "markdown", ".html": "html", ".pdf": "pdf"}
 MANIFEST = "MANIFEST.tsv"
 # A manifest cell that is one of these words says whether the copy is partial; else any cell
@@ -95,10 +100,24 @@ def normalise(text: str) -> str:
     return WHITESPACE.sub(" ", text.casefold()).strip()
 
 
-def quote_found(quote: str, texts: list[str]) -> bool:
-    """Whether the quote occurs in one of the normalised texts, whitespace ignored."""
-    wanted = normalise(quote).replace(" ", "")
-    return bool(wanted) and any(wanted in text.replace(" ", "") for text in texts)
+def quote_found(quote: str, texts: list[str], gap: int = ELISION_GAP) -> bool:
+    """Whether the quote occurs in one of the normalised texts, whitespace ignored. An elided quote
+    ("trained from scratch ... 5.7T tokens") is found when its parts occur in that order, each
+    starting at most `gap` characters (whitespace not counted) after the end of the one before."""
+    parts = [part for part in ELISION.split(normalise(quote).replace(" ", "")) if part]
+    for text in (text.replace(" ", "") for text in texts):
+        start = text.find(parts[0]) if parts else -1
+        while start >= 0:
+            end = start + len(parts[0])
+            for part in parts[1:]:
+                following = text.find(part, end)
+                if following < 0 or following - end > gap:
+                    break
+                end = following + len(part)
+            else:
+                return True
+            start = text.find(parts[0], start + 1)
+    return False
 
 
 def _spacing_free(text: str) -> str:
@@ -107,17 +126,18 @@ def _spacing_free(text: str) -> str:
 
 
 def table_cell_found(row: str, cell: str, texts: list[str], near: int = NEAR_CHARACTERS) -> bool:
-    """Whether the cell as printed occurs within `near` characters of its row label (either side),
-    in one of the normalised texts; a cell inside a longer number or word ("56.73" in "156.731") is not it."""
-    label = re.compile(_spacing_free(row))
-    printed = re.compile(rf"(?<![\w.]){_spacing_free(cell)}(?![\w]|\.\d)")
-    if not label.pattern or not printed.pattern:
+    """Whether the cell as printed stands at most `near` characters from its row label (either side,
+    not inside it), in one of the normalised texts; a cell inside a longer number or word ("56.73" in
+    "156.731") is not it."""
+    label, printed = _spacing_free(row), _spacing_free(cell)
+    if not label or not printed:
         return False
+    label, printed = re.compile(label), re.compile(rf"(?<![\w.]){printed}(?![\w]|\.\d)")
     for text in texts:
         labels = [(match.start(), match.end()) for match in label.finditer(text)]
         for match in printed.finditer(text) if labels else ():
-            if any(-near <= match.start() - end <= near or -near <= start - match.end() <= near
-                   for start, end in labels):
+            # the characters between the two, whichever comes first; a cell inside its label is not beside it
+            if any(0 <= max(match.start() - end, start - match.end()) <= near for start, end in labels):
                 return True
     return False
 

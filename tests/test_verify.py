@@ -205,6 +205,16 @@ def test_a_cell_is_near_its_row_label_within_near_characters():
         assert verify.table_cell_found("MMLU (5-shot)", "56.73", [after]) is found
         assert verify.table_cell_found("MMLU (5-shot)", "56.73", [verify.normalise(before)]) is found
     assert not verify.table_cell_found("MMLU", "56.73", ["mmlu 156.731 56.730"])
+    assert not verify.table_cell_found("PaLM 62B", "62B", ["palm 62b params 62.50"])  # the cell is in its label
+
+
+def test_an_elided_quote_is_found_when_its_parts_are_in_order_and_close():
+    text = [verify.normalise("DeepSeek-V2-Lite is trained from scratch on the same corpus. It sees 5.7T tokens.")]
+    assert verify.quote_found("DeepSeek-V2-Lite is trained from scratch … 5.7T tokens", text)
+    assert not verify.quote_found("5.7T tokens ... DeepSeek-V2-Lite is trained", text)
+    gap = len("onthesamecorpus.Itsees")
+    assert verify.quote_found("trained from scratch ... 5.7T tokens", text, gap=gap)
+    assert not verify.quote_found("trained from scratch ... 5.7T tokens", text, gap=gap - 1)
 
 
 def test_an_unreachable_source_keeps_the_earlier_result_unless_the_evidence_changed(workspace):
