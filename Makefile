@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed-from-lock
 # Stages run `python -m pipeline.…`: the virtual environment's Python must come first.
 RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
 
-.PHONY: help setup repro update test bench clean-venv release diff
+.PHONY: help setup repro update test bench clean-venv release diff verify
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -41,6 +41,11 @@ release: setup  ## tag a citable data release: changelog, datapackage.json, CITA
 diff: setup  ## what changed in processed/models.csv since OLD (a release tag, revision or file)
 	$(if $(OLD),,$(error OLD=<tag, revision or file> is required, e.g. make diff OLD=v2026.11.0))
 	$(RUN) python -m pipeline.diff $(OLD) $(NEW)
+
+# `make verify SOURCES=DIR` (saved copies) and/or `ONLINE=1` (fetch what DIR lacks); see README.md
+verify: setup  ## check the registry's quotes and table cells against their sources -> processed/evidence_check.csv
+	$(if $(SOURCES)$(ONLINE),,$(error SOURCES=DIR or ONLINE=1 is required, e.g. make verify SOURCES=../sources))
+	$(RUN) python -m pipeline.verify $(if $(SOURCES),--sources $(SOURCES)) $(if $(ONLINE),--online)
 
 test: setup  ## run the test suite
 	$(RUN) python -m pytest -q

@@ -125,6 +125,13 @@ def neutralise_formula(value: Any) -> Any:
     return value
 
 
+def restore_formula(value: Any) -> Any:
+    """The text `neutralise_formula` was given: one leading apostrophe less where it added one."""
+    if isinstance(value, str) and value.startswith("'") and value.lstrip("'").startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
+
 def write_csv(path: Path, frame: pd.DataFrame, float_format: str | None = None) -> None:
     """A CSV safe to open in a spreadsheet, with ISO dates and exact floats (or float_format's)."""
     safe = frame.copy()

@@ -301,6 +301,43 @@ class ProvenanceRecord(PublishedTable):
         unique = ["model_id", "field"]
 
 
+# What the evidence check (pipeline/verify.py) concluded of a number.
+EVIDENCE_STATUSES = {
+    "found": "the quote, or the table cell beside its row label, is in the source's text",
+    "not_found": "it is not in a whole copy of the source",
+    "not_in_partial_copy": "it is not in a copy that holds only part of the source (MANIFEST.tsv)",
+    "source_unreachable": "no copy could be read (none saved, a fetch failed, an unreadable file)",
+    "not_checked": "derived or name evidence, which states no text of the source",
+    "no_evidence": "the number has no evidence",
+}
+
+
+class EvidenceCheck(PublishedTable):
+    """Whether each registry number's evidence was found in its source: `processed/evidence_check.csv`."""
+
+    model_id: Series[str] = _field("The model (model_id of models.csv).")
+    field: Series[str] = _field("The number's column.", isin=NUMERIC_FIELDS)
+    kind: Series[str] = _field(
+        "The kind of its evidence: " + "; ".join(f"{kind}: {meaning}" for kind, meaning in EVIDENCE_KINDS.items()
+                                                 if kind != "record") + "; empty: none.",
+        isin=(*(kind for kind in EVIDENCE_KINDS if kind != "record"), ""),
+    )
+    status: Series[str] = _field(
+        "What the check found: " + "; ".join(f"{status}: {meaning}" for status, meaning in EVIDENCE_STATUSES.items())
+        + ".", isin=tuple(EVIDENCE_STATUSES),
+    )
+    checked_on: Series[str] = _field("The day of the check that reached this status (YYYY-MM-DD).",
+                                     unit="date", str_matches=r"^\d{4}-\d{2}-\d{2}$")
+    url: Series[str] = _field("The source looked in: the entry's url, or its field_urls for this field.")
+    copy: Series[str] = _field("The saved copies read (file names), or the URL fetched; empty when none.")
+    source_record: Series[str] = _field("The registry entry: file:line.")
+    evidence: Series[str] = _field("The evidence as the provenance table shows it.")
+    detail: Series[str] = _field("Why a number was not checked or its source not reached; empty otherwise.")
+
+    class Config:
+        unique = ["source_record", "field"]
+
+
 class Match(PublishedTable):
     """Which model each valid observation was resolved to, and why: `processed/matches.csv`."""
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
 
 from pipeline import trends, validate
 from pipeline.io import load_params
-from pipeline.schema import DOMAINS
+from pipeline.schema import DOMAINS, EVIDENCE_KINDS, NUMERIC_FIELDS, TABLE_REFERENCE
 from pipeline.sources import registry
 from tests.conftest import REPO
 
@@ -66,3 +67,43 @@ def test_trend_shape_matches_the_fields_classic_chart(valid):
     recent = valid[(valid["publication_date"] >= "2018-01-01") & valid["params_total"].notna()]
     largest = recent.nlargest(20, "params_total")
     assert largest["domain"].value_counts().idxmax() == "Language"
+
+
+def test_every_number_has_evidence_of_a_registry_kind_and_no_quote_cites_a_table(observations):
+    """Acceptance of issue 15: each number's evidence is a quote, table, derived or name; no quote
+    has the shape of a table reference ("Table 2: …"), which is a table's evidence."""
+    kinds_of_registry = set(EVIDENCE_KINDS) - {"record"}
+    lacking, table_quotes = [], []
+    for row in observations.itertuples():
+        kinds = json.loads(row.evidence_kinds) if isinstance(row.evidence_kinds, str) else {}
+        texts = json.loads(row.evidence) if isinstance(row.evidence, str) else {}
+        for field in NUMERIC_FIELDS:
+            if pd.notna(getattr(row, field)) and kinds.get(field) not in kinds_of_registry:
+                lacking.append(f"{row.source_record} {field}")
+            if kinds.get(field) == "quote" and TABLE_REFERENCE.match(texts[field]):
+                table_quotes.append(f"{row.source_record} {field}: {texts[field]}")
+    assert lacking == [] and table_quotes == []
+
+
+# Pages that list one release after another (a repository, a model card, a docs page or changelog):
+# the date of each model is its own, not the page's.
+LIVING_DOCUMENT = re.compile(r"^https?://(?:github\.com|huggingface\.co|gitlab\.com)/|/docs?/|changelog|model.?card",
+                             re.IGNORECASE)
+# Models a later version of their paper added, each dated by its own first appearance.
+ADDED_IN_A_LATER_VERSION = {
+    "DeepSeek-V2-Lite": "released 2024-05-16 and described in a later version of the DeepSeek-V2 report, "
+                        "ten days after DeepSeek-V2",
+}
+
+
+def test_entries_citing_one_paper_or_announcement_share_its_date(observations):
+    """Acceptance of issue 15: a family's dates follow the first-publication rule where the registry
+    can tell, i.e. entries whose url is the same paper or announcement carry the same date (and precision)."""
+    assert set(ADDED_IN_A_LATER_VERSION) <= set(observations["name"]), "an exception names no registry entry"
+    cited = observations[~observations["source_url"].str.contains(LIVING_DOCUMENT)
+                         & ~observations["name"].isin(list(ADDED_IN_A_LATER_VERSION))].copy()
+    cited["date"] = cited["publication_date"].dt.strftime("%Y-%m-%d") + " (" + cited["date_precision"] + ")"
+    dates = cited.groupby("source_url")["date"].nunique()
+    split = cited[cited["source_url"].isin(dates[dates > 1].index)]
+    assert split.empty, "\n".join(f"{row.source_url}: {row.date} {row.name} ({row.source_record})"
+                                  for row in split.sort_values(["source_url", "date"]).itertuples())

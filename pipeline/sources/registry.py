@@ -332,6 +332,11 @@ def entry_to_observation(entry: Any, where: str) -> dict[str, Any]:
 
 def read_file(path: Path, display_path: str | None = None) -> list[dict[str, Any]]:
     """All entries of one registry file as observation rows."""
+    return [entry_to_observation(entry, where) for where, entry in load_entries(path, display_path)]
+
+
+def load_entries(path: Path, display_path: str | None = None) -> list[tuple[str, Any]]:
+    """Each entry of one registry file as written, with where it is (file:line)."""
     shown = display_path or str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -353,7 +358,7 @@ def read_file(path: Path, display_path: str | None = None) -> list[dict[str, Any
     if unknown:
         raise RegistryError(f"{shown}:1: unknown top-level key(s) {', '.join(unknown)}: "
                             "a registry file holds 'models:' only")
-    return [entry_to_observation(entry, f"{shown}:{entry.get(LINE_KEY, '?') if isinstance(entry, dict) else '?'}")
+    return [(f"{shown}:{entry.get(LINE_KEY, '?') if isinstance(entry, dict) else '?'}", entry)
             for entry in document["models"]]
 
 
