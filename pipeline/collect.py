@@ -378,6 +378,7 @@ def collect_source(source: str, config: dict[str, Any], fetcher: Fetcher | None 
                 status.update(state="unchanged", unchanged_since=previous.name,
                               reason=f"unchanged since {previous.name}: every request answered 304 Not Modified; "
                                      f"no new snapshot, parse uses {previous.name}")
+                name_problems(status, module, previous)
             else:
                 status.update(state="ok", reason=f"new snapshot {as_of} ({count} file(s))")
                 name_problems(status, module, root / as_of)
