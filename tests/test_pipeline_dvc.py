@@ -185,6 +185,9 @@ def test_a_second_spelling_in_another_file_keeps_the_model_that_was_there(projec
     models_before = pd.read_csv(project / "processed" / "models.csv")
     earlier.write_text(original + SECOND_SPELLING, encoding="utf-8")
     newcomer = f"raw/registry/2019.yaml:{len(original.splitlines()) + 1}"
+    # The entry that stays, found by its name line rather than a fixed number: curation moves lines.
+    later = (project / "raw" / "registry" / "2023.yaml").read_text(encoding="utf-8").splitlines()
+    stays = f"raw/registry/2023.yaml:{later.index('- name: Llama 2 7B') + 1}"
     try:
         _run(["dvc", "repro"], project)
         models = pd.read_csv(project / "processed" / "models.csv")
@@ -193,7 +196,7 @@ def test_a_second_spelling_in_another_file_keeps_the_model_that_was_there(projec
         assert (llama["name"], llama["params_total"]) == ("Llama 2 7B", 7e9)
         quarantine = pd.read_csv(project / "processed" / "quarantine.csv")
         assert quarantine.loc[quarantine["name"] == "LLAMA 2 7b", "quarantine_reason"].tolist() == [
-            f"duplicate: {newcomer} (LLAMA 2 7b) repeats raw/registry/2023.yaml:923 (Llama 2 7B), which stays: "
+            f"duplicate: {newcomer} (LLAMA 2 7b) repeats {stays} (Llama 2 7B), which stays: "
             "same model_id llama-2-7b"]
     finally:
         earlier.write_text(original, encoding="utf-8")

@@ -89,10 +89,13 @@ def test_every_number_has_evidence_of_a_registry_kind_and_no_quote_cites_a_table
 # the date of each model is its own, not the page's.
 LIVING_DOCUMENT = re.compile(r"^https?://(?:github\.com|huggingface\.co|gitlab\.com)/|/docs?/|changelog|model.?card",
                              re.IGNORECASE)
-# Models a later version of their paper added, each dated by its own first appearance.
+# Models released on their own before (or after) the paper that describes them with others, each dated
+# by its own first appearance.
 ADDED_IN_A_LATER_VERSION = {
     "DeepSeek-V2-Lite": "released 2024-05-16 and described in a later version of the DeepSeek-V2 report, "
                         "ten days after DeepSeek-V2",
+    "Qwen-7B": "weights released 2023-08-03 (the Qwen README's release notes), seven weeks before Qwen-14B "
+               "(2023-09-25); the technical report of late September describes both",
 }
 
 
