@@ -10,6 +10,7 @@ function returning a Figure, listed in `build_figures`.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -24,6 +25,7 @@ from pipeline.trends import decimal_year
 DATA_NAME = "figure"
 VEGA_LITE_VERSION = "6.4"  # the Vega-Lite of altair's schema, bundled by vl-convert
 DVC_DATA_ANCHOR = "<DVC_METRIC_DATA>"
+CLIP_ID = re.compile(r"\bclip(\d+)\b")
 BENCHMARK_LABELS = {"mmlu": "MMLU", "mmlu_pro": "MMLU-Pro", "mmlu_redux": "MMLU-Redux"}  # report.benchmark
 WIDTH, HEIGHT = 760, 420
 PNG_SCALE = 2
@@ -66,7 +68,10 @@ def dvc_template(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def render_svg(spec: dict[str, Any], records: list[dict[str, Any]]) -> str:
-    return vl_convert.vegalite_to_svg(with_data(spec, records), vl_version=VEGA_LITE_VERSION)
+    svg = vl_convert.vegalite_to_svg(with_data(spec, records), vl_version=VEGA_LITE_VERSION)
+    # Vega numbers clip paths with a counter that runs on across renderings: number them per file.
+    numbers: dict[str, str] = {}
+    return CLIP_ID.sub(lambda match: "clip" + numbers.setdefault(match[1], str(len(numbers) + 1)), svg)
 
 
 def render_png(spec: dict[str, Any], records: list[dict[str, Any]]) -> bytes:

@@ -630,8 +630,8 @@ def render_markdown(sections: dict[str, Any], built: list[figures.Figure], cite:
         "## Coverage\n\n" + markdown_table(*sections["coverage"]),
         f"## Validation\n\n{validation['input_rows']} observations: {validation['valid_rows']} valid, "
         f"{validation['quarantined_rows']} quarantined (`processed/quarantine.csv`).",
-        f"## Cite\n\nRelease {markdown_text(cite['release'])}. {markdown_text(cite['plain'])}\n\n"
-        "```bibtex\n" + cite["bibtex"].replace("`", "'") + "\n```",
+        f"## Cite\n\nRelease {markdown_text(cite['release'])}. {markdown_text(cite['plain'])} "
+        "(BibTeX: in `index.html`, under Download and cite.)",
     ]) + "\n"
 
 
