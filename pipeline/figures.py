@@ -2,14 +2,14 @@
 
 A figure is a data table (one row per mark, a `kind` column telling the layers apart) and a
 spec that reads it under the name `figure`. The same spec is embedded in the HTML page, rendered
-to SVG and PNG by vl-convert, and written as a DVC plots template whose data DVC fills in from
-reports/plots/<name>.json: one source for every way a figure is drawn. Adding a figure is one
-function returning a Figure, listed in `build_figures`.
+to SVG and PNG by vl-convert, and written as a DVC plots template (reports/plots/templates/) whose
+data DVC fills in from reports/plots/data/<name>.json: one source for every way a figure is drawn.
+Adding a figure is one function returning a Figure, listed in report.build_figures (and in dvc.yaml's
+plots, for `dvc plots show`).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -116,13 +116,14 @@ def _zoom() -> alt.Parameter:
     return alt.selection_interval(bind="scales", encodings=["x"], name="zoom")
 
 
-def _hidden_legend(field: str, name: str) -> alt.Parameter:
-    """Clicking a legend entry hides its points; clicking it again shows them."""
+def _legend_selection(field: str, name: str) -> alt.Parameter:
+    """Clicking a legend entry adds its points to those shown, or takes them away; with none chosen,
+    every point shows. The legend dims the entries not shown."""
     return alt.selection_point(fields=[field], bind="legend", toggle="true", name=name)
 
 
-def _visible(param: alt.Parameter, shown: float = 0.75) -> alt.OpacityValue:
-    return alt.condition(param, alt.value(0.04), alt.value(shown), empty=False)
+def _visible(param: alt.Parameter, opacity: float = 0.75) -> alt.OpacityValue:
+    return alt.condition(param, alt.value(opacity), alt.value(0.04))
 
 
 def _points_frame(models: pd.DataFrame, field: str) -> pd.DataFrame:
@@ -132,14 +133,19 @@ def _points_frame(models: pd.DataFrame, field: str) -> pd.DataFrame:
         "kind": "point",
         "model_id": shown["model_id"],
         "name": shown["name"],
-        "organization": shown["organization"],
         "domain": shown["domain"],
         "publication_date": shown["publication_date"].dt.strftime("%Y-%m-%d"),
         "year": decimal_year(shown["publication_date"], shown["date_precision"]).round(4),
         "value": shown[field],
-        "source": shown[f"{field}_source"] if f"{field}_source" in shown else shown["sources"],
-        "confidence": shown["confidence"].fillna("unstated"),
+        **_provenance_columns(shown["model_id"], models, field),
     }).sort_values(["year", "model_id"], kind="stable")
+
+
+def _provenance_columns(model_ids: pd.Series, models: pd.DataFrame, field: str) -> dict[str, pd.Series]:
+    """Organisation, the source of `field` and the confidence of each model, for a tooltip."""
+    by_id = models.set_index("model_id")
+    return {"organization": model_ids.map(by_id["organization"]), "source": model_ids.map(by_id[f"{field}_source"]),
+            "confidence": model_ids.map(by_id["confidence"]).fillna("unstated")}
 
 
 def _growth(fit: dict[str, Any]) -> str:
@@ -182,31 +188,31 @@ def over_time(models: pd.DataFrame, field: str, fits: dict[str, Any], name: str,
         methods = models.set_index("model_id")["training_compute_method"]
         points["method"] = points["model_id"].map(methods).map({"6ND": "derived as 6·N·D"}).fillna("stated")
     data = pd.concat([points, _fit_rows(fits)], ignore_index=True)
-    hidden = _hidden_legend("domain", "hidden_domains")
+    shown = _legend_selection("domain", "shown_domains")
     derived = int((points.get("method", pd.Series(dtype=object)) == "derived as 6·N·D").sum())
     subtitle = [f"{len(points)} models with a value and a date"
                 + (f" ({len(points) - derived} stated, {derived} derived as 6·N·D)" if compute else "")
                 + "; lines: least-squares fit of every model per era.",
-                "Click a domain in the legend to hide or show it; drag or scroll to pan and zoom time."]
+                "Click domains in the legend to show only them (again: take one away); drag or scroll to pan and zoom time."]
     base = _base(title, subtitle)
     encoding = dict(
         x=_year_axis(), y=_log_axis("value", axis_title),
         color=alt.Color("domain:N", scale=alt.Scale(domain=list(DOMAINS), scheme="tableau10"),
-                        legend=alt.Legend(title="Domain (click: hide/show)", orient="right")),
-        opacity=_visible(hidden),
+                        legend=alt.Legend(title="Domain (click to choose)", orient="right")),
+        opacity=_visible(shown),
         tooltip=_tooltip("value", axis_title) + ([alt.Tooltip("method:N", title="compute")] if compute else []),
     )
     if compute:
         encoding["shape"] = alt.Shape("method:N", scale=alt.Scale(domain=["stated", "derived as 6·N·D"],
                                                                   range=["circle", "triangle-up"]),
                                       legend=alt.Legend(title="Training compute"))
-    points_layer = _of_kind(base, "point").mark_point(size=22, filled=True).encode(**encoding).add_params(hidden, _zoom())
+    points_layer = _of_kind(base, "point").mark_point(size=22, filled=True).encode(**encoding).add_params(shown, _zoom())
     chart = alt.layer(points_layer, *_fit_layers(base)).properties(width=WIDTH, height=HEIGHT)
     return Figure(name, title, data, chart)
 
 
 def _size_label(params: float) -> str:
-    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
+    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
         if params >= scale:
             return f"{params / scale:.3g}{suffix}"
     return f"{params:.3g}"
@@ -230,29 +236,29 @@ def benchmark_vs_training(models: pd.DataFrame, benchmark: str) -> Figure:
         "label": [f"{name} ({_size_label(size)})" for name, size in zip(chosen["name"], active)],
     }).sort_values(["family", "scale", "model_id"], kind="stable")
     families = sorted(data["family"].unique())
-    hidden = _hidden_legend("family", "hidden_families")
+    shown = _legend_selection("family", "shown_families")
     # Colour and shape together tell up to 20 × 8 families apart: no two share both.
     family_scale = alt.Scale(domain=families, scheme="category20")
     family = dict(color=alt.Color("family:N", scale=family_scale, legend=alt.Legend(
-        title="Family (click: hide/show)", columns=2, symbolLimit=0, labelLimit=110)))
+        title="Family (click to choose)", columns=2, symbolLimit=0, labelLimit=110)))
     title = f"{label} against active parameters × training tokens (open language models)"
     base = _base(title,
                  [f"{len(data)} models of {len(families)} families; each family joined by a line, "
-                  f"in order of training scale.", "Click a family in the legend to hide or show it."])
+                  f"in order of training scale.", "Click families in the legend to show only them (again: take one away); drag or scroll to zoom."])
     x = alt.X("scale:Q", title="Active parameters × training tokens (log scale)", scale=alt.Scale(type="log"),
               axis=alt.Axis(format="~e"))
     y = alt.Y("value:Q", title=f"{label} (%)", scale=alt.Scale(zero=False))
     lines = base.mark_line(strokeWidth=1.2).encode(x=x, y=y, detail="family:N", order="scale:Q",
-                                                   opacity=_visible(hidden, 0.7), **family)
+                                                   opacity=_visible(shown, 0.7), **family)
     points = base.mark_point(size=40, filled=True).encode(
-        x=x, y=y, opacity=_visible(hidden, 0.9),
+        x=x, y=y, opacity=_visible(shown, 0.9),
         shape=alt.Shape("family:N", scale=alt.Scale(domain=families), legend=None), **family,
         tooltip=_tooltip("value", label, ".1f") + [alt.Tooltip("family:N"),
                                                    alt.Tooltip("params_active:Q", title="active parameters", format=".3~s"),
                                                    alt.Tooltip("training_tokens:Q", title="training tokens", format=".3~s")],
-    ).add_params(hidden, _zoom_xy())
+    ).add_params(shown, _zoom_xy())
     labels = base.mark_text(align="left", dx=5, dy=-3, fontSize=8).encode(
-        x=x, y=y, text="label:N", opacity=_visible(hidden, 0.85), color=alt.value("#333"))
+        x=x, y=y, text="label:N", opacity=_visible(shown, 0.85), color=alt.value("#333"))
     chart = alt.layer(lines, points, labels).properties(width=WIDTH, height=HEIGHT + 120)
     return Figure("mmlu_vs_training", title, data, chart)
 
@@ -261,7 +267,7 @@ def _zoom_xy() -> alt.Parameter:
     return alt.selection_interval(bind="scales", name="zoom")
 
 
-def frontier_extrapolation(frontier: pd.DataFrame, metrics: dict[str, Any], as_of: str,
+def frontier_extrapolation(frontier: pd.DataFrame, models: pd.DataFrame, metrics: dict[str, Any], as_of: str,
                            passed: Callable[[dict[str, Any], str], bool]) -> Figure:
     """Frontier models, each group's envelope and fitted trend to the threshold, and each group's
     prediction interval as its own bar on the threshold line, so that neither hides the other."""
@@ -272,7 +278,8 @@ def frontier_extrapolation(frontier: pd.DataFrame, metrics: dict[str, Any], as_o
     rows = [pd.DataFrame({"kind": "point", "model_id": shown["model_id"], "name": shown["name"],
                           "domain": shown["domain"], "group": shown["architecture_group"].map(groups),
                           "publication_date": pd.to_datetime(shown["publication_date"]).dt.strftime("%Y-%m-%d"),
-                          "year": shown["decimal_year"].round(4), "value": shown["params_total"]})]
+                          "year": shown["decimal_year"].round(4), "value": shown["params_total"],
+                          **_provenance_columns(shown["model_id"], models, "params_total")})]
     start = float(pd.Timestamp(extrapolation["fit_start"]).year)
     offsets = {"dense": 2.2, "sparse": 0.45}  # each interval bar on its own line near the threshold
     for group in ("dense", "sparse"):
@@ -303,8 +310,9 @@ def frontier_extrapolation(frontier: pd.DataFrame, metrics: dict[str, Any], as_o
     data = pd.concat(rows, ignore_index=True)
     colours = alt.Scale(domain=[*groups.values()], range=["#1f77b4", "#d62728", "#999999"])
     title = f"Frontier parameter count and its extrapolation to {threshold:.0e}"
-    base = _base(title, [f"{len(shown)} frontier models (among the largest at their release); steps: the largest so far, fitted; dashed: the fitted trend; bars: 95% "
-                         "prediction interval of the year the trend reaches the threshold.",
+    base = _base(title, [f"{len(shown)} frontier models (among the largest at their release); steps: the largest so "
+                         "far, fitted; dashed: the fitted trend; bars: 95% prediction interval of the year the trend "
+                         "reaches the threshold.",
                          "Drag or scroll to pan and zoom time."])
     x = alt.X("year:Q", title="Publication date", axis=alt.Axis(format="d"), scale=alt.Scale(zero=False, nice=False))
     y = _log_axis("value", "Parameters")
@@ -312,9 +320,8 @@ def frontier_extrapolation(frontier: pd.DataFrame, metrics: dict[str, Any], as_o
         x=x, y=y, color=alt.Color("group:N", scale=colours, legend=alt.Legend(title="Frontier models")),
         shape=alt.Shape("group:N", scale=alt.Scale(domain=[*groups.values()], range=["circle", "triangle-up", "cross"]),
                         legend=None),
-        tooltip=[alt.Tooltip("name:N", title="model"), alt.Tooltip("publication_date:N", title="date"),
-                 alt.Tooltip("value:Q", title="parameters", format=".3~g"), alt.Tooltip("group:N", title="architecture"),
-                 alt.Tooltip("domain:N")]).add_params(_zoom())
+        tooltip=_tooltip("value", "parameters") + [alt.Tooltip("group:N", title="architecture"),
+                                                    alt.Tooltip("domain:N")]).add_params(_zoom())
     group_colour = alt.Color("group:N", scale=colours, legend=None)
     envelope = _of_kind(base, "envelope").mark_line(interpolate="step-after", strokeWidth=1.2, opacity=0.7).encode(
         x=x, y=y, color=group_colour, detail="group:N")
@@ -336,17 +343,14 @@ def best_by_memory(best: pd.DataFrame, models: pd.DataFrame, as_of: str, benchma
     """The running best score of open-weight models within each memory budget, one step line per
     budget and precision, held to the as-of date."""
     label = BENCHMARK_LABELS[benchmark]
-    extra = models.set_index("model_id")
     steps = pd.DataFrame({
         "kind": "step", "series": [f"{budget:g} GB at {precision}" for budget, precision in
                                    zip(best["budget_gb"], best["precision"])],
         "budget_gb": best["budget_gb"], "precision": best["precision"], "model_id": best["model_id"],
-        "name": best["name"], "organization": best["model_id"].map(extra["organization"]),
+        "name": best["name"],
         "publication_date": pd.to_datetime(best["publication_date"]).dt.strftime("%Y-%m-%d"),
         "year": decimal_year(pd.to_datetime(best["publication_date"])).round(4), "value": best["score"],
-        "params_total": best["params_total"],
-        "source": best["model_id"].map(extra[f"{benchmark}_source"]),
-        "confidence": best["model_id"].map(extra["confidence"]).fillna("unstated"),
+        "params_total": best["params_total"], **_provenance_columns(best["model_id"], models, benchmark),
     })
     held = steps.groupby("series", sort=True).tail(1).assign(
         kind="held", year=round(float(decimal_year(pd.Series([pd.Timestamp(as_of)])).iloc[0]), 4),
@@ -356,30 +360,27 @@ def best_by_memory(best: pd.DataFrame, models: pd.DataFrame, as_of: str, benchma
     budgets = sorted(best["budget_gb"].unique())
     precisions = list(dict.fromkeys(best["precision"]))  # in the order of report.bytes_per_param
     title = "Best benchmark score of open-weight models that fit in a memory budget"
-    hidden = _hidden_legend("series", "hidden_budgets")
+    shown = _legend_selection("series", "shown_budgets")
     base = _base(title, [f"{label}: {len(steps)} successive best models; weights at "
                          + " or ".join(f"{precision} ({style})" for precision, style in zip(precisions, ("solid", "dotted", "dashed")))
-                         + "; 1 GB = 1e9 bytes.", "Click a budget in the legend to hide or show it; "
-                         "drag or scroll to pan and zoom time."])
+                         + "; 1 GB = 1e9 bytes.", "Click budgets in the legend to show only them (again: "
+                         "take one away); drag or scroll to pan and zoom time."])
     # One colour per budget, one dash per precision.
     palette = ["#440154", "#31688e", "#35b779", "#e2a800", "#d62728", "#7f7f7f"]
-    colour = alt.Color("series:N", legend=alt.Legend(title="Memory (click: hide/show)"), scale=alt.Scale(
+    colour = alt.Color("series:N", legend=alt.Legend(title="Memory (click to choose)"), scale=alt.Scale(
         domain=[f"{budget:g} GB at {precision}" for precision in precisions for budget in budgets],
         range=[palette[index % len(palette)] for _ in precisions for index in range(len(budgets))]))
     x = _year_axis()
     y = alt.Y("value:Q", title=f"Best {label} (%)", scale=alt.Scale(zero=False))
     line = base.mark_line(interpolate="step-after", strokeWidth=1.8).encode(
-        x=x, y=y, color=colour, detail="series:N", opacity=_visible(hidden, 0.9),
+        x=x, y=y, color=colour, detail="series:N", opacity=_visible(shown, 0.9),
         strokeDash=alt.StrokeDash("precision:N", scale=alt.Scale(domain=precisions, range=[[1, 0], [2, 2], [6, 3]]),
                                   legend=None))
     points = _of_kind(base, "step").mark_point(size=30, filled=True).encode(
-        x=x, y=y, color=colour, opacity=_visible(hidden, 0.9),
+        x=x, y=y, color=colour, opacity=_visible(shown, 0.9),
         tooltip=_tooltip("value", label, ".1f") + [alt.Tooltip("series:N", title="memory"),
                                                    alt.Tooltip("params_total:Q", title="parameters", format=".3~s")],
-    ).add_params(hidden, _zoom())
+    ).add_params(shown, _zoom())
     chart = alt.layer(line, points).properties(width=WIDTH, height=HEIGHT)
     return Figure("best_mmlu_by_memory", title, data, chart)
 
-
-def spec_json(spec: dict[str, Any]) -> str:
-    return json.dumps(spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"))

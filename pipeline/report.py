@@ -1,11 +1,13 @@
-"""Report stage: figures (SVG and PNG), a self-contained HTML page and a Markdown summary.
+"""Report stage: the figures (pipeline/figures.py), a self-contained HTML page and a Markdown summary.
 
     python -m pipeline.report --models FILE --metrics FILE --frontier FILE --validation FILE
                               --matches FILE --conflicts FILE --out-dir DIR
-                              [--changes FILE] [--status raw/SOURCE/status.json ...]
+                              [--provenance FILE] [--citation CITATION.cff] [--changes FILE]
+                              [--status raw/SOURCE/status.json ...]
 
-Every value shown in the HTML page is escaped: model names come from scraped,
-untrusted pages.
+The page embeds each figure's Vega-Lite spec and data with the Vega runtime inlined, and a table of
+every model with its provenance, so it works from file:// with no network. Every value it shows is
+escaped or set as text by its script: model names come from scraped, untrusted pages.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import yaml
 
 from pipeline import figures
 from pipeline.diff import render_html as changes_section_html
-from pipeline.io import load_params, write_atomic, write_csv, write_json, write_text
+from pipeline.io import load_params, write_atomic, write_json, write_text
 from pipeline.markup import markdown_code, markdown_text
 from pipeline.schema import DOMAINS, MATCH_RULES, NUMERIC_FIELDS
 from pipeline.trends import decimal_year
@@ -417,7 +419,7 @@ def build_figures(models: pd.DataFrame, metrics: dict[str, Any], frontier: pd.Da
         figures.over_time(models, "training_compute_flop", metrics["compute"]["all"], "compute_over_time",
                           "Training compute of ML systems through time", "Training compute (FLOP)"),
         figures.benchmark_vs_training(models, params["benchmark"]),
-        figures.frontier_extrapolation(frontier, metrics, as_of, threshold_passed),
+        figures.frontier_extrapolation(frontier, models, metrics, as_of, threshold_passed),
         figures.best_by_memory(best, models, as_of, params["benchmark"]),
     ]
 

@@ -134,7 +134,7 @@ def hostile_chain(tmp_path_factory):
         write_csv(out / f"{name}.csv", frame)
     metrics, frontier = trends.compute_metrics(merged["models"], TREND_PARAMS)
     report.build_report(merged["models"], json.loads(json.dumps(metrics)), frontier, result.summary,
-                        {**REPORT_PARAMS, "label_top_n": 40}, out / "reports")
+                        REPORT_PARAMS, out / "reports")
     return {"sources": sources, "result": result, "merged": merged, "out": out}
 
 
@@ -166,8 +166,8 @@ def test_csv_outputs_neutralise_formula_cells(hostile_chain):
 
 
 def test_report_escapes_every_hostile_name(hostile_chain):
-    """Hostile: the same names through the whole pipeline into reports/index.html (figure labels) → escaped: no
-    <script>, <img> or javascript: URL in the page
+    """Hostile: the same names through the whole pipeline into reports/index.html (figures, table of models) → data
+    the page's script sets as text: no <script> but the page's own, no <img> or javascript: URL in the page
     """
     page = (hostile_chain["out"] / "reports" / "index.html").read_text(encoding="utf-8")
     strings = json.loads(re.search(r'<script type="application/json" id="strings">(.*?)</script>', page, re.DOTALL)[1])
