@@ -246,7 +246,7 @@ def benchmark_vs_training(models: pd.DataFrame, benchmark: str) -> Figure:
                  [f"{len(data)} models of {len(families)} families; each family joined by a line, "
                   f"in order of training scale.", "Click families in the legend to show only them (again: take one away); drag or scroll to zoom."])
     x = alt.X("scale:Q", title="Active parameters × training tokens (log scale)", scale=alt.Scale(type="log"),
-              axis=alt.Axis(format="~e"))
+              axis=alt.Axis(format="~e", values=_powers_of_ten(data["scale"])))
     y = alt.Y("value:Q", title=f"{label} (%)", scale=alt.Scale(zero=False))
     lines = base.mark_line(strokeWidth=1.2).encode(x=x, y=y, detail="family:N", order="scale:Q",
                                                    opacity=_visible(shown, 0.7), **family)
@@ -261,6 +261,14 @@ def benchmark_vs_training(models: pd.DataFrame, benchmark: str) -> Figure:
         x=x, y=y, text="label:N", opacity=_visible(shown, 0.85), color=alt.value("#333"))
     chart = alt.layer(lines, points, labels).properties(width=WIDTH, height=HEIGHT + 120)
     return Figure("mmlu_vs_training", title, data, chart)
+
+
+def _powers_of_ten(values: pd.Series) -> list[float]:
+    """Ticks at each power of ten the values span: a log axis over a few decades is not crowded."""
+    if values.empty:
+        return []
+    low, high = np.floor(np.log10(values.min())), np.ceil(np.log10(values.max()))
+    return [float(10 ** exponent) for exponent in np.arange(low, high + 1)]
 
 
 def _zoom_xy() -> alt.Parameter:
@@ -367,15 +375,19 @@ def best_by_memory(best: pd.DataFrame, models: pd.DataFrame, as_of: str, benchma
                          "take one away); drag or scroll to pan and zoom time."])
     # One colour per budget, one dash per precision.
     palette = ["#440154", "#31688e", "#35b779", "#e2a800", "#d62728", "#7f7f7f"]
-    colour = alt.Color("series:N", legend=alt.Legend(title="Memory (click to choose)"), scale=alt.Scale(
-        domain=[f"{budget:g} GB at {precision}" for precision in precisions for budget in budgets],
-        range=[palette[index % len(palette)] for _ in precisions for index in range(len(budgets))]))
+    series = [f"{budget:g} GB at {precision}" for precision in precisions for budget in budgets]
+    dashes = [[1, 0], [2, 2], [6, 3]]
+    legend_title = "Memory (click to choose)"  # colour and dash share one legend, drawn as strokes
+    colour = alt.Color("series:N", legend=alt.Legend(title=legend_title, symbolType="stroke", symbolStrokeWidth=2.5),
+                       scale=alt.Scale(domain=series, range=[palette[index % len(palette)] for _ in precisions
+                                                             for index in range(len(budgets))]))
+    dash = alt.StrokeDash("series:N", legend=alt.Legend(title=legend_title), scale=alt.Scale(
+        domain=series, range=[dashes[index % len(dashes)] for index in range(len(precisions)) for _ in budgets]))
     x = _year_axis()
     y = alt.Y("value:Q", title=f"Best {label} (%)", scale=alt.Scale(zero=False))
     line = base.mark_line(interpolate="step-after", strokeWidth=1.8).encode(
         x=x, y=y, color=colour, detail="series:N", opacity=_visible(shown, 0.9),
-        strokeDash=alt.StrokeDash("precision:N", scale=alt.Scale(domain=precisions, range=[[1, 0], [2, 2], [6, 3]]),
-                                  legend=None))
+        strokeDash=dash)
     points = _of_kind(base, "step").mark_point(size=30, filled=True).encode(
         x=x, y=y, color=colour, opacity=_visible(shown, 0.9),
         tooltip=_tooltip("value", label, ".1f") + [alt.Tooltip("series:N", title="memory"),
