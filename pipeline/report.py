@@ -1,11 +1,13 @@
-"""Report stage: figures (SVG and PNG), a self-contained HTML page and a Markdown summary.
+"""Report stage: the figures (pipeline/figures.py), a self-contained HTML page and a Markdown summary.
 
     python -m pipeline.report --models FILE --metrics FILE --frontier FILE --validation FILE
                               --matches FILE --conflicts FILE --out-dir DIR
-                              [--changes FILE] [--status raw/SOURCE/status.json ...]
+                              [--provenance FILE] [--citation CITATION.cff] [--changes FILE]
+                              [--status raw/SOURCE/status.json ...]
 
-Every value shown in the HTML page is escaped: model names come from scraped,
-untrusted pages.
+The page embeds each figure's Vega-Lite spec and data with the Vega runtime inlined, and a table of
+every model with its provenance, so it works from file:// with no network. Every value it shows is
+escaped or set as text by its script: model names come from scraped, untrusted pages.
 """
 
 from __future__ import annotations
@@ -16,155 +18,22 @@ import json
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import numpy as np
+import pandas as pd
+import yaml
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+from pipeline import figures
+from pipeline.diff import render_html as changes_section_html
+from pipeline.io import load_params, write_atomic, write_json, write_text
+from pipeline.markup import markdown_code, markdown_text
+from pipeline.schema import DOMAINS, MATCH_RULES, NUMERIC_FIELDS
+from pipeline.trends import decimal_year
 
-from pipeline.diff import render_html as changes_section_html  # noqa: E402
-from pipeline.io import load_params, write_atomic, write_csv, write_text  # noqa: E402
-from pipeline.markup import markdown_code, markdown_text  # noqa: E402
-from pipeline.schema import DOMAINS, MATCH_RULES, NUMERIC_FIELDS  # noqa: E402
-from pipeline.trends import decimal_year  # noqa: E402
-
-FIGURES = {
-    "params_over_time": "Parameter count of ML systems through time",
-    "compute_over_time": "Training compute of ML systems through time",
-    "mmlu_vs_training": "Benchmark score against active parameters × training tokens (open language models)",
-    "frontier_extrapolation": "Frontier parameter count and its extrapolation",
-    "best_mmlu_by_memory": "Best benchmark score of open-weight models that fit in a memory budget",
-}
-DOMAIN_COLOURS = dict(zip(DOMAINS, plt.get_cmap("tab10").colors))
-BENCHMARK_LABELS = {"mmlu": "MMLU", "mmlu_pro": "MMLU-Pro", "mmlu_redux": "MMLU-Redux"}  # report.benchmark
-plt.rcParams.update({"svg.hashsalt": "modelscale", "font.size": 9, "figure.dpi": 100})
-
-
-def save_figure(figure: plt.Figure, out_dir: Path, name: str) -> None:
-    """SVG and PNG, without timestamps, written atomically."""
-    figure.tight_layout()
-    for suffix, metadata in ((".svg", {"Date": None}), (".png", {"Software": None})):
-        write_atomic(out_dir / f"{name}{suffix}",
-                     lambda tmp, suffix=suffix, metadata=metadata: figure.savefig(
-                         tmp, format=suffix[1:], metadata=metadata))
-    plt.close(figure)
-
-
-def _fit_line(axes: plt.Axes, fit: dict[str, Any] | None, label: str, colour: str = "black") -> None:
-    if not fit:
-        return
-    years = np.array([fit["start_year"], fit["end_year"]])
-    growth = f"×2 every {fit['doubling_months']:.1f} months" if fit["doubling_months"] else "not growing"
-    axes.plot(years, 10 ** (fit["intercept_log10"] + fit["slope_oom_per_year"] * years),
-              color=colour, linewidth=1.5, label=f"{label}: {growth}")
-
-
-def figure_over_time(models: pd.DataFrame, field: str, fits: dict[str, Any], name: str, axis_label: str,
-                     out_dir: Path) -> pd.DataFrame:
-    """One quantity through time by domain, log scale, with the all-models era fits; a value
-    derived as 6·N·D is drawn hollow. Returns the plotted points (the figure's data file)."""
-    shown = models[models[field].notna() & models["publication_date"].notna()].copy()
-    shown["year"] = decimal_year(shown["publication_date"], shown["date_precision"])
-    derived = shown.get("training_compute_method", pd.Series(index=shown.index, dtype=object)).eq("6ND").to_numpy() \
-        if field == "training_compute_flop" else np.zeros(len(shown), dtype=bool)
-    figure, axes = plt.subplots(figsize=(9, 5.5))
-    for domain in DOMAINS:
-        in_domain = (shown["domain"] == domain).to_numpy()
-        if in_domain.any():
-            colour = DOMAIN_COLOURS[domain]
-            for hollow in (False, True):
-                subset = shown[in_domain & (derived == hollow)]
-                axes.scatter(subset["year"], subset[field], s=14, alpha=0.8, color=colour if not hollow else "none",
-                             edgecolors=colour, linewidths=0.8,
-                             label=f"{domain} ({int(in_domain.sum())})" if not hollow else None)
-    fitted = sorted((fit["start_year"], era, fit) for era, fit in fits["eras"].items() if fit)
-    for _, era, fit in fitted:
-        _fit_line(axes, fit, era)
-    axes.set_yscale("log")
-    axes.set_xlabel("Publication date")
-    axes.set_ylabel(f"{axis_label} (log scale)")
-    hollow_note = f"; hollow: {int(derived.sum())} derived as 6·N·D" if derived.any() else ""
-    axes.set_title(f"{FIGURES[name]}\n{len(shown)} models with a value and a date{hollow_note}; "
-                   "lines: least-squares fit of every model per era")
-    axes.grid(True, which="major", alpha=0.3)
-    axes.legend(fontsize=7, ncol=2, loc="upper left")
-    save_figure(figure, out_dir, name)
-    columns = ["model_id", "domain", "year", field, *(["training_compute_method"] if field == "training_compute_flop" else [])]
-    return shown.loc[:, columns]
-
-
-def figure_mmlu_vs_training(models: pd.DataFrame, label_top_n: int, benchmark: str, out_dir: Path) -> None:
-    """Open language models: the benchmark's score against N_active × D, families joined by lines."""
-    chosen = models[
-        (models["open_weights"] == True)  # noqa: E712 - nullable boolean column
-        & (models["domain"] == "Language")
-        & models[benchmark].notna()
-        & models["training_tokens"].notna()
-        & models["params_total"].notna()
-    ].copy()
-    chosen["scale"] = chosen["params_active"].fillna(chosen["params_total"]) * chosen["training_tokens"]
-    figure, axes = plt.subplots(figsize=(9, 5.5))
-    families = chosen["family"].fillna(chosen["name"])
-    for family in sorted(families.unique()):
-        members = chosen[families == family].sort_values("scale")
-        axes.plot(members["scale"], members[benchmark], marker="o", markersize=4, linewidth=1, alpha=0.8)
-    for row in chosen.nlargest(label_top_n, benchmark).itertuples():
-        # Names are data, not markup: no mathtext ("$…$"), and a bounded length.
-        axes.annotate(_label(row.name), (row.scale, getattr(row, benchmark)), fontsize=6, xytext=(3, 3),
-                      textcoords="offset points", parse_math=False)
-    axes.set_xscale("log")
-    axes.set_xlabel("Active parameters × training tokens (log scale)")
-    axes.set_ylabel(f"{BENCHMARK_LABELS[benchmark]} (%)")
-    axes.set_title(f"{FIGURES['mmlu_vs_training']}: {BENCHMARK_LABELS[benchmark]}, {len(chosen)} models")
-    axes.grid(True, alpha=0.3)
-    save_figure(figure, out_dir, "mmlu_vs_training")
-
-
-def _label(name: str, limit: int = 40) -> str:
-    return name if len(name) <= limit else name[: limit - 1] + "…"
-
-
-def figure_frontier(frontier: pd.DataFrame, metrics: dict[str, Any], as_of: str, out_dir: Path) -> None:
-    figure, axes = plt.subplots(figsize=(9, 5.5))
-    shown = frontier[frontier["frontier"]]
-    extrapolation = metrics["extrapolation"]
-    threshold = extrapolation["threshold_params"]
-    unknown = shown[shown["architecture_group"] == "unknown"]
-    axes.scatter(unknown["decimal_year"], unknown["params_total"], marker="x", s=14, color="grey", alpha=0.6,
-                 label="frontier models of unknown architecture (not fitted)")
-    for group, marker, colour in (("dense", "o", "tab:blue"), ("sparse", "^", "tab:red")):
-        members = shown[shown["architecture_group"] == group]
-        axes.scatter(members["decimal_year"], members["params_total"], marker=marker, s=16, color=colour,
-                     alpha=0.7, label=f"{group} frontier models")
-        entry = extrapolation[group]
-        if entry.get("envelope"):
-            dates = pd.to_datetime(pd.Series([date for date, _ in entry["envelope"]]))
-            axes.step(decimal_year(dates), [value for _, value in entry["envelope"]], where="post",
-                      color=colour, linewidth=1, alpha=0.6, label=f"largest {group} model so far (fitted)")
-        if entry.get("year"):
-            start = float(pd.Timestamp(extrapolation["fit_start"]).year)
-            end = entry["year"] + 1  # the line stops past its crossing; the band shows the interval
-            years = np.linspace(start, end, 200)
-            axes.plot(years, 10 ** (entry["intercept_log10"] + entry["slope_oom_per_year"] * years),
-                      color=colour, linestyle="--", linewidth=1)
-            if threshold_passed(entry, as_of):
-                label = f"{group}: already passed"  # a past year is no forecast
-            else:
-                low, high = entry["interval"]
-                axes.axvspan(low or entry["year"], high or end, color=colour, alpha=0.08)
-                label = f"{group}: {entry['year']:.1f} [{_fmt_year(low)}–{_fmt_year(high)}]"
-            axes.annotate(label, (entry["year"], threshold), fontsize=7, color=colour,
-                          xytext=(0, 6 if group == "dense" else -12), textcoords="offset points", ha="center")
-    axes.axhline(threshold, color="grey", linewidth=1)
-    axes.set_yscale("log")
-    axes.set_ylim(top=threshold * 30)
-    axes.set_xlabel("Publication date")
-    axes.set_ylabel("Parameters (log scale)")
-    axes.set_title(f"{FIGURES['frontier_extrapolation']} to {threshold:.0e} (95% prediction interval)")
-    axes.grid(True, alpha=0.3)
-    axes.legend(fontsize=7, loc="upper left")
-    save_figure(figure, out_dir, "frontier_extrapolation")
+FIGURE_NAMES = ("params_over_time", "compute_over_time", "mmlu_vs_training", "frontier_extrapolation",
+                "best_mmlu_by_memory")
+BENCHMARK_LABELS = figures.BENCHMARK_LABELS
+PAGE_SCRIPT = Path(__file__).with_name("report_page.js")
+PAGE_STYLE = Path(__file__).with_name("report_page.css")
 
 
 def best_mmlu_by_memory(models: pd.DataFrame, budgets_gb: list[float], bytes_per_param: dict[str, float],
@@ -187,24 +56,6 @@ def best_mmlu_by_memory(models: pd.DataFrame, budgets_gb: list[float], bytes_per
                                  "params_total": row.params_total, "benchmark": benchmark, "score": score})
     return pd.DataFrame(rows, columns=["precision", "budget_gb", "model_id", "name", "publication_date",
                                        "params_total", "benchmark", "score"])
-
-
-def figure_best_mmlu(records: pd.DataFrame, as_of: pd.Timestamp, out_dir: Path) -> None:
-    figure, axes = plt.subplots(figsize=(9, 5.5))
-    budgets = sorted(records["budget_gb"].unique())
-    colours = dict(zip(budgets, plt.get_cmap("viridis")(np.linspace(0, 0.9, max(len(budgets), 1)))))
-    for (precision, budget), steps in records.groupby(["precision", "budget_gb"], sort=True):
-        years = decimal_year(steps["publication_date"]).tolist() + [float(decimal_year(pd.Series([as_of])).iloc[0])]
-        scores = steps["score"].tolist() + [steps["score"].iloc[-1]]
-        axes.step(years, scores, where="post", color=colours[budget],
-                  linestyle="-" if precision == "16-bit" else ":", label=f"{budget:g} GB at {precision}")
-    axes.set_xlabel("Publication date")
-    benchmark = records["benchmark"].iloc[0] if len(records) else "mmlu"
-    axes.set_ylabel(f"Best {BENCHMARK_LABELS[benchmark]} (%)")
-    axes.set_title(FIGURES["best_mmlu_by_memory"])
-    axes.grid(True, alpha=0.3)
-    axes.legend(fontsize=7, ncol=2, loc="lower right")
-    save_figure(figure, out_dir, "best_mmlu_by_memory")
 
 
 def decimal_year_of(date: str) -> float:
@@ -357,12 +208,6 @@ def blocks_markdown(blocks: list[tuple]) -> str:
         else:
             rendered.append(("### " if kind == "h3" else "") + line(content[0]))
     return "\n\n".join(rendered)
-
-
-def inline_svg(path: Path) -> str:
-    """The SVG element of a figure file, without its XML prolog."""
-    text = path.read_text(encoding="utf-8")
-    return text[text.index("<svg"):]
 
 
 TROUBLED_STATES = ("degraded", "failed")
@@ -564,34 +409,197 @@ def build_sections(models, metrics, validation, best, params, statuses, metadata
     }
 
 
-def render_html(sections: dict[str, Any], out_dir: Path, as_of: str) -> str:
-    figures = "".join(
-        f'<figure id="{name}">{inline_svg(out_dir / "figures" / f"{name}.svg")}'
-        f"<figcaption>{html.escape(title)}</figcaption></figure>"
-        for name, title in FIGURES.items()
-    )
+def build_figures(models: pd.DataFrame, metrics: dict[str, Any], frontier: pd.DataFrame, best: pd.DataFrame,
+                  params: dict[str, Any]) -> list[figures.Figure]:
+    """Every figure of the report, in the order the page shows them (names: FIGURE_NAMES)."""
+    as_of = params["as_of_date"]
+    return [
+        figures.over_time(models, "params_total", metrics["params"]["all"], "params_over_time",
+                          "Parameter count of ML systems through time", "Parameters"),
+        figures.over_time(models, "training_compute_flop", metrics["compute"]["all"], "compute_over_time",
+                          "Training compute of ML systems through time", "Training compute (FLOP)"),
+        figures.benchmark_vs_training(models, params["benchmark"]),
+        figures.frontier_extrapolation(frontier, models, metrics, as_of, threshold_passed),
+        figures.best_by_memory(best, models, as_of, params["benchmark"]),
+    ]
+
+
+def write_figures(built: list[figures.Figure], out_dir: Path) -> None:
+    """Per figure: SVG and PNG (figures/), its data (plots/data/, what DVC plots read) and its spec as a
+    DVC plots template (plots/templates/), all from the one spec; and the page DVC plots draw into."""
+    for figure in built:
+        spec, records = figure.spec(), figure.records()
+        write_text(out_dir / "figures" / f"{figure.name}.svg", figures.render_svg(spec, records))
+        png = figures.render_png(spec, records)
+        write_atomic(out_dir / "figures" / f"{figure.name}.png", lambda tmp, png=png: tmp.write_bytes(png))
+        write_json(out_dir / "plots" / "data" / f"{figure.name}.json", records)
+        write_json(out_dir / "plots" / "templates" / f"{figure.name}.json", figures.dvc_template(spec))
+    write_text(out_dir / "plots" / "templates" / "page.html", dvc_plots_page())
+
+
+def dvc_plots_page() -> str:
+    """The HTML template of `dvc plots show` (.dvc/config plots.html_template): the Vega runtime inlined
+    in place of DVC's scripts from a CDN, so that the page draws offline with the Vega-Lite of our specs."""
+    return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>modelscale: DVC plots</title>\n"
+            f"<script>{figures.vega_runtime()}</script>\n</head><body>\n{{plot_divs}}\n</body></html>\n")
+
+
+def script_json(data: Any) -> str:
+    """JSON to sit inside a <script> element: no '<', '>' or '&' that could close or open markup."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+class StringTable:
+    """Each distinct string of the page once: tables hold its index (model names, sources, URLs
+    and evidence recur across the figures, the table and the provenance)."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+
+    def __call__(self, value: str | None) -> int | None:
+        return None if value is None else self.index.setdefault(value, len(self.index))
+
+    def strings(self) -> list[str]:
+        return list(self.index)
+
+
+def columnar(records: list[dict[str, Any]], strings: StringTable) -> dict[str, Any]:
+    """Records as columns and rows; a column of text holds indices into the page's string table.
+    The page's script rebuilds the records."""
+    columns = sorted({key for record in records for key in record})
+    text = [column for column in columns
+            if all(record.get(column) is None or isinstance(record.get(column), str) for record in records)]
+    rows = [[strings(record.get(column)) if column in text else record.get(column) for column in columns]
+            for record in records]
+    return {"columns": columns, "text": text, "rows": rows}
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and not np.isfinite(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    return value.item() if isinstance(value, np.generic) else value
+
+
+MODEL_COLUMNS = {"model_id": "model_id", "name": "name", "organization": "organization",
+                 "publication_date": "publication_date", "domain": "domain", "params_total": "params_total",
+                 "training_compute_flop": "training_compute_flop", "training_compute_method": "training_compute_method",
+                 "training_tokens": "training_tokens", "sources": "sources", "confidence": "confidence"}
+PROVENANCE_COLUMNS = ["field", "value", "source", "source_record", "source_url", "evidence", "evidence_kind"]
+
+
+def model_table(models: pd.DataFrame, provenance: pd.DataFrame, conflicts: pd.DataFrame, benchmark: str,
+                strings: StringTable) -> dict[str, Any]:
+    """The page's table of every model, with each model's provenance (every source's value of every
+    field, its evidence and URL) and its conflicts, keyed by the model's row."""
+    table = models.sort_values("model_id", kind="stable").reset_index(drop=True)
+    position = {model_id: index for index, model_id in enumerate(table["model_id"])}
+    n_conflicts = conflicts["model_id"].value_counts()
+    records = [{**{key: _json_value(row[column]) for key, column in MODEL_COLUMNS.items()},
+                "benchmark": _json_value(row[benchmark]), "conflicts": int(n_conflicts.get(row["model_id"], 0))}
+               for _, row in table.iterrows()]
+    known = provenance[provenance["model_id"].isin(position)].sort_values(["model_id", "field", "source"], kind="stable")
+    sources = {str(position[model_id]): [[strings(_json_value(value)) for value in row]
+                                         for row in group[PROVENANCE_COLUMNS].itertuples(index=False)]
+               for model_id, group in known.groupby("model_id", sort=True)}
+    disagreements = {
+        str(position[model_id]): [[row.field, describe_difference(row.field, row.difference),
+                                   f"{row.chosen_source}: {format_value(row.field, row.chosen_value)}",
+                                   format_values(row.field, row.values)]
+                                  for row in group.sort_values("field", kind="stable").itertuples()]
+        for model_id, group in conflicts[conflicts["model_id"].isin(position)].groupby("model_id", sort=True)}
+    return {"models": columnar(records, strings), "benchmark": BENCHMARK_LABELS[benchmark],
+            "provenance_columns": ["field", "value", "source", "record", "url", "evidence", "evidence kind"],
+            "provenance": sources,
+            "conflict_columns": ["field", "difference", "chosen", "all values"], "conflicts": disagreements}
+
+
+def citation(cff: dict[str, Any], release: str | None, as_of: str) -> dict[str, str]:
+    """The dataset's citation in plain text and BibTeX, from CITATION.cff's title, authors and licence;
+    the release is reports/changes.json's (written before the release rebuilds the report)."""
+    authors = " and ".join(author.get("name") or f"{author.get('given-names', '')} {author.get('family-names', '')}".strip()
+                           for author in cff["authors"])
+    version = release or "unreleased (working tree)"
+    year = as_of[:4]
+    key = "modelscale-" + (release or "unreleased").lstrip("v").replace(".", "-")
+    plain = f"{authors} ({year}). {cff['title']}. Dataset, release {version}, data as of {as_of}. Licence {cff['license']}."
+    bibtex = "\n".join([
+        f"@misc{{{key},", f"  title = {{{cff['title']}}},", f"  author = {{{{{authors}}}}},", f"  year = {{{year}}},",
+        f"  version = {{{version}}},", f"  note = {{Dataset, data as of {as_of}, licence {cff['license']}}}", "}"])
+    return {"release": version, "plain": plain, "bibtex": bibtex}
+
+
+DOWNLOADS = [("models.csv", "the canonical table (CSV)"), ("models.parquet", "the canonical table (Parquet)"),
+             ("provenance.csv", "every source's value of every field, with its evidence"),
+             ("conflicts.csv", "where sources disagree"),
+             ("datapackage.json", "the Data Package of a release: every table's schema, size and sha256")]
+
+
+def download_and_cite_html(cite: dict[str, str]) -> str:
+    links = "".join(f'<li><a href="../processed/{html.escape(file)}">{html.escape(file)}</a>: {html.escape(what)}</li>'
+                    for file, what in DOWNLOADS)
+    return (f'<h2 id="download">Download and cite</h2><p>Release: <strong>{html.escape(cite["release"])}</strong>. '
+            f"Files (in <code>processed/</code>; <code>datapackage.json</code> is written by each release):</p>"
+            f'<ul>{links}</ul><p>Cite as:</p><p class="citation">{html.escape(cite["plain"])}</p>'
+            f'<pre class="bibtex">{html.escape(cite["bibtex"])}</pre>')
+
+
+def figures_html(built: list[figures.Figure]) -> str:
+    return "".join(
+        f'<figure id="{figure.name}"><div class="chart" data-figure="{figure.name}" role="img" '
+        f'aria-label="{html.escape(figure.title)}"></div><figcaption>{html.escape(figure.title)} '
+        f'(<a href="figures/{figure.name}.svg">SVG</a>, <a href="figures/{figure.name}.png">PNG</a>, '
+        f'<a href="plots/data/{figure.name}.json">data</a>)</figcaption></figure>'
+        for figure in built)
+
+
+MODEL_TABLE_HEADER = [("name", "name"), ("organization", "organisation"), ("publication_date", "date"),
+                      ("params_total", "parameters"), ("training_compute_flop", "compute (FLOP)"),
+                      ("training_tokens", "tokens"), ("benchmark", "benchmark"), ("sources", "sources"),
+                      ("conflicts", "conflicts")]
+
+
+def model_table_html(n_models: int, benchmark: str) -> str:
+    header = "".join(f'<th><button type="button" data-sort="{key}">{html.escape(benchmark if key == "benchmark" else title)}'
+                     "</button></th>" for key, title in MODEL_TABLE_HEADER)
+    return (f'<h2 id="models">Every model</h2><p>{n_models} models. Search by name, organisation or id; click a '
+            "column to sort; click a model to see every source's value, its evidence and URL, and where sources "
+            'disagree.</p><p><input type="search" id="model-search" placeholder="Search models" '
+            'aria-label="Search models" size="40"> <span id="model-count"></span></p>'
+            f'<table id="model-table"><thead><tr>{header}</tr></thead><tbody></tbody></table>')
+
+
+def render_html(sections: dict[str, Any], built: list[figures.Figure], table_inputs: tuple, cite: dict[str, str],
+                as_of: str) -> str:
+    """table_inputs: model_table's models, provenance, conflicts and benchmark."""
     validation = sections["validation"]
     checks = [[check, count] for check, count in validation["failed_checks"].items()]
     flags = [[flag, count] for flag, count in validation["flags"].items()]
+    strings = StringTable()
+    figure_data = {figure.name: {"spec": figure.spec(), "data": columnar(figure.records(), strings)} for figure in built}
+    table = model_table(*table_inputs, strings)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>modelscale report</title>
-<style>
-body {{ font-family: sans-serif; max-width: 980px; margin: 2em auto; color: #222; }}
-table {{ border-collapse: collapse; margin: 1em 0; }} td, th {{ border: 1px solid #ccc; padding: 3px 8px; }}
-figure {{ margin: 1.5em 0; }} figure svg {{ width: 100%; height: auto; }}
-.alert {{ color: #b00020; }}
-</style></head><body>
+<style>{PAGE_STYLE.read_text(encoding="utf-8")}</style>
+<script>{figures.vega_runtime()}</script>
+</head><body>
 <h1>modelscale: ML models and their scale</h1>
-<p>Data as of {html.escape(as_of)}.</p>
+<p>Data as of {html.escape(as_of)}. <a href="#figures">Figures</a> · <a href="#models">Every model</a> ·
+<a href="#download">Download and cite</a></p>
 <h2>Headline</h2><ul>{"".join(f"<li>{html.escape(line)}</li>" for line in sections["headline"])}</ul>
 {sections.get("changes", "")}
+<h2 id="figures">Figures</h2>
+<p>Hover a point for the model, its organisation, date, value, source and confidence.</p>{figures_html(built)}
+{model_table_html(len(table["models"]["rows"]), table["benchmark"])}
+{download_and_cite_html(cite)}
 <h2>Doubling times</h2>{html_table(*sections["doubling"])}
 <ul>{"".join(f"<li>{html.escape(line)}</li>" for line in sections["populations"])}</ul>
 <h2>Beside the published figures</h2>{html_table(*sections["published"])}
 <ul>{"".join(f"<li>{html.escape(line)}</li>" for line in sections["published_sentences"])}</ul>
 <h2>Best open-weight model by memory</h2>{html_table(*sections["best"])}
-<h2>Figures</h2>{figures}
 <h2>Sources and merging</h2>
 {blocks_html(sections["sources_and_merging"])}
 <h2>Coverage</h2>{html_table(*sections["coverage"])}
@@ -600,13 +608,17 @@ figure {{ margin: 1.5em 0; }} figure svg {{ width: 100%; height: auto; }}
 {validation["quarantined_rows"]} quarantined (see <code>processed/quarantine.csv</code>).</p>
 {html_table(["failed check", "rows"], checks) if checks else "<p>No check failed.</p>"}
 {html_table(["flag (kept, with a warning)", "rows"], flags) if flags else ""}
+<script type="application/json" id="figure-data">{script_json(figure_data)}</script>
+<script type="application/json" id="model-data">{script_json(table)}</script>
+<script type="application/json" id="strings">{script_json(strings.strings())}</script>
+<script>{PAGE_SCRIPT.read_text(encoding="utf-8")}</script>
 </body></html>
 """
 
 
-def render_markdown(sections: dict[str, Any], as_of: str) -> str:
+def render_markdown(sections: dict[str, Any], built: list[figures.Figure], cite: dict[str, str], as_of: str) -> str:
     validation = sections["validation"]
-    figures = "\n".join(f"![{title}](figures/{name}.svg)" for name, title in FIGURES.items())
+    figure_lines = "\n".join(f"![{figure.title}](figures/{figure.name}.svg)" for figure in built)
     return "\n\n".join([
         f"# modelscale report\n\nData as of {as_of}.",
         "## Headline\n\n" + "\n".join(f"- {markdown_text(line)}" for line in sections["headline"]),
@@ -615,43 +627,43 @@ def render_markdown(sections: dict[str, Any], as_of: str) -> str:
         "## Beside the published figures\n\n" + markdown_table(*sections["published"]) + "\n\n"
         + "\n".join(f"- {markdown_text(line)}" for line in sections["published_sentences"]),
         "## Best open-weight model by memory\n\n" + markdown_table(*sections["best"]),
-        "## Figures\n\n" + figures,
+        "## Figures\n\n" + figure_lines,
         "## Sources and merging\n\n" + blocks_markdown(sections["sources_and_merging"]),
         "## Coverage\n\n" + markdown_table(*sections["coverage"]),
         f"## Validation\n\n{validation['input_rows']} observations: {validation['valid_rows']} valid, "
         f"{validation['quarantined_rows']} quarantined (`processed/quarantine.csv`).",
+        f"## Cite\n\nRelease {markdown_text(cite['release'])}. {markdown_text(cite['plain'])} "
+        "(BibTeX: in `index.html`, under Download and cite.)",
     ]) + "\n"
 
 
+EMPTY_CONFLICTS = ["model_id", "name", "field", "difference", "chosen_source", "chosen_value", "values"]
+EMPTY_PROVENANCE = ["model_id", "field", "value", "source", "source_record", "source_url", "evidence", "evidence_kind"]
+DEFAULT_CITATION = {"title": "modelscale", "authors": [{"name": "The modelscale contributors"}], "license": "CC-BY-4.0"}
+
+
 def build_report(models, metrics, frontier, validation, params, out_dir: Path, changes=None,
-                 statuses=None, matches=None, conflicts=None, metadata=None) -> None:
+                 statuses=None, matches=None, conflicts=None, metadata=None, provenance=None, cff=None) -> None:
     """params: the report section with the trends eras, validate.as_of_date and merge's precedence ("merge").
 
-    statuses and metadata: per live source, its status.json and its snapshot's metadata.json.
+    statuses and metadata: per live source, its status.json and its snapshot's metadata.json;
+    cff: CITATION.cff's title, authors and license.
     """
-    figures_dir = out_dir / "figures"
     as_of = params["as_of_date"]
-    sized = figure_over_time(models, "params_total", metrics["params"]["all"], "params_over_time", "Parameters",
-                             figures_dir)
-    computed = figure_over_time(models, "training_compute_flop", metrics["compute"]["all"], "compute_over_time",
-                                "Training compute (FLOP)", figures_dir)
-    figure_mmlu_vs_training(models, params["label_top_n"], params["benchmark"], figures_dir)
-    figure_frontier(frontier, metrics, as_of, figures_dir)
+    conflicts = conflicts if conflicts is not None else pd.DataFrame(columns=EMPTY_CONFLICTS)
+    provenance = provenance if provenance is not None else pd.DataFrame(columns=EMPTY_PROVENANCE)
     best = best_mmlu_by_memory(models, params["memory_budgets_gb"], params["bytes_per_param"], params["benchmark"])
-    figure_best_mmlu(best, pd.Timestamp(as_of), figures_dir)
-    write_csv(out_dir / "plots" / "params_over_time.csv", sized)
-    write_csv(out_dir / "plots" / "compute_over_time.csv", computed)
-    write_csv(out_dir / "plots" / "best_mmlu_by_memory.csv", best)
+    built = build_figures(models, metrics, frontier, best, params)
+    write_figures(built, out_dir)
     sections = build_sections(
         models, metrics, validation, best, params, statuses or {}, metadata or {},
-        matches if matches is not None else pd.DataFrame(columns=["source", "rule"]),
-        conflicts if conflicts is not None else pd.DataFrame(
-            columns=["model_id", "name", "field", "difference", "chosen_source", "chosen_value", "values"]),
-    )
+        matches if matches is not None else pd.DataFrame(columns=["source", "rule"]), conflicts)
     # changes: reports/changes.json, written by `make release` (pipeline/release.py)
     sections["changes"] = changes_section_html(changes) if changes is not None else ""
-    write_text(out_dir / "index.html", render_html(sections, out_dir, as_of))
-    write_text(out_dir / "summary.md", render_markdown(sections, as_of))
+    cite = citation(cff or DEFAULT_CITATION, (changes or {}).get("release"), as_of)
+    write_text(out_dir / "index.html",
+               render_html(sections, built, (models, provenance, conflicts, params["benchmark"]), cite, as_of))
+    write_text(out_dir / "summary.md", render_markdown(sections, built, cite, as_of))
 
 
 def snapshot_metadata(statuses: dict[Path, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -669,6 +681,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     for option in ("--models", "--metrics", "--frontier", "--validation", "--matches", "--conflicts", "--out-dir"):
         parser.add_argument(option, type=Path, required=True)
+    parser.add_argument("--provenance", type=Path, help="processed/provenance.csv: every source's value of every field")
+    parser.add_argument("--citation", type=Path, help="CITATION.cff: the title, authors and licence to cite")
     parser.add_argument("--changes", type=Path, help="changes since the previous release (JSON)")
     parser.add_argument("--status", type=Path, nargs="*", default=[],
                         help="status.json of each live source (what was collected, as of when)")
@@ -692,6 +706,8 @@ def main(argv: list[str] | None = None) -> None:
         pd.read_csv(args.matches),
         pd.read_csv(args.conflicts),
         snapshot_metadata(statuses),
+        pd.read_csv(args.provenance, dtype=str, keep_default_na=False).replace("", None) if args.provenance else None,
+        yaml.safe_load(args.citation.read_text(encoding="utf-8")) if args.citation else None,
     )
     print(f"report: {args.out_dir / 'index.html'}")
 

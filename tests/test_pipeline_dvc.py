@@ -116,7 +116,7 @@ def test_changing_one_param_reruns_only_its_stage(project, first_run):
     params_path = project / "params.yaml"
     original = params_path.read_text(encoding="utf-8")
     params = yaml.safe_load(original)
-    params["report"]["label_top_n"] += 1
+    params["report"]["memory_budgets_gb"].append(48)
     params_path.write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
     try:
         output = _run(["dvc", "repro"], project).stdout
