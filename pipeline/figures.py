@@ -396,3 +396,44 @@ def best_by_memory(best: pd.DataFrame, models: pd.DataFrame, as_of: str, benchma
     chart = alt.layer(line, points).properties(width=WIDTH, height=HEIGHT)
     return Figure("best_mmlu_by_memory", title, data, chart)
 
+
+
+def backtest(rows: pd.DataFrame, headline_method: str) -> Figure:
+    """Each backtest forecast's prediction against what came (reports/plots/backtest.csv), one shape per
+    horizon, its 95% interval as a rule; the diagonal is a perfect forecast."""
+    title = "How past extrapolations fared: predicted against actual"
+    data = rows.assign(kind="forecast", horizon=rows["horizon_years"].map(lambda h: f"{h:g} year(s) ahead"),
+                       inside=rows["covered"].map({True: "inside", False: "outside"}))
+    span = [float(min(rows["actual_log10"].min(), rows["predicted_log10"].min())),
+            float(max(rows["actual_log10"].max(), rows["predicted_log10"].max()))]
+    diagonal = pd.DataFrame({"kind": "diagonal", "actual_log10": span, "predicted_log10": span})
+    data = pd.concat([data, diagonal], ignore_index=True)
+    scored = len(rows)
+    covered = int(rows.loc[rows["method"] == headline_method, "covered"].sum())
+    headline_n = int((rows["method"] == headline_method).sum())
+    shown = _legend_selection("method", "shown_methods")
+    base = _base(title, [f"{scored} forecasts of {rows['method'].nunique()} methods made at cutoffs "
+                         f"{rows['cutoff_year'].min()}–{rows['cutoff_year'].max()}, each from the models published by "
+                         f"then; the {headline_method}'s 95% interval held {covered} of {headline_n} outcomes.",
+                         "Log10 of parameters or FLOP; on the dashed diagonal a forecast was exact. "
+                         "Click methods in the legend to show only them."])
+    axis = alt.Scale(zero=False)
+    x = alt.X("actual_log10:Q", title="actual (log10)", scale=axis)
+    colour = alt.Color("method:N", legend=alt.Legend(title="Method (click to choose)", orient="bottom", columns=2))
+    perfect = _of_kind(base, "diagonal").mark_line(color="black", strokeDash=[4, 4], opacity=0.5).encode(
+        x=x, y=alt.Y("predicted_log10:Q"))
+    forecasts = _of_kind(base, "forecast")
+    intervals = forecasts.mark_rule(opacity=0.35).encode(
+        x=x, y="low_log10:Q", y2="high_log10:Q", color=colour, opacity=_visible(shown, 0.35))
+    points = forecasts.mark_point(filled=True, size=40).encode(
+        x=x, y=alt.Y("predicted_log10:Q", title="predicted (log10)", scale=axis), color=colour,
+        shape=alt.Shape("horizon:N", title="Horizon"), opacity=_visible(shown, 0.85),
+        tooltip=[alt.Tooltip("method:N", title="method"), alt.Tooltip("population:N", title="population"),
+                 alt.Tooltip("cutoff_year:O", title="cutoff"), alt.Tooltip("target_year:O", title="target year"),
+                 alt.Tooltip("predicted_log10:Q", title="predicted (log10)", format=".2f"),
+                 alt.Tooltip("actual_log10:Q", title="actual (log10)", format=".2f"),
+                 alt.Tooltip("error_oom:Q", title="error (orders of magnitude)", format="+.2f"),
+                 alt.Tooltip("inside:N", title="95% interval")],
+    ).add_params(shown)
+    chart = alt.layer(perfect, intervals, points).properties(width=WIDTH, height=HEIGHT)
+    return Figure("backtest", title, data, chart)

@@ -152,30 +152,6 @@ def gap_sentence(name: str, result: dict[str, Any], options: dict[str, Any]) -> 
             f"({published['population']}, {published['years'][0]}–{published['years'][1]}).")
 
 
-def backtest_chart(rows: pd.DataFrame) -> Any:
-    """An Altair chart of predicted against actual, one panel per horizon, from the figure data
-    (reports/plots/backtest.csv): each forecast with its 95% interval, the diagonal a perfect forecast.
-
-    altair is imported here, not at the top: the stage itself does not need it.
-    """
-    import altair as alt
-
-    axis = alt.Scale(zero=False)
-    base = alt.Chart(rows)
-    perfect = base.mark_line(color="black", strokeDash=[4, 4], opacity=0.5).encode(
-        x=alt.X("actual_log10:Q", scale=axis), y=alt.Y("actual_log10:Q", scale=axis))
-    intervals = base.mark_rule(opacity=0.4).encode(
-        x="actual_log10:Q", y="low_log10:Q", y2="high_log10:Q", color="method:N")
-    points = base.mark_point(filled=True).encode(
-        x=alt.X("actual_log10:Q", title="actual (log10)", scale=axis),
-        y=alt.Y("predicted_log10:Q", title="predicted (log10)", scale=axis),
-        color=alt.Color("method:N", title="method"), shape=alt.Shape("covered:N", title="inside the 95% interval"),
-        tooltip=["method:N", "population:N", "cutoff_year:O", "target_year:O", "predicted_log10:Q",
-                 "actual_log10:Q", "error_oom:Q"])
-    return alt.layer(perfect, intervals, points).facet(
-        column=alt.Column("horizon_years:O", title="years ahead of the cutoff"))
-
-
 def run_backtest(models: pd.DataFrame, params: dict[str, Any], trends_params: dict[str, Any],
                  last_year: int) -> tuple[dict[str, Any], pd.DataFrame]:
     options = params["backtest"]

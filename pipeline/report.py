@@ -28,9 +28,10 @@ from pipeline.io import load_params, write_atomic, write_json, write_text
 from pipeline.markup import markdown_code, markdown_text
 from pipeline.schema import DOMAINS, MATCH_RULES, NUMERIC_FIELDS
 from pipeline.trends import decimal_year
+from pipeline.verify import evidence_sentence
 
 FIGURE_NAMES = ("params_over_time", "compute_over_time", "mmlu_vs_training", "frontier_extrapolation",
-                "best_mmlu_by_memory")
+                "best_mmlu_by_memory", "backtest")
 BENCHMARK_LABELS = figures.BENCHMARK_LABELS
 PAGE_SCRIPT = Path(__file__).with_name("report_page.js")
 PAGE_STYLE = Path(__file__).with_name("report_page.css")
@@ -370,7 +371,30 @@ def sources_and_merging(models: pd.DataFrame, validation: dict[str, Any], status
     ]
 
 
-def build_sections(models, metrics, validation, best, params, statuses, metadata, matches, conflicts) -> dict[str, Any]:
+def track_record_rows(backtest: dict[str, Any]) -> list[list[str]]:
+    """Per forecasting method and horizon: forecasts scored, mean error and the 95% interval's coverage."""
+    rows = []
+    for method, summary in sorted(backtest["methods"].items()):
+        for horizon, scored in sorted(summary["by_horizon"].items(), key=lambda item: int(item[0])):
+            rows.append([method, f"{horizon} y", str(scored["n"]), f"{scored['mae_oom']:.2f}",
+                         f"{scored['coverage']:.0%}", f"×{scored['width_scale']:.2f}" if scored["calibrated"] else "—"])
+    return rows
+
+
+def forecast_section(backtest: dict[str, Any] | None, forecast: dict[str, Any] | None) -> dict[str, Any]:
+    """The backtest's table and the sentences on trend breaks and the parameter gap (pipeline/forecast.py)."""
+    if backtest is None or forecast is None:
+        return {"track_record": None, "sentences": []}
+    sentences = [result["sentence"] for _, result in sorted(forecast["breaks"]["results"].items())]
+    sentences += [entry["sentence"] for _, entry in sorted(forecast["parameter_gap"]["populations"].items())]
+    return {"track_record": (["method", "horizon", "forecasts", "mean error (OOM)", "95% interval held",
+                              "widened by"], track_record_rows(backtest)),
+            "rules": [backtest["cutoff_rule"], backtest["error_rule"], backtest["calibration_rule"]],
+            "sentences": sentences}
+
+
+def build_sections(models, metrics, validation, best, params, statuses, metadata, matches, conflicts,
+                   backtest=None, evidence=None) -> dict[str, Any]:
     """The facts the HTML page and the Markdown summary both show."""
     latest_era = params["eras"][-1]["name"]
     latest = metrics["params"]["all"]["eras"][latest_era]
@@ -388,6 +412,10 @@ def build_sections(models, metrics, validation, best, params, statuses, metadata
     extrapolation = metrics["extrapolation"]
     headline += [extrapolation_sentence(group, extrapolation[group], extrapolation["threshold_params"],
                                         params["as_of_date"], names) for group in ("dense", "sparse")]
+    if backtest is not None:  # the dense extrapolation's historical error and coverage, beside its interval
+        headline.insert(len(headline) - 1, backtest["headline"]["sentence"])
+    if evidence is not None:
+        headline.append(f"Evidence: {evidence_sentence(evidence)}; see reports/evidence.json.")
     latest_best = (best.sort_values("publication_date", kind="stable").groupby(["precision", "budget_gb"]).tail(1)
                    .sort_values(["precision", "budget_gb"], ascending=[True, True], kind="stable"))
     best_rows = [[row.precision, f"{row.budget_gb:g} GB", row.name, f"{row.score:.1f}",
@@ -410,7 +438,7 @@ def build_sections(models, metrics, validation, best, params, statuses, metadata
 
 
 def build_figures(models: pd.DataFrame, metrics: dict[str, Any], frontier: pd.DataFrame, best: pd.DataFrame,
-                  params: dict[str, Any]) -> list[figures.Figure]:
+                  params: dict[str, Any], backtest_rows: pd.DataFrame | None = None) -> list[figures.Figure]:
     """Every figure of the report, in the order the page shows them (names: FIGURE_NAMES)."""
     as_of = params["as_of_date"]
     return [
@@ -421,6 +449,7 @@ def build_figures(models: pd.DataFrame, metrics: dict[str, Any], frontier: pd.Da
         figures.benchmark_vs_training(models, params["benchmark"]),
         figures.frontier_extrapolation(frontier, models, metrics, as_of, threshold_passed),
         figures.best_by_memory(best, models, as_of, params["benchmark"]),
+        *([figures.backtest(backtest_rows, params["backtest_headline_method"])] if backtest_rows is not None else []),
     ]
 
 
@@ -599,6 +628,7 @@ def render_html(sections: dict[str, Any], built: list[figures.Figure], table_inp
 <ul>{"".join(f"<li>{html.escape(line)}</li>" for line in sections["populations"])}</ul>
 <h2>Beside the published figures</h2>{html_table(*sections["published"])}
 <ul>{"".join(f"<li>{html.escape(line)}</li>" for line in sections["published_sentences"])}</ul>
+{forecasts_html(sections["forecasts"])}
 <h2>Best open-weight model by memory</h2>{html_table(*sections["best"])}
 <h2>Sources and merging</h2>
 {blocks_html(sections["sources_and_merging"])}
@@ -616,6 +646,20 @@ def render_html(sections: dict[str, Any], built: list[figures.Figure], table_inp
 """
 
 
+def forecasts_markdown(section: dict[str, Any]) -> list[str]:
+    if section["track_record"] is None:
+        return []
+    return ["## Forecasts with a track record\n\n" + markdown_table(*section["track_record"]) + "\n\n"
+            + "\n".join(f"- {markdown_text(line)}" for line in section["rules"] + section["sentences"])]
+
+
+def forecasts_html(section: dict[str, Any]) -> str:
+    if section["track_record"] is None:
+        return ""
+    lines = "".join(f"<li>{html.escape(line)}</li>" for line in section["rules"] + section["sentences"])
+    return f"<h2>Forecasts with a track record</h2>{html_table(*section['track_record'])}<ul>{lines}</ul>"
+
+
 def render_markdown(sections: dict[str, Any], built: list[figures.Figure], cite: dict[str, str], as_of: str) -> str:
     validation = sections["validation"]
     figure_lines = "\n".join(f"![{figure.title}](figures/{figure.name}.svg)" for figure in built)
@@ -626,6 +670,7 @@ def render_markdown(sections: dict[str, Any], built: list[figures.Figure], cite:
         + "\n".join(f"- {markdown_text(line)}" for line in sections["populations"]),
         "## Beside the published figures\n\n" + markdown_table(*sections["published"]) + "\n\n"
         + "\n".join(f"- {markdown_text(line)}" for line in sections["published_sentences"]),
+        *forecasts_markdown(sections["forecasts"]),
         "## Best open-weight model by memory\n\n" + markdown_table(*sections["best"]),
         "## Figures\n\n" + figure_lines,
         "## Sources and merging\n\n" + blocks_markdown(sections["sources_and_merging"]),
@@ -643,27 +688,35 @@ DEFAULT_CITATION = {"title": "modelscale", "authors": [{"name": "The modelscale 
 
 
 def build_report(models, metrics, frontier, validation, params, out_dir: Path, changes=None,
-                 statuses=None, matches=None, conflicts=None, metadata=None, provenance=None, cff=None) -> None:
+                 statuses=None, matches=None, conflicts=None, metadata=None, provenance=None, cff=None,
+                 forecasts=None, evidence=None) -> None:
     """params: the report section with the trends eras, validate.as_of_date and merge's precedence ("merge").
 
     statuses and metadata: per live source, its status.json and its snapshot's metadata.json;
-    cff: CITATION.cff's title, authors and license.
+    cff: CITATION.cff's title, authors and license; forecasts: (backtest.json, forecast.json, the rows of
+    plots/backtest.csv) of the forecast stage; evidence: reports/evidence.json of pipeline.verify.
     """
+    backtest, forecast, backtest_rows = forecasts if forecasts is not None else (None, None, None)
     as_of = params["as_of_date"]
     conflicts = conflicts if conflicts is not None else pd.DataFrame(columns=EMPTY_CONFLICTS)
     provenance = provenance if provenance is not None else pd.DataFrame(columns=EMPTY_PROVENANCE)
     best = best_mmlu_by_memory(models, params["memory_budgets_gb"], params["bytes_per_param"], params["benchmark"])
-    built = build_figures(models, metrics, frontier, best, params)
+    built = build_figures(models, metrics, frontier, best, params, backtest_rows)
     write_figures(built, out_dir)
     sections = build_sections(
         models, metrics, validation, best, params, statuses or {}, metadata or {},
-        matches if matches is not None else pd.DataFrame(columns=["source", "rule"]), conflicts)
+        matches if matches is not None else pd.DataFrame(columns=["source", "rule"]), conflicts, backtest, evidence)
+    sections["forecasts"] = forecast_section(backtest, forecast)
     # changes: reports/changes.json, written by `make release` (pipeline/release.py)
     sections["changes"] = changes_section_html(changes) if changes is not None else ""
     cite = citation(cff or DEFAULT_CITATION, (changes or {}).get("release"), as_of)
     write_text(out_dir / "index.html",
                render_html(sections, built, (models, provenance, conflicts, params["benchmark"]), cite, as_of))
     write_text(out_dir / "summary.md", render_markdown(sections, built, cite, as_of))
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def snapshot_metadata(statuses: dict[Path, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -684,6 +737,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--provenance", type=Path, help="processed/provenance.csv: every source's value of every field")
     parser.add_argument("--citation", type=Path, help="CITATION.cff: the title, authors and licence to cite")
     parser.add_argument("--changes", type=Path, help="changes since the previous release (JSON)")
+    parser.add_argument("--backtest", type=Path, help="reports/backtest.json: the extrapolations' track record")
+    parser.add_argument("--forecast", type=Path, help="reports/forecast.json: trend breaks and the parameter gap")
+    parser.add_argument("--backtest-rows", type=Path, help="reports/plots/backtest.csv: the figure's forecasts")
+    parser.add_argument("--evidence", type=Path, help="reports/evidence.json: the evidence check (pipeline.verify)")
     parser.add_argument("--status", type=Path, nargs="*", default=[],
                         help="status.json of each live source (what was collected, as of when)")
     args = parser.parse_args(argv)
@@ -691,6 +748,7 @@ def main(argv: list[str] | None = None) -> None:
     merge_params = load_params("merge")
     params = {**load_params("report"), "eras": load_params("trends")["eras"],
               "as_of_date": load_params("validate")["as_of_date"],
+              "backtest_headline_method": load_params("forecast")["backtest"]["headline_method"],
               "merge": {"precedence": merge_params["precedence"],
                         "field_precedence": merge_params.get("field_precedence") or {}}}
     statuses = {path: json.loads(path.read_text(encoding="utf-8")) for path in args.status if path.exists()}
@@ -708,6 +766,9 @@ def main(argv: list[str] | None = None) -> None:
         snapshot_metadata(statuses),
         pd.read_csv(args.provenance, dtype=str, keep_default_na=False).replace("", None) if args.provenance else None,
         yaml.safe_load(args.citation.read_text(encoding="utf-8")) if args.citation else None,
+        (read_json(args.backtest), read_json(args.forecast), pd.read_csv(args.backtest_rows))
+        if args.backtest and args.forecast and args.backtest_rows else None,
+        read_json(args.evidence) if args.evidence else None,
     )
     print(f"report: {args.out_dir / 'index.html'}")
 

@@ -233,28 +233,6 @@ def test_a_gap_bin_without_two_neighbours_is_refused():
         gap.parameter_gap(models, {**GAP, "gap_bin_params": [1e9, 5.7e9]}, last_year=2022)
 
 
-def test_the_figure_chart_reads_columns_of_the_figure_data():
-    alt = pytest.importorskip("altair", reason="altair is not installed: the chart is for the report")
-    rows = pd.read_csv(REPO / "reports" / "plots" / "backtest.csv")
-    spec = forecast.backtest_chart(rows).to_dict()
-    fields = set()
-
-    def collect(node):
-        if isinstance(node, dict):
-            if isinstance(node.get("field"), str):
-                fields.add(node["field"])
-            for value in node.values():
-                collect(value)
-        elif isinstance(node, list):
-            for value in node:
-                collect(value)
-
-    collect(spec)
-    assert {"actual_log10", "predicted_log10", "low_log10", "high_log10", "horizon_years"} <= fields
-    assert fields <= set(rows.columns)
-    assert isinstance(forecast.backtest_chart(rows), alt.FacetChart)
-
-
 def test_default_build_forecasts_are_deterministic_and_name_their_populations():
     params = load_params("forecast", REPO / "params.yaml")
     trends_params = load_params("trends", REPO / "params.yaml")

@@ -29,7 +29,7 @@ MERGE_PRECEDENCE = {"precedence": ["registry", "huggingface", "epoch", "wikipedi
                     "field_precedence": {"params_total": ["registry", "huggingface", "epoch", "announcements", "wikipedia"]}}
 REPORT_PARAMS = {"memory_budgets_gb": [8, 24], "bytes_per_param": {"16-bit": 2.0, "4-bit": 0.5},
                  "benchmark": "mmlu", "eras": TREND_PARAMS["eras"], "as_of_date": "2026-11-22",
-                 "merge": MERGE_PRECEDENCE}
+                 "merge": MERGE_PRECEDENCE, "backtest_headline_method": "dense frontier envelope"}
 HOSTILE_NAME = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
@@ -71,6 +71,28 @@ def _provenance(models: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+TRACK_RECORD = "Track record: the dense frontier envelope missed by 0.9 orders of magnitude on average."
+BREAK_SENTENCE = "Parameters, all models: one break, at 2017.8 (2016.8 to 2019.0)."
+
+
+def _forecasts() -> tuple[dict, dict, pd.DataFrame]:
+    """What the forecast stage writes (backtest.json, forecast.json, plots/backtest.csv), in small."""
+    rows = pd.DataFrame([
+        {"method": method, "kind": "envelope", "quantity": "params", "population": "dense", "cutoff_year": cutoff,
+         "horizon_years": horizon, "target_year": cutoff + horizon, "n_fit": 8, "n_target": 1,
+         "predicted_log10": 10 + 0.3 * horizon, "low_log10": 9.0, "high_log10": 11.0 + horizon,
+         "actual_log10": 10.0 + 0.2 * cutoff - 402.4, "error_oom": 0.1 * horizon, "covered": horizon < 3}
+        for method in ("dense frontier envelope", "all-models parameter trend")
+        for cutoff in (2012, 2013) for horizon in (1, 2, 3)])
+    scored = {"n": 2, "mae_oom": 0.2, "coverage": 0.5, "calibrated": True, "width_scale": 1.5}
+    backtest = {"methods": {method: {"by_horizon": {str(h): scored for h in (1, 2, 3)}} for method in rows["method"]},
+                "headline": {"sentence": TRACK_RECORD}, "cutoff_rule": "a fit at cutoff T sees models up to T",
+                "error_rule": "log10(predicted) - log10(actual)", "calibration_rule": "widened where short of 95%"}
+    forecast = {"breaks": {"results": {"params/all": {"sentence": BREAK_SENTENCE}}},
+                "parameter_gap": {"populations": {"all": {"sentence": "The 20-70B gap persists in 2020-2022."}}}}
+    return backtest, forecast, rows
+
+
 def _build(out_dir: Path) -> Path:
     models = _models()
     metrics, frontier = trends.compute_metrics(models, TREND_PARAMS)
@@ -87,7 +109,8 @@ def _build(out_dir: Path) -> Path:
     ])
     report.build_report(models, json.loads(json.dumps(metrics)), frontier, validation, REPORT_PARAMS, out_dir,
                         changes={"release": "v2026.11.0", "previous_release": None, "changes": None},
-                        matches=matches, conflicts=conflicts, provenance=_provenance(models), cff=CFF)
+                        matches=matches, conflicts=conflicts, provenance=_provenance(models), cff=CFF,
+                        forecasts=_forecasts())
     return out_dir
 
 
@@ -106,6 +129,19 @@ def test_every_figure_in_svg_png_data_and_dvc_template(built_report):
         # DVC fills the data in; each revision is a panel, so `dvc plots diff` sets releases side by side
         assert template["data"] == {"values": "<DVC_METRIC_DATA>"} and template["facet"]["row"]["field"] == "rev"
     assert "<script>(function ()" in (built_report / "plots" / "templates" / "page.html").read_text(encoding="utf-8")
+
+
+def test_the_extrapolation_carries_its_track_record_and_the_forecasts_have_a_section(built_report):
+    """Issue 18: the headline's extrapolation sentence is followed by the method's historical error and
+    coverage; the backtest table, the break and gap sentences are in the page and the summary."""
+    summary = (built_report / "summary.md").read_text(encoding="utf-8")
+    headline = summary.split("## Headline")[1].split("##")[0].splitlines()
+    dense = next(index for index, line in enumerate(headline) if "The dense frontier" in line)
+    assert headline[dense + 1] == f"- {TRACK_RECORD}"
+    forecasts = summary.split("## Forecasts with a track record")[1].split("\n## ")[0]
+    assert "| dense frontier envelope | 3 y | 2 | 0.20 | 50% | ×1.50 |" in forecasts and BREAK_SENTENCE in forecasts
+    page = (built_report / "index.html").read_text(encoding="utf-8")
+    assert "Forecasts with a track record" in page and TRACK_RECORD in page
 
 
 def test_same_inputs_give_the_same_bytes(built_report, tmp_path):
@@ -370,7 +406,7 @@ def test_dvc_plots_show_draws_every_figure_from_its_data(tmp_path):
         open_rendered(page, tmp_path / "index.html", ready="#best_mmlu_by_memory svg .role-mark")
         marks = {name: page.eval_on_selector_all(f"#{name} svg path[aria-label]", "nodes => nodes.length")
                  for name in report.FIGURE_NAMES}
-    points = {name: sum(row["kind"] in ("point", "step") for row in json.loads(
+    points = {name: sum(row["kind"] in ("point", "step", "forecast") for row in json.loads(
         (root / "reports" / "plots" / "data" / f"{name}.json").read_text(encoding="utf-8"))) for name in report.FIGURE_NAMES}
     assert all(marks[name] >= points[name] > 0 for name in report.FIGURE_NAMES), (marks, points)
     assert problems == []

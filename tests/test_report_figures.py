@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from pipeline import figures, report, trends
-from tests.test_report import REPORT_PARAMS, TREND_PARAMS, _models
+from tests.test_report import REPORT_PARAMS, TREND_PARAMS, _forecasts, _models
 
 
 @pytest.fixture(scope="module")
@@ -19,8 +19,8 @@ def built():
     metrics, frontier = trends.compute_metrics(models, TREND_PARAMS)
     metrics = json.loads(json.dumps(metrics))
     best = report.best_mmlu_by_memory(models, REPORT_PARAMS["memory_budgets_gb"], REPORT_PARAMS["bytes_per_param"])
-    return models, metrics, {figure.name: figure for figure in report.build_figures(models, metrics, frontier, best,
-                                                                                      REPORT_PARAMS)}
+    built = report.build_figures(models, metrics, frontier, best, REPORT_PARAMS, _forecasts()[2])
+    return models, metrics, {figure.name: figure for figure in built}
 
 
 def _layers(spec: dict) -> list[dict]:
@@ -40,7 +40,7 @@ def test_figures_are_the_reports_in_order_and_read_named_data(built):
 
 def test_every_model_point_tooltip_tells_model_organisation_date_value_source_confidence(built):
     _, _, by_name = built
-    for name in report.FIGURE_NAMES:
+    for name in (name for name in report.FIGURE_NAMES if name != "backtest"):  # its points are forecasts
         titles = set().union(*(_tooltip_titles(layer) for layer in _layers(by_name[name].spec())))
         assert {"model", "organisation", "date", "source", "confidence"} <= titles, name
 
@@ -132,3 +132,14 @@ def test_dvc_yaml_plots_every_figure_from_its_data_with_its_spec():
         assert list(by_name[name]["y"]) == [f"reports/plots/data/{name}.json"]
     config = (root / ".dvc" / "config").read_text(encoding="utf-8")
     assert "html_template = ../reports/plots/templates/page.html" in config  # the Vega runtime inlined, no CDN
+
+
+def test_backtest_draws_every_forecast_against_its_outcome_with_a_diagonal(built):
+    _, _, by_name = built
+    figure, rows = by_name["backtest"], _forecasts()[2]
+    forecasts = figure.data.query("kind == 'forecast'")
+    assert len(forecasts) == len(rows) and set(figure.data["kind"]) == {"forecast", "diagonal"}
+    diagonal = figure.data.query("kind == 'diagonal'")
+    assert (diagonal["actual_log10"] == diagonal["predicted_log10"]).all()
+    titles = set().union(*(_tooltip_titles(layer) for layer in _layers(figure.spec())))
+    assert {"method", "cutoff", "target year", "error (orders of magnitude)", "95% interval"} <= titles
