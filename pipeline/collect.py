@@ -58,6 +58,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jsonschema
 import pandas as pd
@@ -219,38 +220,59 @@ def with_origin(files: list[dict[str, Any]], origin: dict[str, Any]) -> list[dic
     return [{**record, "file_import": {**origin, **record["file_import"]}} for record in files]
 
 
+def robots_records(fetcher: Fetcher, staging: Path) -> list[dict[str, Any]]:
+    """Each robots.txt the fetcher read, saved beside the snapshot's files (`robots` in metadata.json, not
+    among the files a plug-in parses): the rules it was collected under, and what the next collect
+    revalidates rather than fetches anew."""
+    records = []
+    for url, response in sorted(fetcher.robots_read.items()):
+        path = f"robots.{urlsplit(url).netloc.replace(':', '_')}.txt"
+        (staging / path).write_bytes(response.body)
+        records.append(response.file_record(path))
+    return records
+
+
 def stored_copies(folder: Path) -> dict[str, StoredCopy]:
-    """The fetched files of the snapshot in folder that carry a validator (ETag or Last-Modified), by URL:
-    what the next collect asks for conditionally."""
+    """The fetched files of the snapshot in folder (robots.txt included) that carry a validator (ETag or
+    Last-Modified), by URL: what the next collect asks for conditionally."""
     copies = {}
-    for record in read_metadata(folder)["files"]:
+    metadata = read_metadata(folder)
+    for record in metadata["files"] + metadata.get("robots", []):
         if "file_import" not in record and (record.get("etag") or record.get("last_modified")):
             copies[record["url"]] = StoredCopy(folder.name, record, (folder / record["path"]).read_bytes())
     return copies
 
 
-def unchanged_since(files: list[dict[str, Any]], previous: Path | None) -> bool:
-    """Whether the new files are exactly the previous snapshot's, every request having answered 304 (a file
-    the plug-in generated from the others, such as a collection log, made no request: it counts by its bytes)."""
+def unchanged_since(files: list[dict[str, Any]], previous: Path | None,
+                    robots: list[dict[str, Any]] | None = None) -> bool:
+    """Whether the new files are exactly the previous snapshot's, every request having answered 304. A file
+    the plug-in generated from the others (a collection log) made no request, and a robots.txt is the rules
+    rather than the data (a server may send it without validators): those count by their bytes."""
+    robots = robots or []
     fetched = [record for record in files if "generated" not in record]
     if previous is None or not fetched or any(record["http_status"] != NOT_MODIFIED for record in fetched):
         return False
-    before = {(record["path"], record["sha256"]) for record in read_metadata(previous)["files"]}
-    return {(record["path"], record["sha256"]) for record in files} == before
+    metadata = read_metadata(previous)
+    before = {(record["path"], record["sha256"]) for record in metadata["files"] + metadata.get("robots", [])}
+    return {(record["path"], record["sha256"]) for record in files + robots} == before
 
 
 def store_snapshot(source: str, root: Path, as_of: str, module: Any,
                    save: Callable[[Path], list[dict[str, Any]]], user_agent: str | None = None,
-                   previous: Path | None = None) -> int | None:
+                   previous: Path | None = None,
+                   save_robots: Callable[[Path], list[dict[str, Any]]] | None = None) -> int | None:
     """Let save(staging folder) write the files and return their records; add metadata.json, then
     rename the folder to root/as_of. The number of files, or None (and no snapshot) when they are
     the `previous` snapshot's, unchanged; on any error nothing is left behind."""
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{as_of}-", dir=root))
     try:
         files = save(staging)
-        if unchanged_since(files, previous):
+        robots = save_robots(staging) if save_robots else []
+        if unchanged_since(files, previous, robots):
             return None
         metadata = snapshot_metadata(source, as_of, module, files, user_agent)
+        if robots:
+            metadata["robots"] = robots
         jsonschema.validate(metadata, json.loads(METADATA_SCHEMA.read_text(encoding="utf-8")))
         write_json(staging / METADATA_FILE, metadata)
         os.rename(staging, root / as_of)  # the dated folder appears complete, or not at all
@@ -373,7 +395,7 @@ def collect_source(source: str, config: dict[str, Any], fetcher: Fetcher | None 
             previous = latest_snapshot_dir(root, as_of)
             fetcher.stored = stored_copies(previous) if previous else {}
             count = store_snapshot(source, root, as_of, module, lambda staging: module.collect(config, staging, fetcher),
-                                   fetcher.user_agent, previous)
+                                   fetcher.user_agent, previous, lambda staging: robots_records(fetcher, staging))
             if count is None:
                 status.update(state="unchanged", unchanged_since=previous.name,
                               reason=f"unchanged since {previous.name}: every request answered 304 Not Modified; "

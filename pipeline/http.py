@@ -359,6 +359,9 @@ class Fetcher:
     _collect_deadline: float | None = field(default=None, init=False)
     # Bodies of an earlier snapshot by requested URL: asked for conditionally (set by collect).
     stored: dict[str, StoredCopy] = field(default_factory=dict, init=False)
+    # Each origin's robots.txt as read (by its URL): collect keeps them beside the snapshot, so the next
+    # collect asks for them conditionally too.
+    robots_read: dict[str, Response] = field(default_factory=dict, init=False)
 
     @property
     def user_agent(self) -> str:
@@ -406,12 +409,14 @@ class Fetcher:
         robots_url = f"{origin}/robots.txt"
         parser = urllib.robotparser.RobotFileParser(robots_url)
         try:
-            response = self._get_following_redirects(robots_url, accept="text/plain", max_bytes=ROBOTS_MAX_BYTES)
+            response = self._get_following_redirects(robots_url, accept="text/plain", max_bytes=ROBOTS_MAX_BYTES,
+                                                     stored=self.stored.get(robots_url))
         except HTTPStatusError as error:  # offline or timeout: that error itself, naming robots.txt
             if error.status == 404:  # no robots.txt: everything is allowed
                 parser.parse([])
                 return parser
             raise RobotsDisallowed(robots_url, f"robots.txt could not be read ({error.reason}); not fetching") from error
+        self.robots_read[robots_url] = response
         parser.parse(response.text().splitlines())
         return parser
 

@@ -516,3 +516,7 @@ def test_a_snapshot_is_unchanged_only_when_every_file_answered_304_and_none_is_a
     assert collect.unchanged_since([revalidated[0], log], folder)  # a generated file counts by its bytes
     assert not collect.unchanged_since([revalidated[0], {**log, "sha256": "3" * 64}], folder)
     assert not collect.unchanged_since([log], folder)  # nothing was asked of the server
+    robots = {"path": "robots.example.org.txt", "sha256": "4" * 64, "http_status": 200}
+    (folder / collect.METADATA_FILE).write_text(json.dumps({"files": [kept], "robots": [robots]}))
+    assert collect.unchanged_since([revalidated[0]], folder, [robots])  # the same rules, even re-sent whole
+    assert not collect.unchanged_since([revalidated[0]], folder, [{**robots, "sha256": "5" * 64}])  # new rules

@@ -2,7 +2,7 @@
 shaped like the real sites' today: Epoch AI's CSV; Wikipedia's "List of large language models" with
 several year tables; the Hugging Face Hub's paged model listing, a gated repository whose card only
 /resolve/ serves and a missing repository; an announcement page. Then a second `make update` on a later
-date, the sources unchanged: conditional requests answered 304, and no new snapshot.
+date, the sources unchanged: conditional requests answered 304 (robots.txt included), and no new snapshot.
 
 The merged table, conflicts.csv and the report must show what the sources said."""
 
@@ -47,7 +47,7 @@ def epoch_csv() -> bytes:
 def routes(server_url: str) -> dict[str, Route]:
     """Every answer that can be revalidated carries an ETag or Last-Modified, as the real sites send."""
     return {
-        "/robots.txt": Route(body=b"User-agent: *\nDisallow: /w/\n"),
+        "/robots.txt": Route(body=b"User-agent: *\nDisallow: /w/\n", etag='"robots-v1"'),
         CSV_PATH: Route(body=epoch_csv(), content_type="text/csv", etag='"epoch-v1"'),
         WIKI_PATH: Route(body=(FIXTURES / "wikipedia_list_of_large_language_models.html").read_bytes(),
                          content_type="text/html; charset=UTF-8", last_modified="Sun, 22 Nov 2026 08:00:00 GMT"),
@@ -145,14 +145,14 @@ def test_second_update_of_unchanged_sources_asks_conditionally_and_adds_no_snaps
         route = served.get(target) or served.get(urlsplit(target).path)
         return route is not None and route.status < 400
 
-    first = {target for (path, _), target in requests[0] if path != "/robots.txt"}
-    second = [(target, headers) for (path, headers), target in requests[1] if path != "/robots.txt"]
+    first = {target for _, target in requests[0]}
+    second = [(target, headers) for (_, headers), target in requests[1]]
     assert {target for target, _ in second} == first  # the same requests, the missing repository tried again
     unconditional = {target for target, headers in second
                      if "If-None-Match" not in headers and "If-Modified-Since" not in headers}
     # Only what answered no body the first time (the missing repository, cards that do not exist) is asked
     # again without a validator: nothing of it was saved, so there is nothing to revalidate.
-    assert f"/api/models/{GONE}" in unconditional
+    assert f"/api/models/{GONE}" in unconditional and "/robots.txt" not in unconditional  # robots.txt kept, revalidated
     assert not any(answered_with_a_body(target) for target in unconditional), unconditional
     for (_, headers), _target in requests[0] + requests[1]:
         assert "(data-team@example.org; " in headers["User-Agent"]
