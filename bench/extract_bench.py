@@ -18,9 +18,14 @@ extractor does on documents it was not fitted to. The split: families in the ord
 of their name (the file-name prefix), assigned to `unseen` until it holds at least half of the
 documents; the same developer's documents are never on both sides.
 
-Usage: python bench/extract_bench.py [--part unseen|tune|all]
+Usage: python bench/extract_bench.py [--part unseen|tune|all | --corpus DIR]
 Prints precision and recall per field for each part, and whether the unseen part meets TARGETS;
 exit 1 when it does not, 2 when ../shared is absent.
+
+--corpus DIR scores another folder laid out like the shared one (DIR/GOLD.csv in the same format,
+the documents it names beside it), e.g. a blind set that no tuning session has read: all its
+documents form one set, checked against the same TARGETS (exit 1 when missed, 2 when DIR/GOLD.csv
+is absent).
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ CORPUS = REPO.parent / "shared" / "corpus" / "announcements"
 FIELDS = ("params_total", "params_active", "training_tokens", "context_length", "mmlu", "publication_date", "organization")
 GOLD_COLUMN = {"publication_date": "release_date"}
 NUMERIC = {"params_total", "params_active", "training_tokens", "context_length", "mmlu"}
+DOCUMENT_SUFFIXES = {".md", ".html", ".txt"}
 SPLIT = REPO / "bench" / "extract_split.csv"
 PARTS = ("unseen", "tune")
 # Issue 14: (field, measure) -> the least the unseen part must score.
@@ -121,6 +127,9 @@ def evaluate(corpus: Path, files: list[str] | None = None) -> dict[str, dict[str
     missing = sorted(set(files or ()) - set(gold_by_file))
     if missing:
         raise ValueError(f"{corpus / 'GOLD.csv'}: no gold rows for {', '.join(missing)}")
+    absent = sorted(name for name in (files if files is not None else gold_by_file) if not (corpus / name).is_file())
+    if absent:
+        raise ValueError(f"{corpus / 'GOLD.csv'}: names documents absent from {corpus}: {', '.join(absent)}")
     counts = {f: {"extracted": 0, "gold": 0, "correct": 0} for f in FIELDS}
     for name in sorted(files if files is not None else gold_by_file):
         path = corpus / name
@@ -164,10 +173,39 @@ def print_table(title: str, counts: dict[str, dict[str, int]]) -> None:
               f"{_ratio(c['correct'], c['extracted']):>11.3f}{_ratio(c['correct'], c['gold']):>8.3f}")
 
 
+def report_targets(label: str, counts: dict[str, dict[str, int]]) -> list[str]:
+    """Print whether `counts` meet TARGETS; the targets missed."""
+    missed = missed_targets(counts)
+    print(f"{label} targets: " + ("met" if not missed else "MISSED: " + "; ".join(missed)))
+    print()
+    return missed
+
+
+def score_folder(corpus: Path) -> int:
+    """Every document of another corpus folder as one set: the table and the TARGETS check."""
+    if not (corpus / "GOLD.csv").is_file():
+        print(f"error: {corpus / 'GOLD.csv'} not found; nothing to measure", file=sys.stderr)
+        return 2
+    files = sorted(load_gold(corpus))
+    ungraded = sorted(p.name for p in corpus.iterdir() if p.suffix in DOCUMENT_SUFFIXES and p.name not in files)
+    if ungraded:
+        print(f"warning: {corpus / 'GOLD.csv'} has no rows for {', '.join(ungraded)}; not scored", file=sys.stderr)
+    counts = evaluate(corpus, files)
+    print_table(f"{corpus}: {len(files)} documents", counts)
+    print()
+    return 1 if report_targets(str(corpus), counts) else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=(*PARTS, "all"), default=None, help="one part only (default: unseen and tune)")
-    part = parser.parse_args(argv).part
+    choice = parser.add_mutually_exclusive_group()
+    choice.add_argument("--part", choices=(*PARTS, "all"), default=None, help="one part only (default: unseen and tune)")
+    choice.add_argument("--corpus", type=Path, default=None, metavar="DIR",
+                        help="score DIR/GOLD.csv and the documents beside it instead, as one set")
+    args = parser.parse_args(argv)
+    if args.corpus is not None:
+        return score_folder(args.corpus)
+    part = args.part
     if not (CORPUS / "GOLD.csv").is_file():
         print(f"error: corpus not found at {CORPUS} (../shared is absent); nothing to measure", file=sys.stderr)
         return 2
@@ -181,9 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         print_table(f"{name}: {documents} documents", counts)
         print()
         if name == "unseen":
-            missed = missed_targets(counts)
-            print("unseen targets: " + ("met" if not missed else "MISSED: " + "; ".join(missed)))
-            print()
+            missed = report_targets("unseen", counts)
     return 1 if missed else 0
 
 

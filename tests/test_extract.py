@@ -339,3 +339,51 @@ def test_corpus_documents_and_targets_on_unseen_documents():
     assert sorted(split["unseen"] + split["tune"]) == sorted(p.name for p in documents)
     assert not set(split["unseen"]) & set(split["tune"])
     assert bench.missed_targets(bench.evaluate(CORPUS, split["unseen"])) == []
+
+
+# --- the bench on another corpus folder (--corpus) ------------------------------------------
+
+SYNTHETIC_CARD = """# Zephyr-X
+
+Zephyr-X is a sparse model.
+
+- **Parameters:** 1.6T total, 49B active
+- **Training data:** 9T tokens
+- **Context length:** 32K tokens
+"""
+GOLD_HEADER = "file,model,organization,release_date,params_total,params_active,training_tokens,context_length,mmlu,evidence\n"
+
+
+def _folder(tmp_path, gold_rows):
+    (tmp_path / "zephyr.md").write_text(SYNTHETIC_CARD, encoding="utf-8")
+    (tmp_path / "GOLD.csv").write_text(GOLD_HEADER + "".join(row + "\n" for row in gold_rows), encoding="utf-8")
+    return tmp_path
+
+
+def test_bench_scores_another_folder_as_one_set(tmp_path, capsys):
+    folder = _folder(tmp_path, ["zephyr.md,Zephyr-X,,,1600000000000,49000000000,9000000000000,32000,71.5,q"])
+    assert _bench().main(["--corpus", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert f"{folder}: 1 documents" in out
+    assert re.search(r"^params_total\s+1\s+1\s+1\s+1\.000\s+1\.000$", out, re.M)
+    assert re.search(r"^mmlu\s+0\s+1\s+0\s+nan\s+0\.000$", out, re.M)  # stated in gold, not in the card
+    assert "targets: met" in out
+    assert "unseen:" not in out and "tune:" not in out  # the shared corpus's split is not read
+
+
+def test_bench_folder_misses_targets_when_its_gold_disagrees(tmp_path, capsys):
+    folder = _folder(tmp_path, ["zephyr.md,Zephyr-X,,,1600000000000,49000000000,2000000000000,32000,,q"])
+    assert _bench().main(["--corpus", str(folder)]) == 1
+    assert "MISSED: training_tokens precision 0.000 < 0.95" in capsys.readouterr().out
+
+
+def test_bench_folder_refuses_missing_gold_and_absent_documents(tmp_path, capsys):
+    bench = _bench()
+    assert bench.main(["--corpus", str(tmp_path)]) == 2
+    assert "GOLD.csv not found" in capsys.readouterr().err
+    folder = _folder(tmp_path, ["gone.md,Gone-1,,,7000000000,,,,,q"])
+    with pytest.raises(ValueError, match="names documents absent from .*: gone.md"):
+        bench.main(["--corpus", str(folder)])
+    assert "has no rows for zephyr.md; not scored" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        bench.main(["--corpus", str(folder), "--part", "tune"])
