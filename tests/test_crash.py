@@ -62,7 +62,9 @@ STAGE_OUTPUTS = {
     "merge": ["processed/models.csv", "processed/models.parquet", "processed/provenance.csv",
               "processed/matches.csv", "processed/conflicts.csv"],
     "trends": ["reports/metrics.json", "reports/plots/frontier.csv"],
-    "report": ["reports/figures", "reports/plots/params_over_time.csv", "reports/plots/best_mmlu_by_memory.csv",
+    "forecast": ["reports/backtest.json", "reports/forecast.json", "reports/plots/backtest.csv",
+                 "reports/plots/size_density.csv"],
+    "report": ["reports/figures", "reports/plots/data", "reports/plots/templates",
                "reports/index.html", "reports/summary.md"],
 }
 PAUSE_AT = {
@@ -70,6 +72,7 @@ PAUSE_AT = {
     "validate": "quarantine.csv",
     "merge": "provenance.csv",
     "trends": "frontier.csv",
+    "forecast": "forecast.json",  # the second output: backtest.json is complete, forecast.json is not
     "report": "mmlu_vs_training.svg",  # the second figure: one figure is complete, the page is not
 }
 
