@@ -160,4 +160,4 @@ def format_quantity(value: float) -> str:
     for letter, scale in (("T", 1e12), ("B", 1e9), ("M", 1e6), ("K", 1e3)):
         if value >= scale:
             return f"{value / scale:.6g}{letter}" if value / scale < 1e5 else f"{value / scale:.0f}{letter}"
-    return f"{value:.6g}" if value >= 0.1 or value == 0 else f"{value:.6f}"
+    return f"{value:.6g}"  # six significant digits; for 1e-3 <= value, never an exponent

@@ -4,7 +4,7 @@ import math
 import time
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.units import MAX_INPUT_CHARS, UnitParseError, format_quantity, parse_quantity, parse_range
@@ -61,6 +61,7 @@ def test_error_is_a_value_error():
 
 
 @given(st.one_of(st.just(0.0), st.floats(min_value=1e-3, max_value=1e17, allow_nan=False, allow_infinity=False)))
+@example(0.0078125)  # "0.007812" with six decimals: five significant digits, off by 1.6e-5
 def test_format_then_parse_round_trips(value):
     assert parse_quantity(format_quantity(value)) == pytest.approx(value, rel=1e-5, abs=1e-9)
 
