@@ -36,16 +36,14 @@ def extract_with_review(text: str, *, content_type: str | None = None, url: str 
     org_tokens = tuple(t for t in re.split(r"[^a-z0-9]+", (org or "").lower()) if t and t not in {"the", "ai", "team", "inc"})
     primary, display, title_sizes = pick_primary(doc, org_tokens)
     ctx = Context(doc, org_tokens, primary, display, title_sizes)
-    ordered = sorted(doc.tables, key=lambda t: table_kind(t) != "rows")
-    for table in ordered:
-        if table_kind(table) == "rows":
-            read_row_table(ctx, table)
+    kinds = [(table, table_kind(table)) for table in doc.tables]
+    for table in (table for table, kind in kinds if kind == "rows"):
+        read_row_table(ctx, table)
     read_size_lists(ctx)
     read_release_names(ctx)
     read_param_statements(ctx)
-    for table in ordered:
-        if table_kind(table) == "columns":
-            read_column_table(ctx, table)
+    for table in (table for table, kind in kinds if kind == "columns"):
+        read_column_table(ctx, table)
     read_quantity_statements(ctx)
     read_dates(ctx)
     _inherit_from_siblings(ctx)
