@@ -387,3 +387,61 @@ def test_bench_folder_refuses_missing_gold_and_absent_documents(tmp_path, capsys
     assert "has no rows for zephyr.md; not scored" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         bench.main(["--corpus", str(folder), "--part", "tune"])
+
+
+# --- layouts of real READMEs met on documents outside the corpus ----------------
+
+
+def test_a_two_column_spec_sheet_gives_the_family_its_numbers():
+    doc = ("# Orca-Z\n\nOrca-Z is a mixture-of-experts model.\n\n## Model Variants\n"
+           "- **Orca-Z-Base**: the pre-trained model.\n- **Orca-Z-Instruct**: the chat model.\n\n"
+           "| | |\n|---|---|\n| **Total Parameters** | 1T |\n| **Activated Parameters** | 32B |\n"
+           "| **Selected Experts per Token** | 8 |\n| **Context Length** | 128K |\n")
+    records = by_name(extract(doc))
+    assert set(records) == {"Orca-Z-Base", "Orca-Z-Instruct"}
+    for record in records.values():
+        assert (record["params_total"], record["params_active"], record["context_length"]) == (1e12, 32e9, 128_000)
+        assert record["training_tokens"] is None  # "experts per token" is not a token count
+        assert record["subject_evidence"].startswith("listed in the document's own model list")
+
+
+def test_lower_case_repository_names_in_a_list_with_hardware_in_parentheses():
+    doc = ("We're releasing two open models:\n\n"
+           "- `kite-lm-90b` — for servers that fit a single 80GB GPU (like NVIDIA H100 or AMD MI300X) "
+           "(88B parameters with 4.1B active parameters)\n"
+           "- `kite-lm-12b` — for laptops (12B parameters with 2.2B active parameters)\n")
+    records = by_name(extract(doc))
+    assert set(records) == {"kite-lm-90b", "kite-lm-12b"}
+    assert (records["kite-lm-90b"]["params_total"], records["kite-lm-90b"]["params_active"]) == (88e9, 4.1e9)
+    assert (records["kite-lm-12b"]["params_total"], records["kite-lm-12b"]["params_active"]) == (12e9, 2.2e9)
+
+
+def test_a_token_range_over_several_models_is_no_model_s_count():
+    doc = ("# Birch 2.0 Language Models\n\nBirch 2.0 comes in 2B and 8B parameter models.\n\n"
+           "Birch 2.0 language models are trained on 10T to 12T tokens of language and code data.\n")
+    for record in extract(doc):
+        assert record["training_tokens"] is None, record
+
+
+def test_a_context_cell_extended_by_an_arrow_takes_the_extended_length():
+    doc = ("# Pine-4\n\n| Model | Type | Seq Length | Download |\n|---|---|---|---|\n"
+           "| Pine-4-9B | Chat | 32K -> 128K | [hf](https://huggingface.co/x/Pine-4-9B) |\n")
+    only(extract(doc), name="Pine-4-9B", params_total=9e9, context_length=128_000)
+
+
+def test_a_version_suffix_after_the_size_names_another_model():
+    doc = ("# OpenFir: an open model\n\nWe are releasing a series of 3B and 7B models trained on 1T tokens.\n\n"
+           "- **v2 Models**\n  - [OpenFir 3Bv2](https://huggingface.co/x/openfir_3b_v2)\n"
+           "  - [OpenFir 7Bv2](https://huggingface.co/x/openfir_7b_v2)\n\n"
+           "We also show the results of GPT-J, a 6B parameter model trained on the Pile.\n")
+    records = by_name(extract(doc))
+    assert {"OpenFir 3Bv2", "OpenFir 7Bv2"} <= set(records)
+    assert all(r["params_total"] != 6e9 for r in records.values()), records  # GPT-J's size is not ours
+
+
+def test_a_quantised_copy_without_a_score_of_its_own_goes_to_review():
+    doc = ("# Cedar-A9\n\nWe have open-sourced **Cedar-A9-Instruct** and **Cedar-A9-Instruct-FP8** on Hugging Face.\n\n"
+           "| Model | Total Parameters | Activated Parameters |\n|---|---|---|\n| Cedar-A9-Instruct | 70B | 9B |\n")
+    extraction = extract_with_review(doc)
+    assert [r["name"] for r in extraction.records] == ["Cedar-A9-Instruct 70B"]  # the table row, its size added
+    assert any(r["name"] == "Cedar-A9-Instruct-FP8" and "quantised copy" in r["reason"] for r in extraction.review)

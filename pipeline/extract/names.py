@@ -9,14 +9,15 @@ from dataclasses import dataclass
 from pipeline.extract.numbers import NUM
 
 
-# "7B", "1.5b", "125M", "235B-A22B", "A2.7B", "17Bx16E" (active x experts), "8x7B" (no total).
+# "7B", "1.5b", "125M", "235B-A22B", "1b-a400m", "A2.7B", "17Bx16E" (active x experts), "8x7B" (no total).
 SIZE_IN_NAME = re.compile(
-    rf"(?<![\w.])(?:(?P<moe>\d+)x{NUM}[bB]|(?P<tot>{NUM})\s?(?P<unit>[bBmM])(?:-A(?P<act>{NUM})[bB])?"
+    rf"(?<![\w.])(?:(?P<moe>\d+)x{NUM}[bB]|(?P<tot>{NUM})\s?(?P<unit>[bBmM])(?:-[aA](?P<act>{NUM})(?P<act_unit>[bBmM]))?"
     rf"(?:x(?P<experts>\d+)E)?|A(?P<act_only>{NUM})[bB])(?![a-zA-Z0-9])"
 )
 _VARIANT_WORDS = {
     "base", "chat", "instruct", "inst", "it", "sft", "rl", "bf16", "fp16", "fp8", "int4", "int8", "quantized",
-    "spinquant", "spin", "quant", "qlora", "ptq", "vanilla", "preview", "hf", "pretrained", "tuned",
+    "spinquant", "spin", "quant", "qlora", "ptq", "vanilla", "preview", "hf", "pretrained", "tuned", "gptq", "awq", "gguf",
+    "4bits", "8bits", "4bit", "8bit",
 }
 _VARIANT_CANONICAL = {"inst": "instruct", "it": "instruct"}
 # Words that open a sentence or heading but never a model name.
@@ -27,7 +28,8 @@ LEADING_WORDS = {
     "additionally", "notably", "as", "if", "unlike", "besides", "like",
 }
 # Words that close a title or phrase but never a model name ("GPT-3 Model Card", "the Qwen1.5 series").
-_TRAILING_WORDS = {"model", "models", "card", "series", "family", "collection", "readme", "report", "technical", "blog"}
+_TRAILING_WORDS = {"model", "models", "card", "series", "family", "collection", "readme", "report", "technical", "blog",
+                   "language", "foundation"}
 # Words that name what surrounds a model (files, tools, settings), never a model of their own:
 # "Checkpoint", "WandB", "seed", "learning rate" as rows or mentions are not announcements.
 _NOT_MODEL_WORDS = {
@@ -37,8 +39,10 @@ _NOT_MODEL_WORDS = {
     "warmup", "optimizer", "dropout", "epoch", "epochs", "hyperparameter", "hyperparameters", "parameter",
     "parameters", "hidden", "layers", "heads", "dimension", "vocab", "vocabulary", "gpu", "gpus", "hours", "dataset",
     "datasets", "data", "training", "decay", "schedule", "precision", "eval", "evaluation", "benchmark", "results",
-    "version", "date", "type", "name", "file", "files", "md5", "sha256", "url", "id",
+    "version", "date", "type", "name", "file", "files", "md5", "sha256", "url", "id", "random", "number", "tokens",
 }
+# Accelerators and their makers: "fits a single 80GB GPU (like NVIDIA H100 or AMD MI300X)" names no model.
+HARDWARE = re.compile(r"(?i)^(?:nvidia|amd|intel|apple|google tpu|tpu\w*|[abhlv]\d{2,3}s?|[gb]h?\d{3}|mi\d{3}\w*|rtx\w*|gtx\w*)$")
 RELEASE_VERBS = re.compile(r"\b(releas\w*|introduc\w*|open-?sourc\w*|open-?weight\w*|launch\w*|announc\w*|present)\b", re.I)
 _COMPARED = re.compile(r"\b(?:like|than|compared|against|such as|outperform\w*|vs\.?|surpass\w*)\b")
 NOT_MODEL_ROWS = re.compile(r"^(total|average|avg\.?|mean|sum|overall)\b", re.IGNORECASE)
@@ -56,6 +60,7 @@ class NameInfo:
 def parse_name(name: str, org_tokens: tuple[str, ...] = ()) -> NameInfo:
     """Split a model name into stem, variant words and the sizes it spells out."""
     nominal = total = active = None
+    name = re.sub(r"(?<=\d[bBmM])(?=v\d)", " ", name)  # "OpenLLaMA 7Bv2": the 7B of version 2
     for match in SIZE_IN_NAME.finditer(name):
         if match.group("act_only"):
             active = active or float(match.group("act_only")) * 1e9
@@ -67,7 +72,7 @@ def parse_name(name: str, org_tokens: tuple[str, ...] = ()) -> NameInfo:
             else:
                 nominal = total = value
                 if match.group("act"):
-                    active = float(match.group("act")) * 1e9
+                    active = float(match.group("act")) * (1e9 if match.group("act_unit").lower() == "b" else 1e6)
     lowered = SIZE_IN_NAME.sub(" ", re.sub(r"\([^)]*\)", " ", name)).lower()
     tokens = []
     for token in re.split(r"[^a-z0-9.]+", lowered):
@@ -117,9 +122,11 @@ def size_label(value: float) -> str:
     return f"{value / 1e6:g}M"
 
 
-# Chains of capitalised or numbered tokens ("DeepSeek LLM 7B Base", "Qwen1.5-MoE-A2.7B").
+# Chains of capitalised or numbered tokens ("DeepSeek LLM 7B Base", "Qwen1.5-MoE-A2.7B"), and
+# lower-case hyphenated names with a number in them, as repositories spell them ("gpt-oss-120b").
 MENTION = re.compile(
-    r"(?<![\w.-])[A-Z][A-Za-z0-9.]*[A-Za-z0-9](?:(?:-| |_)(?:[A-Z0-9][A-Za-z0-9.]*[A-Za-z0-9]|[A-Z0-9]|v\d[\w.]*))*"
+    r"(?<![\w.-])(?:[A-Z][A-Za-z0-9.]*[A-Za-z0-9](?:(?:-| |_)(?:[A-Z0-9][A-Za-z0-9.]*[A-Za-z0-9]|[A-Z0-9]|v\d[\w.]*))*"
+    r"|(?=[a-z0-9.-]*\d)[a-z][a-z0-9]*(?:-[a-z0-9](?:[a-z0-9.]*[a-z0-9])?)+(?![\w/-]))"
 )
 
 

@@ -108,6 +108,8 @@ def cell_value(kind: str, text: str, label: str) -> object:
         return mmlu_value(text)
     if kind == "publication_date":
         return parse_date(text)
+    if kind == "context_length":
+        text = re.split(r"->|→", text)[-1]  # "32K -> 128K": trained at 32K, extended to 128K
     if re.search(r"less than|fewer than|under|below|<", text, re.IGNORECASE):
         return None  # an upper bound alone is not a value
     match = re.search(rf"[~≈]?\s*{NUM}(?:,\d{{3}})*\s*[KMBTkmbt]?\+?(?:\s*\+\s*{NUM}\s*[KMBTkmbt])?", text)

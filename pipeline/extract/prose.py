@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 from pipeline.extract.candidates import GENERAL, NAMED, Candidate, Context, fact_value
-from pipeline.extract.names import (RELEASE_VERBS, SIZE_IN_NAME, NameInfo, before_comparison, contains, mentions,
-                                    size_label, starts_with)
+from pipeline.extract.names import (HARDWARE, MENTION, RELEASE_VERBS, SIZE_IN_NAME, NameInfo, before_comparison, contains,
+                                    mentions, size_label, starts_with)
 from pipeline.extract.numbers import NUM, QTY, composite_total, parse_date, quantity
 from pipeline.extract.text import Document, sentences
 
@@ -23,7 +23,8 @@ _SIZE_LIST = re.compile(
     rf"(?<![\w.])(?P<list>{NUM}\s?(?:[BbMm](?:[_-]v\d+)?|billion|million)?(?:\s*(?:,|/|,?\s*and|,?\s*or)\s*{NUM}\s?(?:[BbMm](?:[_-]v\d+)?|billion|million)?)+)"
     rf"(?!\w|\.\d)(?P<after>\s*(?:parameters?|parameter models|sizes?|models?|checkpoints?|variants?)?)",
 )
-_TOKENS_STATEMENT = re.compile(rf"(?P<q>{QTY}(?:\s*\+\s*{QTY})?)\+?\s+(?:\w+\s+){{0,3}}?tokens\b", re.I)
+_TOKENS_STATEMENT = re.compile(rf"(?P<q>{QTY}(?:\s*\+\s*{QTY})?)\+?\s+(?:[A-Za-z][\w-]*\s+){{0,3}}?tokens\b", re.I)
+_RANGE_BEFORE = re.compile(rf"{QTY}\s*(?:to|-|–)\s*$", re.I)
 _CONTEXT_STATEMENT = re.compile(
     rf"(?:context(?:\s+(?:length|window|size))?|sequence length|sequences)\s*(?:\([^)]*\))?\s*(?:of|to|is|:|up to|extended to)?\s*(?:up to\s+)?(?P<q>{QTY})"
     rf"|(?P<q2>{QTY})(?:\s+tokens?)?\s+context|support(?:s)?\s+(?:up to\s+)?(?P<q3>{QTY})\s+tokens",
@@ -44,6 +45,10 @@ _NAMELESS_COMPARISON = re.compile(r"predecessor|previous|prior", re.I)
 _SENTENCE_SUBJECT = re.compile(r"^\W*(?P<name>[A-Z][\w.-]*(?:[ -][A-Z0-9][\w.-]*)*)\s+(?:was|is|has|had|were|uses|used)\b")
 
 
+# "the results of GPT-J, a 6B parameter model": a name set off right before the number describes it.
+_APPOSITIVE = re.compile(r"\b(?P<name>[A-Z][\w.]*(?:-[\w.]+)+|[A-Z]\w*[A-Z]\w*),\s+(?:an?|the)\s+[^,]{0,20}$")
+
+
 def _subject_mention(ctx: Context, sentence: str, position: int) -> tuple[str, NameInfo] | None:
     """The model a sentence talks about at `position`: the nearest name mentioned before it."""
     best = None
@@ -51,6 +56,8 @@ def _subject_mention(ctx: Context, sentence: str, position: int) -> tuple[str, N
     for start, mention in mentions(sentence):
         if start >= position:
             break
+        if HARDWARE.match(re.split(r"[\s_-]", mention)[0]):
+            continue
         info = ctx.info(mention)
         # Acronyms such as "MoE" or "GQA" are mentions too, but not models.
         if info.stem and (info.stem in known or starts_with(info.stem, ctx.primary) or re.search(r"\d", mention)):
@@ -73,6 +80,9 @@ def _about(ctx: Context, sentence: str, position: int) -> tuple[NameInfo | None,
         ours = ctx.announced(info) or contains(info.stem, ctx.primary) or info.stem in {c.info.stem for c in ctx.candidates}
         return (info, None) if ours else (None, mention)
     head = sentence[:position]
+    appositive = _APPOSITIVE.search(head)
+    if appositive and _is_other_name(ctx, appositive.group("name")):
+        return None, appositive.group("name")
     comparisons = list(_COMPARISON.finditer(head))
     if comparisons:
         names = [w for w in re.findall(r"\b[A-Z][\w.-]*", head[comparisons[-1].end():]) if _is_other_name(ctx, w)]
@@ -181,6 +191,29 @@ def _add_prose_model(ctx: Context, name: str, value: float, evidence: str, expli
     ctx.candidates.append(cand)
 
 
+# "- **Kimi-K2-Base**: The foundation model …", "- `gpt-oss-20b` — for lower latency …", "- [OpenLLaMA 7Bv2](…)":
+# a list item that is or opens with a name.
+_LIST_HEAD = re.compile(r"^\s*-\s*`?(?P<name>[^:—–`]{2,60}?)`?\s*(?:(?::|—|–|\s-\s)\s*\S|$)")
+
+
+def read_model_lists(ctx: Context) -> None:
+    """List items headed by the name of a model of the document's family: the models it describes."""
+    for line in ctx.doc.lines:
+        head = _LIST_HEAD.match(line)
+        if not head:
+            continue
+        name = head.group("name").strip()
+        if not MENTION.fullmatch(name):
+            continue
+        info = ctx.info(name)
+        if not starts_with(info.stem, ctx.primary) or not ctx.announced(info) or ctx.find(info):
+            continue
+        cand = Candidate(name=name, info=info, source="prose", introduced_by="model list", origin=line)
+        cand.put("params_total", info.total, line, NAMED)
+        cand.put("params_active", info.active, line, NAMED)
+        ctx.candidates.append(cand)
+
+
 def read_param_statements(ctx: Context) -> None:
     """"175 billion parameters", "a 72B-parameter model", "236B total ... 21B activated"."""
     for line in ctx.doc.lines:
@@ -275,6 +308,8 @@ def read_quantity_statements(ctx: Context) -> None:
                 window = sentence[max(0, match.start() - 80): match.end() + 10]
                 if _NOT_TRAINING.search(window) or not _TRAINING_WORDS.search(window):
                     continue
+                if _RANGE_BEFORE.search(sentence[: match.start()]) or re.match(rf"\s*(?:to|-|–)\s*{NUM}", sentence[match.end("q"):]):
+                    continue  # "10T to 12T tokens": a range over several models
                 if _UPPER_BOUND_BEFORE.search(sentence[: match.start()]) or re.search(r"additional|further", sentence[max(0, match.start() - 30): match.start()], re.I):
                     continue
                 value = quantity(match.group("q").strip())

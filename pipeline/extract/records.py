@@ -8,10 +8,10 @@ import re
 from dataclasses import dataclass
 
 from pipeline.extract.candidates import FIELDS, GENERAL, Candidate, Context, fact_value
-from pipeline.extract.prose import (read_dates, read_param_statements, read_quantity_statements,
+from pipeline.extract.prose import (read_dates, read_model_lists, read_param_statements, read_quantity_statements,
                                     read_release_names, read_size_lists)
 from pipeline.extract.subject import find_org, judge, pick_primary
-from pipeline.extract.tables import read_column_table, read_row_table, table_kind
+from pipeline.extract.tables import read_column_table, read_row_table, read_spec_sheet, table_kind
 from pipeline.extract.text import load_document
 
 
@@ -40,10 +40,13 @@ def extract_with_review(text: str, *, content_type: str | None = None, url: str 
     for table in (table for table, kind in kinds if kind == "rows"):
         read_row_table(ctx, table)
     read_size_lists(ctx)
+    read_model_lists(ctx)
     read_release_names(ctx)
     read_param_statements(ctx)
     for table in (table for table, kind in kinds if kind == "columns"):
         read_column_table(ctx, table)
+    for table in (table for table, kind in kinds if kind == "spec"):
+        read_spec_sheet(ctx, table)
     read_quantity_statements(ctx)
     read_dates(ctx)
     _inherit_from_siblings(ctx)
@@ -51,12 +54,12 @@ def extract_with_review(text: str, *, content_type: str | None = None, url: str 
         for cand in ctx.candidates:
             cand.put("organization", org, org_line, GENERAL)
     ctx.candidates[:] = [c for c in ctx.candidates if _worth_reporting(c)]
-    records = sorted((_as_record(cand, evidence) for cand, evidence in judge(ctx)), key=_sort_key)
+    records = sorted((_as_record(cand, evidence) for cand, evidence in _without_plain_copies(ctx, judge(ctx))), key=_sort_key)
     review = sorted(ctx.review, key=lambda row: json.dumps(row, sort_keys=True, default=str))
     return Extraction(records, review)
 
 
-_QUANT_VARIANTS = re.compile(r"spinquant|qlora|ptq|int4|int8|awq|gptq|fp8")
+_QUANT_VARIANTS = re.compile(r"spinquant|qlora|ptq|int4|int8|awq|gptq|fp8|gguf|\dbits?")
 _SHARED_FIELDS = ("params_total", "params_active", "training_tokens", "context_length", "publication_date")
 
 
@@ -84,6 +87,22 @@ def _inherit_from_siblings(ctx: Context) -> None:
     named_methods = {(c.info.stem, c.info.nominal) for c in ctx.candidates if _QUANT_VARIANTS.search(c.info.variant)}
     ctx.candidates[:] = [c for c in ctx.candidates
                          if not (c.info.variant == "quantized" and (c.info.stem, c.info.nominal) in named_methods)]
+
+
+def _without_plain_copies(ctx: Context, accepted: list[tuple[Candidate, str]]) -> list[tuple[Candidate, str]]:
+    """A quantised copy ("…-Instruct-FP8", "…-GPTQ-Int4") without a score of its own is its model again, not a
+    model of its own: kept for review. One with its own MMLU (a measured cost of quantising) stays."""
+    plain = [c.info for c, _ in accepted if not _QUANT_VARIANTS.search(c.info.variant)]
+    kept = []
+    for cand, evidence in accepted:
+        copy = _QUANT_VARIANTS.search(cand.info.variant) and any(
+            info.stem == cand.info.stem and cand.info.nominal in (None, info.nominal) for info in plain)
+        if copy and fact_value(cand, "mmlu") is None:
+            ctx.reject(cand.name, "a quantised copy of a model the document announces, with no score of its own",
+                       cand.origin, "model", fact_value(cand, "params_total"))
+            continue
+        kept.append((cand, evidence))
+    return kept
 
 
 def _worth_reporting(cand: Candidate) -> bool:

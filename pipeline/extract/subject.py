@@ -17,7 +17,7 @@ from pipeline.extract.names import (LEADING_WORDS, MENTION, RELEASE_VERBS, NameI
                                     mentions, parse_name, starts_with)
 from pipeline.extract.text import Document, sentences
 
-OWN_TABLES = ("size table", "download table")
+OWN_TABLES = ("size table", "download table", "spec table", "model list")
 SCORES_ONLY = ("evaluation table", "benchmark column")
 QUOTE_CHARS = 200
 # Model-card header fields that name the model ("Model name: …", "**Model Details** …").
@@ -100,7 +100,7 @@ def judge(ctx: Context) -> list[tuple[Candidate, str]]:
     places = naming_places(ctx)
     later = [c for c in ctx.candidates if c.introduced_by in SCORES_ONLY]
     for cand in [c for c in ctx.candidates if c.introduced_by not in SCORES_ONLY] + later:
-        if not is_model_name(cand.info, ctx.primary):
+        if not is_model_name(cand.info, ctx.primary) or not re.search(r"[A-Z0-9]", cand.name):
             _review(ctx, cand, "not a model name")
             continue
         evidence = None
@@ -161,7 +161,7 @@ def _in_family(ctx: Context, info: NameInfo) -> bool:
 def _active_count_of(ctx: Context, cand: Candidate, accepted: list[tuple[Candidate, str]]) -> bool:
     """A size from prose that is another model's active-parameter count is that model's, not a model of its own."""
     total = fact_value(cand, "params_total")
-    if cand.introduced_by in OWN_TABLES or not isinstance(total, float):
+    if cand.introduced_by in OWN_TABLES and cand.introduced_by != "model list" or not isinstance(total, float):
         return False
     for other, _ in accepted:
         active = fact_value(other, "params_active")

@@ -38,7 +38,7 @@ def _column_kind(label: str) -> str | None:
         return "params_active" if _H_ACTIVE.search(label) else "params_total"
     if _H_CONTEXT.search(label):
         return "context_length"
-    if _H_TOKENS.search(label) and not re.search(r"gpu|memory|generat|decode|prefill|speed|/s", label, re.IGNORECASE):
+    if _H_TOKENS.search(label) and not re.search(r"gpu|memory|generat|decode|prefill|speed|/s|per\s+token|expert|vocab|batch", label, re.IGNORECASE):
         return "training_tokens"
     if _H_MMLU.search(label):
         return "mmlu"
@@ -51,9 +51,12 @@ _ROW_FACTS = {"mmlu", "params_total", "params_active", "context_length", "traini
 
 
 def table_kind(table: Table) -> str | None:
-    """"rows" when each row is a model, "columns" when the header lists models, else None."""
+    """"rows" when each row is a model, "columns" when the header lists models, "spec" for a two-column
+    sheet of one model's facts ("Total Parameters | 1T"), else None."""
     if not table.header or not table.rows:
         return None
+    if len(table.header) == 2 and sum(_column_kind(row[0]) in _ROW_FACTS for row in table.rows) >= 2:
+        return "spec"
     first = table.header[0]
     names_in_first = bool(_H_NAME.match(first)) or _column_kind(first) == "params_total"
     metric_labels = any(
@@ -131,6 +134,33 @@ def read_row_table(ctx: Context, table: Table) -> None:
             if col == 0 or not kind or kind in {"params_total", "params_active"} or not row[col]:
                 continue
             cand.put(kind, cell_value(kind, row[col], table.header[col]), evidence, TABLE)
+
+
+def read_spec_sheet(ctx: Context, table: Table) -> None:
+    """A sheet of facts ("Total Parameters | 1T", "Context Length | 128K") for the model its header names,
+    else for the document's family (a model of that name when none was read yet)."""
+    named = table.header[1] if re.search(r"[A-Za-z]{2}", table.header[1]) else ""
+    info = ctx.info(named or ctx.primary_display)
+    if not info.stem or not ctx.announced(info):
+        ctx.reject(named or "(unnamed)", "a sheet of facts about another model", f"{table.section}: {named}".strip(": "))
+        return
+    targets = [c for c in ctx.candidates if c.info.stem == info.stem
+               and (info.nominal is None or c.info.nominal is None or abs(c.info.nominal - info.nominal) < 0.02 * info.nominal)]
+    if not targets:
+        targets = [Candidate(name=named or ctx.primary_display, info=info, source="table", introduced_by="spec table",
+                             origin=" | ".join(table.header).strip(" |") or table.section)]
+        ctx.candidates.extend(targets)
+    for label, cell, *_ in table.rows:
+        kind = _column_kind(label)
+        if kind not in _ROW_FACTS or not cell:
+            continue
+        evidence = f"{label} | {cell}"
+        if kind in {"params_total", "params_active"}:
+            value = parse_params_cell(cell, bare_number_scale(label, kind))[0]
+        else:
+            value = cell_value(kind, cell, label)
+        for cand in targets:
+            cand.put(kind, value, evidence, TABLE)
 
 
 def _round_nominal(total: float, row: tuple[str, ...]) -> float:
