@@ -445,3 +445,30 @@ def test_a_quantised_copy_without_a_score_of_its_own_goes_to_review():
     extraction = extract_with_review(doc)
     assert [r["name"] for r in extraction.records] == ["Cedar-A9-Instruct 70B"]  # the table row, its size added
     assert any(r["name"] == "Cedar-A9-Instruct-FP8" and "quantised copy" in r["reason"] for r in extraction.review)
+
+
+def test_a_paragraph_wrapped_over_source_lines_is_read_as_one_sentence():
+    doc = ("# Reed\n\nWe release `reed-2.8b-web`, `reed-1.4b`, trained on 300B tokens of the Pile, as well as `reed-2.8b-web`\n"
+           "(trained on 600B tokens on the web dataset).\n\n| Parameters | Layers |\n|---|---|\n| 1.4B | 48 |\n")
+    records = by_name(extract(doc))
+    assert records["Reed 1.4B"]["training_tokens"] == 300e9, records
+
+
+def test_continued_pretraining_tokens_are_not_the_model_s_training_tokens():
+    doc = ("# Yew-34B\n\n| Model | Download |\n|---|---|\n| Yew-34B | [hf](https://huggingface.co/x/Yew-34B) |\n\n"
+           "We continue to pre-train the model on 5B tokens of long-context data.\n")
+    only(extract(doc), name="Yew-34B", training_tokens=None)
+
+
+def test_table_cells_in_scientific_notation_and_cells_that_are_sentences():
+    doc = ("# Lark-GPT\n\n| Model Params | Tokens | BS (tokens) |\n|---|---|---|\n| 111M | 2.22E+09 | 246K |\n\n"
+           "| Model | Pretrained tokens |\n|---|---|\n| 9B series models | Lark-9B is trained from Lark-6B, using 0.8T tokens. |\n")
+    records = by_name(extract(doc))
+    assert records["Lark-GPT 111M"]["training_tokens"] == 2.22e9  # not the batch size in tokens
+    assert records["Lark-GPT 9B"]["training_tokens"] is None  # a sentence in a cell states no value of its own
+
+
+def test_the_family_name_without_its_prefix_is_not_another_model():
+    doc = ("# Vireo-M1\n\nWe introduce Vireo-M1, an open-weight reasoning model with 300 billion parameters.\n"
+           "The M1 model natively supports a context length of 1 million tokens.\n")
+    only(extract(doc), name="Vireo-M1", params_total=300e9, context_length=1_000_000)

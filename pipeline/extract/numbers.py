@@ -110,6 +110,11 @@ def cell_value(kind: str, text: str, label: str) -> object:
         return parse_date(text)
     if kind == "context_length":
         text = re.split(r"->|→", text)[-1]  # "32K -> 128K": trained at 32K, extended to 128K
+    if len(text.split()) > 4:
+        return None  # a sentence in a cell ("Yi-9B is trained on Yi-6B, using 0.8T tokens") is not a value
+    scientific = re.fullmatch(r"\s*(\d+(?:\.\d+)?[eE][+-]?\d+)\s*", text)
+    if scientific:
+        return float(scientific.group(1))  # "2.22E+09"
     if re.search(r"less than|fewer than|under|below|<", text, re.IGNORECASE):
         return None  # an upper bound alone is not a value
     match = re.search(rf"[~≈]?\s*{NUM}(?:,\d{{3}})*\s*[KMBTkmbt]?\+?(?:\s*\+\s*{NUM}\s*[KMBTkmbt])?", text)

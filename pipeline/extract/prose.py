@@ -77,6 +77,8 @@ def _about(ctx: Context, sentence: str, position: int) -> tuple[NameInfo | None,
     if found is not None:
         mention, info = found
         # "Overview Llama 2" holds the family's name: not another model (if not one this reader can place).
+        if _short_for_primary(ctx, info):
+            return None, None
         ours = ctx.announced(info) or contains(info.stem, ctx.primary) or info.stem in {c.info.stem for c in ctx.candidates}
         return (info, None) if ours else (None, mention)
     head = sentence[:position]
@@ -96,11 +98,17 @@ def _about(ctx: Context, sentence: str, position: int) -> tuple[NameInfo | None,
     return None, None
 
 
+def _short_for_primary(ctx: Context, info: NameInfo) -> bool:
+    """"M1" in a document about MiniMax-M1: the family's name without its developer's prefix."""
+    return 0 < len(info.stem) < len(ctx.primary) and ctx.primary[-len(info.stem):] == info.stem and any(
+        re.search(r"\d", t) for t in info.stem)
+
+
 def _is_other_name(ctx: Context, name: str) -> bool:
     """A proper name (never written in lower case in the document) that is not of the document's family or developer."""
     info = ctx.info(name)
     first = name.split()[0].split("-")[0]
-    if not info.stem or contains(info.stem, ctx.primary) or first.lower() in ctx.org_tokens:
+    if not info.stem or contains(info.stem, ctx.primary) or _short_for_primary(ctx, info) or first.lower() in ctx.org_tokens:
         return False
     lower = re.compile(rf"(?<![\w-]){re.escape(first.lower())}(?![\w-])")
     return not any(lower.search(line) for line in ctx.doc.lines)
@@ -310,7 +318,7 @@ def read_quantity_statements(ctx: Context) -> None:
                     continue
                 if _RANGE_BEFORE.search(sentence[: match.start()]) or re.match(rf"\s*(?:to|-|–)\s*{NUM}", sentence[match.end("q"):]):
                     continue  # "10T to 12T tokens": a range over several models
-                if _UPPER_BOUND_BEFORE.search(sentence[: match.start()]) or re.search(r"additional|further", sentence[max(0, match.start() - 30): match.start()], re.I):
+                if _UPPER_BOUND_BEFORE.search(sentence[: match.start()]) or re.search(r"additional|further|continu", sentence[max(0, match.start() - 40): match.start()], re.I):
                     continue
                 value = quantity(match.group("q").strip())
                 if value and value >= 1e9:

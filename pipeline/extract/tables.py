@@ -38,7 +38,7 @@ def _column_kind(label: str) -> str | None:
         return "params_active" if _H_ACTIVE.search(label) else "params_total"
     if _H_CONTEXT.search(label):
         return "context_length"
-    if _H_TOKENS.search(label) and not re.search(r"gpu|memory|generat|decode|prefill|speed|/s|per\s+token|expert|vocab|batch", label, re.IGNORECASE):
+    if _H_TOKENS.search(label) and not re.search(r"gpu|memory|generat|decode|prefill|speed|/s|per\s+(?:token|param)|expert|vocab|batch|\bbs\b", label, re.IGNORECASE):
         return "training_tokens"
     if _H_MMLU.search(label):
         return "mmlu"
@@ -96,12 +96,14 @@ def read_row_table(ctx: Context, table: Table) -> None:
         if NOT_MODEL_ROWS.match(name) or _SKIP_NAME.search(name) or not re.search(r"[A-Za-z0-9]", name):
             continue
         evidence = " | ".join(c for c in row if c)
-        size_only = not re.search(r"[A-Za-z]{2}", SIZE_IN_NAME.sub("", name))
+        # "70B", "6B series models": a size of the document's family.
+        bare = " ".join(re.sub(r"(?i)\b(series|models?|family|variants?)\b", " ", name).split())
+        size_only = not re.search(r"[A-Za-z]{2}", SIZE_IN_NAME.sub("", bare))
         if kinds[0] == "params_total" and not size_only:
             ctx.reject(name, f"not a model name (a row of a table whose first column is '{table.header[0]}')", evidence)
             continue
         if size_only:
-            name = f"{ctx.primary_display} {name}".strip()  # size-only names belong to the document's family
+            name = f"{ctx.primary_display} {bare}".strip()  # size-only names belong to the document's family
         total = active = None
         for col, kind in enumerate(kinds):
             if kind in {"params_total", "params_active"} and col < len(row) and row[col]:

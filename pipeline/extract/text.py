@@ -160,7 +160,9 @@ def _load_markdown(text: str) -> Document:
                 headings = [h for h in headings if h[0] < level] + [(level, _clean_cell(heading.group(2)).lower())]
                 section = " / ".join(h for _, h in headings)
             cleaned = _clean_cell(line)
-            if cleaned:
+            if cleaned and _continues(raw_lines[i - 1] if i else "", line) and lines:
+                lines[-1] += " " + cleaned  # a paragraph wrapped over several source lines is one line
+            elif cleaned:
                 indent = len(line) - len(line.lstrip())
                 bullet = re.match(r"\s*[-*+]\s+", line)
                 lines.append(("  " * (indent // 2) + "- " if bullet else "") + re.sub(r"^[-*+]\s+", "", cleaned))
@@ -168,6 +170,15 @@ def _load_markdown(text: str) -> Document:
     lines += [c.strip() for c in citations]
     title = next((_clean_cell(m.group(1)) for m in re.finditer(r"(?m)^[ \t]*#{1,6}[ \t]+(.+)$", text)), "")
     return Document(title=title, lines=tuple(lines), tables=tuple(tables), is_html=False)
+
+
+_BLOCK_START = re.compile(r"\s*(?:[-*+]\s|\d+[.)]\s|#|>|<|\||!\[|$)")
+
+
+def _continues(previous: str, line: str) -> bool:
+    """Is `line` the soft-wrapped rest of the paragraph on `previous` (Markdown joins them)?"""
+    return bool(previous.strip()) and not _BLOCK_START.match(line) and not re.match(r"\s*(?:#|<|\||!\[|```)", previous) \
+        and not previous.rstrip("\n").endswith(("  ", "\\"))
 
 
 def _split_html_tables(text: str) -> list[tuple[bool, str]]:
@@ -257,4 +268,5 @@ def load_document(text: str, content_type: str | None = None, url: str | None = 
 
 
 def sentences(line: str) -> list[str]:
-    return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z*\[(])", line) if s and len(s) <= MAX_SENTENCE_CHARS]
+    # "(trained on 600B tokens …)" after a full stop still speaks of the sentence before it.
+    return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z*\[])", line) if s and len(s) <= MAX_SENTENCE_CHARS]
