@@ -206,7 +206,7 @@ def test_rows_of_a_settings_table_are_not_models():
         "| Checkpoint | WandB |\n|---|---|\n| WandB | [run](https://wandb.ai/x) |\n"
     )
     found = extract_with_review(doc)
-    only(found.records, name="Foo 7B", params_total=7_000_000_000)
+    only(found.records, name="Foo-7B", params_total=7_000_000_000)  # as the release sentence writes it
     rejected = reasons(found.review)
     assert {"seed", "learning rate", "Checkpoint", "WandB"} <= set(rejected)
     assert rejected["seed"].startswith("not a model name")
@@ -229,7 +229,7 @@ def test_numbers_from_sentences_about_another_model_go_to_review():
         "and was trained on 2 trillion tokens. Its context is longer than Gopher's 2048 tokens context.\n"
     )
     found = extract_with_review(doc)
-    only(found.records, name="Foo 7B", params_total=7_000_000_000, training_tokens=None, context_length=None)
+    only(found.records, name="Foo-7B", params_total=7_000_000_000, training_tokens=None, context_length=None)
     assert reasons(found.review, "training_tokens") == {
         "Chinchilla": "stated in a sentence about another model (Chinchilla)",
         "Llama 2 13B": "stated in a sentence about another model (Llama 2 13B)"}
@@ -472,3 +472,15 @@ def test_the_family_name_without_its_prefix_is_not_another_model():
     doc = ("# Vireo-M1\n\nWe introduce Vireo-M1, an open-weight reasoning model with 300 billion parameters.\n"
            "The M1 model natively supports a context length of 1 million tokens.\n")
     only(extract(doc), name="Vireo-M1", params_total=300e9, context_length=1_000_000)
+
+
+def test_size_rows_under_columns_named_after_the_family_s_variants():
+    doc = ("# HeronLM: open language models\n\n## HeronLM-Alpha\n\n"
+           "| Size | HeronLM-Base-Alpha | HeronLM-Tuned-Alpha | Training Tokens | Parameters |\n|---|---|---|---|---|\n"
+           "| 3B | [checkpoint](https://x/3b) | [checkpoint](https://x/3b-t) | 800B | 3,638,525,952 |\n"
+           "| 7B | [checkpoint](https://x/7b) | [checkpoint](https://x/7b-t) | 800B | 7,869,358,080 |\n")
+    records = by_name(extract(doc))
+    # One row per size: the tuned column has no numbers of its own; the exact count beats the rounded size.
+    assert set(records) == {"HeronLM-Base-Alpha 3B", "HeronLM-Base-Alpha 7B"}, records
+    assert records["HeronLM-Base-Alpha 3B"]["params_total"] == 3_638_525_952
+    assert records["HeronLM-Base-Alpha 7B"]["training_tokens"] == 800e9

@@ -38,14 +38,15 @@ class Candidate:
         if value is None:
             return
         current = self.facts.get(key)
-        if current is None or priority > current[0] or _more_precise(key, current[1], value):
+        if current is None or priority > current[0] or key in _COUNTS and more_precise(current[1], value):
             self.facts[key] = (priority, value, evidence[:300])
 
 
-def _more_precise(key: str, old: object, new: object) -> bool:
+_COUNTS = {"params_total", "params_active", "context_length"}
+
+
+def more_precise(old: object, new: object) -> bool:
     """'8,192' refines '8k' and '16.4B' refines '16B': close values with more digits."""
-    if key not in {"params_total", "params_active", "context_length"}:
-        return False
     if not isinstance(old, float) or not isinstance(new, float) or old <= 0:
         return False
     close = abs(new - old) / old < 0.1

@@ -383,6 +383,19 @@ def _next_line(doc: Document, line: str) -> str:
     return doc.lines[index + 1] if index + 1 < len(doc.lines) else ""
 
 
+def _add_released_size(ctx: Context, mention: str, info: NameInfo, sentence: str) -> None:
+    """"Pretrained models are uploaded to Hugging Face: `mamba-130m`, `mamba2-370m`, …": each sized name of the
+    document's family that a release sentence lists is a model, its size from its name."""
+    if not starts_with(info.stem, ctx.primary) or not ctx.announced(info) or ctx.find(info) or info.total is None:
+        return
+    if any(c.info.stem == info.stem and c.info.nominal == info.nominal for c in ctx.candidates):
+        return
+    cand = Candidate(name=mention, info=info, source="prose", introduced_by="release sentence", origin=sentence)
+    cand.put("params_total", info.total, sentence, NAMED)
+    cand.put("params_active", info.active, sentence, NAMED)
+    ctx.candidates.append(cand)
+
+
 def read_release_names(ctx: Context) -> None:
     """Models named in the title or a release sentence that no table or size list produced."""
     texts = [ctx.doc.title] + [s for line in ctx.doc.lines for s in sentences(line) if RELEASE_VERBS.search(s)]
@@ -391,9 +404,12 @@ def read_release_names(ctx: Context) -> None:
         cut = before_comparison(text)
         for _, mention in mentions(cut):
             info = ctx.info(mention)
+            if info.nominal is not None and position > 0:
+                _add_released_size(ctx, mention, info, text)
+                continue
             if info.stem != ctx.primary or info.stem in sized or info.nominal is not None or ctx.find(info):
                 continue
-            if any(starts_with(c.info.stem, info.stem) and not c.info.variant for c in ctx.candidates) and not info.variant:
+            if any(starts_with(c.info.stem, info.stem) and c.info.variant in {"", "base"} for c in ctx.candidates) and not info.variant:
                 continue  # "the Llama 4 series" names the family of models already found
             if info.variant or not any(c.info.stem == info.stem for c in ctx.candidates):
                 ctx.candidates.append(Candidate(name=mention, info=info, source="prose",

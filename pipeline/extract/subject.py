@@ -88,6 +88,9 @@ def pick_primary(doc: Document, org_tokens: tuple[str, ...]) -> tuple[tuple[str,
                 forms[written] = forms.get(written, 0) + 1
     if not weights:
         return (), "", frozenset()
+    # A title that names the family ("InternLM") counts the mentions of its members ("InternLM2.5-7B") as its own.
+    for stem in title_stems:
+        weights[stem] += sum(w for other, w in weights.items() if other != stem and starts_with(other, stem))
     best = max(weights, key=lambda s: (weights[s], -len(s)))
     forms = surface.get(best)
     name = max(forms, key=lambda f: (forms[f], -len(f))) if forms else " ".join(best).title()

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from pipeline.extract.candidates import TABLE, Candidate, Context
-from pipeline.extract.names import NOT_MODEL_ROWS, SIZE_IN_NAME, NameInfo, is_model_name, size_label
+from pipeline.extract.candidates import TABLE, Candidate, Context, more_precise
+from pipeline.extract.names import MENTION, NOT_MODEL_ROWS, SIZE_IN_NAME, NameInfo, is_model_name, size_label, starts_with
 from pipeline.extract.numbers import NUM, bare_number_scale, cell_value, mmlu_value, parse_params_cell, quantity
 from pipeline.extract.text import Table
 
@@ -72,14 +72,25 @@ def table_kind(table: Table) -> str | None:
 
 def read_row_table(ctx: Context, table: Table) -> None:
     kinds = [_column_kind(h) for h in table.header]
-    # A quantity spread over several columns is a sweep ("Sequence Length" 1024, 2048, ...), not a fact.
-    kinds = [k if k is None or kinds.count(k) == 1 or k == "params_total" and c == 0 else None for c, k in enumerate(kinds)]
+    # A quantity spread over several columns is a sweep ("Sequence Length" 1024, 2048, ...), not a fact;
+    # a size column may sit beside the exact count ("Size 3B | … | Parameters 2,795,443,200").
+    kinds = [k if k is None or kinds.count(k) == 1 or k == "params_total" and (c == 0 or kinds[0] == k and kinds.count(k) == 2)
+             else None for c, k in enumerate(kinds)]
     specs = any(k in {"params_total", "params_active", "context_length", "training_tokens", "publication_date"} for k in kinds)
     # Links and weights beside benchmark scores belong to the compared models: a table with
     # scores lists the document's models only where their family says so.
     scores = any(k == "mmlu" or _H_SCORE.search(h) for h, k in zip(table.header[1:], kinds[1:]))
     listing = (any(_H_LISTING.search(h) for h in table.header[1:]) or any(table.has_links[1:])) and not scores
     role = "download table" if listing else "size table" if specs else "evaluation table"
+    # "| Size | StableLM-Base-Alpha | StableLM-Tuned-Alpha | Training Tokens |": columns named after models of the
+    # family, one per released variant of each size row.
+    # "| | Qwen-Chat | Qwen |": a tuned variant without numbers of its own is not a row of its own; the plain one is.
+    family_columns: dict[tuple[str, ...], int] = {}
+    for c in range(1, len(table.header)):
+        info = ctx.info(table.header[c])
+        if kinds[c] is None and MENTION.fullmatch(table.header[c]) and starts_with(info.stem, ctx.primary):
+            if info.stem not in family_columns or info.variant in {"", "base"}:
+                family_columns[info.stem] = c
     previous: tuple[str, ...] = ()
     for row in table.rows:
         name = row[0]
@@ -103,39 +114,50 @@ def read_row_table(ctx: Context, table: Table) -> None:
             ctx.reject(name, f"not a model name (a row of a table whose first column is '{table.header[0]}')", evidence)
             continue
         if size_only:
-            name = f"{ctx.primary_display} {bare}".strip()  # size-only names belong to the document's family
-        total = active = None
-        for col, kind in enumerate(kinds):
-            if kind in {"params_total", "params_active"} and col < len(row) and row[col]:
-                t, a = parse_params_cell(row[col], bare_number_scale(table.header[col], kind))
-                if kind == "params_active":
-                    t, a = None, t
-                total, active = total or t, active or a
+            families = [table.header[c] for c in family_columns.values() if c < len(row) and row[c]] or [ctx.primary_display]
+            names = [f"{family} {bare}".strip() for family in families]  # size-only names belong to the family
+        else:
+            names = [name]
+        for name in names:
+            _read_model_row(ctx, table, kinds, row, name, evidence, role, listing, specs)
+
+
+def _read_model_row(ctx: Context, table: Table, kinds: list[str | None], row: tuple[str, ...], name: str, evidence: str,
+                    role: str, listing: bool, specs: bool) -> None:
+    total = active = None
+    for col, kind in enumerate(kinds):
+        if kind in {"params_total", "params_active"} and col < len(row) and row[col]:
+            t, a = parse_params_cell(row[col], bare_number_scale(table.header[col], kind))
+            if kind == "params_active":
+                t, a = None, t
+            exact = col > 0 and _H_PARAMS.search(table.header[col]) and re.search(r"param", table.header[col], re.I)
+            total = t if total is None or t is not None and (exact or more_precise(total, t)) else total
+            active = active or a
+    info = ctx.info(name)
+    if info.nominal is None and total and not re.search(r"\bx\d|\d+x\d", name):
+        qualifier = " ".join(re.findall(r"\([^)]*\)", name))
+        name = f"{re.sub(r'[(].*?[)]', '', name).strip()} {size_label(_round_nominal(total, row))} {qualifier}".strip()
         info = ctx.info(name)
-        if info.nominal is None and total and not re.search(r"\bx\d|\d+x\d", name):
-            qualifier = " ".join(re.findall(r"\([^)]*\)", name))
-            name = f"{re.sub(r'[(].*?[)]', '', name).strip()} {size_label(_round_nominal(total, row))} {qualifier}".strip()
-            info = ctx.info(name)
-        if not is_model_name(info, ctx.primary):
-            ctx.reject(name, f"not a model name (a row of a {role})", evidence)
+    if not is_model_name(info, ctx.primary):
+        ctx.reject(name, f"not a model name (a row of a {role})", evidence)
+        return
+    if not (listing or ctx.announced(info)):
+        ctx.reject(name, f"another model, in the document's {role}", evidence)
+        return
+    cand = ctx.find(info)
+    if cand is None:
+        mmlu = [mmlu_value(row[c]) for c, k in enumerate(kinds) if k == "mmlu" and c < len(row)]
+        if not (listing or specs or any(mmlu) and info.nominal):
+            return  # a benchmark row of an unlisted variant without its own numbers
+        cand = Candidate(name=name, info=info, source="listing" if listing else "table", introduced_by=role,
+                         origin=evidence)
+        ctx.candidates.append(cand)
+    cand.put("params_total", total if total is not None else info.total, evidence, TABLE)
+    cand.put("params_active", active if active is not None else info.active, evidence, TABLE)
+    for col, kind in enumerate(kinds):
+        if col == 0 or not kind or kind in {"params_total", "params_active"} or col >= len(row) or not row[col]:
             continue
-        if not (listing or ctx.announced(info)):
-            ctx.reject(name, f"another model, in the document's {role}", evidence)
-            continue
-        cand = ctx.find(info)
-        if cand is None:
-            mmlu = [mmlu_value(row[c]) for c, k in enumerate(kinds) if k == "mmlu" and c < len(row)]
-            if not (listing or specs or any(mmlu) and info.nominal):
-                continue  # a benchmark row of an unlisted variant without its own numbers
-            cand = Candidate(name=name, info=info, source="listing" if listing else "table", introduced_by=role,
-                             origin=evidence)
-            ctx.candidates.append(cand)
-        cand.put("params_total", total if total is not None else info.total, evidence, TABLE)
-        cand.put("params_active", active if active is not None else info.active, evidence, TABLE)
-        for col, kind in enumerate(kinds):
-            if col == 0 or not kind or kind in {"params_total", "params_active"} or not row[col]:
-                continue
-            cand.put(kind, cell_value(kind, row[col], table.header[col]), evidence, TABLE)
+        cand.put(kind, cell_value(kind, row[col], table.header[col]), evidence, TABLE)
 
 
 def read_spec_sheet(ctx: Context, table: Table) -> None:
