@@ -484,3 +484,27 @@ def test_size_rows_under_columns_named_after_the_family_s_variants():
     assert set(records) == {"HeronLM-Base-Alpha 3B", "HeronLM-Base-Alpha 7B"}, records
     assert records["HeronLM-Base-Alpha 3B"]["params_total"] == 3_638_525_952
     assert records["HeronLM-Base-Alpha 7B"]["training_tokens"] == 800e9
+
+
+def test_names_listed_together_share_the_tokens_stated_after_them():
+    doc = ("# Wren\n\nPretrained models are uploaded to Hugging Face: `wren-130m`, `wren2-370m`, `other-2.7b`, "
+           "`wren2-1.3b`, trained on 300B tokens on the Pile, as well as `wren-2.8b-web` (trained on 600B tokens).\n")
+    tokens = {r["name"]: r["training_tokens"] for r in extract(doc)}
+    assert tokens == {"wren-130m": 300e9, "wren2-370m": 300e9, "wren2-1.3b": 300e9, "wren-2.8b-web": 600e9}
+
+
+def test_token_counts_that_are_not_a_model_s_whole_training():
+    doc = ("# Lynx-13B\n\n| Model | Download |\n|---|---|\n| Lynx-13B-Base | [hf](https://huggingface.co/x/a) |\n\n"
+           "We release checkpoints trained on 500B, 1T, 2T and 3.1T tokens. "
+           "The second stage training involves approximately 130 billion tokens. "
+           "We have investigated all 2 trillion tokens of data for contamination.\n")
+    only(extract(doc), name="Lynx-13B-Base", training_tokens=None)
+
+
+def test_a_fact_about_the_base_variant_is_not_the_chat_variant_s():
+    doc = ("# Tern-14B\n\n| Model | Download |\n|---|---|\n| Tern-14B-Base | [hf](https://huggingface.co/x/b) |\n"
+           "| Tern-14B-Chat-RAG | [hf](https://huggingface.co/x/r) |\n\n"
+           "- Tern-14B-Base: a foundation model pretrained on a diverse dataset of 2.5 trillion tokens.\n")
+    records = by_name(extract(doc))
+    assert records["Tern-14B-Base"]["training_tokens"] == 2.5e12
+    assert records["Tern-14B-Chat-RAG"]["training_tokens"] is None

@@ -25,6 +25,7 @@ _SIZE_LIST = re.compile(
 )
 _TOKENS_STATEMENT = re.compile(rf"(?P<q>{QTY}(?:\s*\+\s*{QTY})?)\+?\s+(?:[A-Za-z][\w-]*\s+){{0,3}}?tokens\b", re.I)
 _RANGE_BEFORE = re.compile(rf"{QTY}\s*(?:to|-|–)\s*$", re.I)
+_SERIES_BEFORE = re.compile(rf"{QTY}\s*(?:,|\band\b)\s*$", re.I)
 _CONTEXT_STATEMENT = re.compile(
     rf"(?:context(?:\s+(?:length|window|size))?|sequence length|sequences)\s*(?:\([^)]*\))?\s*(?:of|to|is|:|up to|extended to)?\s*(?:up to\s+)?(?P<q>{QTY})"
     rf"|(?P<q2>{QTY})(?:\s+tokens?)?\s+context|support(?:s)?\s+(?:up to\s+)?(?P<q3>{QTY})\s+tokens",
@@ -34,7 +35,7 @@ _BOUND_BEFORE = re.compile(r"(less than|fewer than|under|below|<|at most|over|mo
 _UPPER_BOUND_BEFORE = re.compile(r"(less than|fewer than|under|below|<|at most)\s*$", re.I)
 _NOT_CONTEXT = re.compile(r"vocab|generat|output|max_new|new tokens|tokens?/s|per second|batch", re.I)
 _NOT_TRAINING = re.compile(r"batch|vocab|generat|per second|tokens?/s|context|window|sequence|prompt|output|cost|price|free tokens", re.I)
-_TRAINING_WORDS = re.compile(r"train|pretrain|pre-train|corpus|dataset|data\b", re.I)
+_TRAINING_WORDS = re.compile(r"train|pretrain|pre-train|corpus", re.I)
 
 
 # What turns the words before a number to another model: "than Gopher", "compared with X", "its predecessor".
@@ -121,6 +122,9 @@ def _targets(ctx: Context, subject: NameInfo | None) -> tuple[list[Candidate], i
     matches = [c for c in ctx.candidates if c.info.stem == subject.stem]
     if subject.nominal:
         matches = [c for c in matches if c.info.nominal and abs(c.info.nominal - subject.nominal) / subject.nominal < 0.02]
+    if subject.variant:  # "Orion-14B-Base: … pretrained on 2.5T tokens" says nothing of Orion-14B-Chat
+        same = {subject.variant, ""} if subject.variant == "base" else {subject.variant}
+        matches = [c for c in matches if c.info.variant in same]
     return matches, NAMED
 
 
@@ -318,7 +322,9 @@ def read_quantity_statements(ctx: Context) -> None:
                     continue
                 if _RANGE_BEFORE.search(sentence[: match.start()]) or re.match(rf"\s*(?:to|-|–)\s*{NUM}", sentence[match.end("q"):]):
                     continue  # "10T to 12T tokens": a range over several models
-                if _UPPER_BOUND_BEFORE.search(sentence[: match.start()]) or re.search(r"additional|further|continu", sentence[max(0, match.start() - 40): match.start()], re.I):
+                if _SERIES_BEFORE.search(sentence[: match.start()]):
+                    continue  # "checkpoints trained on 500B, 1T, …, 3T and 3.1T tokens": a series of checkpoints
+                if _UPPER_BOUND_BEFORE.search(sentence[: match.start()]) or re.search(r"additional|further|continu|\bstage\b", sentence[max(0, match.start() - 40): match.start()], re.I):
                     continue
                 value = quantity(match.group("q").strip())
                 if value and value >= 1e9:
@@ -337,8 +343,29 @@ def _apply_stated(ctx: Context, sentence: str, position: int, key: str, value: o
     subject, other = _about(ctx, sentence, position)
     if other:
         _reject_fact(ctx, other, key, value, sentence)
-    else:
-        _apply(ctx, subject, key, value, sentence)
+        return
+    for listed in _listed_with(ctx, sentence, position, subject):
+        _apply(ctx, listed, key, value, sentence)
+    _apply(ctx, subject, key, value, sentence)
+
+
+_LIST_GLUE = re.compile(r"[`*\s]*(?:,|/|\band\b|\bor\b)(?:[`*\s,]|\band\b)*")
+
+
+def _listed_with(ctx: Context, sentence: str, position: int, subject: NameInfo | None) -> list[NameInfo]:
+    """"`mamba-130m`, `mamba-370m`, …, `mamba2-2.7b`, trained on 300B tokens": the names listed with the subject
+    (joined by commas or "and" only) share what the sentence states about it."""
+    if subject is None:
+        return []
+    found = [(start, m) for start, m in mentions(sentence) if start < position]
+    listed: list[NameInfo] = []
+    for (start, mention), (next_start, _) in zip(reversed(found[:-1]), reversed(found[1:])):
+        if not _LIST_GLUE.fullmatch(sentence[start + len(mention): next_start]):
+            break
+        info = ctx.info(mention)
+        if starts_with(info.stem, ctx.primary):
+            listed.append(info)
+    return listed
 
 
 def _apply(ctx: Context, subject: NameInfo | None, key: str, value: object, evidence: str) -> None:
