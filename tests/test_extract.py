@@ -508,3 +508,15 @@ def test_a_fact_about_the_base_variant_is_not_the_chat_variant_s():
     records = by_name(extract(doc))
     assert records["Tern-14B-Base"]["training_tokens"] == 2.5e12
     assert records["Tern-14B-Chat-RAG"]["training_tokens"] is None
+
+
+def test_repository_ids_listed_alone_and_token_counts_for_the_sizes_a_sentence_lists():
+    doc = ("# Introduction to Quill 3.0 Language Models\n\nQuill 3.0 includes 4 models:\n"
+           "- Dense Models: 2B and 8B parameter models, trained on 12 trillion tokens in total.\n\n"
+           "1. `quill-org/quill-3.0-2b-base`\n2. `quill-org/quill-3.0-8b-base`\n3. `quill-org/quill-3.0-1b-a400m-base`\n"
+           "4. `quill-org/quill-3.0-1b-a400m-instruct`\n")
+    records = by_name(extract(doc))
+    moe = records["quill-3.0-1b-a400m-base"]  # one entry for the size; its instruct repository is the same size
+    assert (moe["params_total"], moe["params_active"], moe["training_tokens"]) == (1e9, 400e6, None)
+    assert "quill-3.0-1b-a400m-instruct" not in records
+    assert {r["training_tokens"] for name, r in records.items() if name != "quill-3.0-1b-a400m-base"} == {12e12}

@@ -81,7 +81,11 @@ def _about(ctx: Context, sentence: str, position: int) -> tuple[NameInfo | None,
         if _short_for_primary(ctx, info):
             return None, None
         ours = ctx.announced(info) or contains(info.stem, ctx.primary) or info.stem in {c.info.stem for c in ctx.candidates}
-        return (info, None) if ours else (None, mention)
+        if ours:
+            return info, None
+        if _is_other_name(ctx, mention):
+            return None, mention
+        # "Sparse 1B and 3B MoE models": a common word before a size, not another model's name
     head = sentence[:position]
     appositive = _APPOSITIVE.search(head)
     if appositive and _is_other_name(ctx, appositive.group("name")):
@@ -226,6 +230,29 @@ def read_model_lists(ctx: Context) -> None:
         ctx.candidates.append(cand)
 
 
+# "1. `ibm-granite/granite-3.0-1b-a400m-base`": a list item that is a repository id and nothing else.
+_REPOSITORY_ITEM = re.compile(r"^\s*(?:-\s*|\d+[.)]\s*)?`?[\w.-]+/(?P<name>[\w.-]+)`?\s*$")
+
+
+def read_repository_lists(ctx: Context) -> None:
+    """Repositories listed one per line: a model of the family for each size not read elsewhere (the first
+    repository of a size stands for it; "-base" and "-instruct" of one size are one entry here)."""
+    for line in ctx.doc.lines:
+        item = _REPOSITORY_ITEM.match(line)
+        if not item:
+            continue
+        name = item.group("name")
+        info = ctx.info(name)
+        if not starts_with(info.stem, ctx.primary) or info.nominal is None or not ctx.announced(info):
+            continue
+        if any(c.info.stem == info.stem and c.info.nominal == info.nominal for c in ctx.candidates):
+            continue
+        cand = Candidate(name=name, info=info, source="prose", introduced_by="model list", origin=line)
+        cand.put("params_total", info.total, line, NAMED)
+        cand.put("params_active", info.active, line, NAMED)
+        ctx.candidates.append(cand)
+
+
 def read_param_statements(ctx: Context) -> None:
     """"175 billion parameters", "a 72B-parameter model", "236B total ... 21B activated"."""
     for line in ctx.doc.lines:
@@ -346,7 +373,24 @@ def _apply_stated(ctx: Context, sentence: str, position: int, key: str, value: o
         return
     for listed in _listed_with(ctx, sentence, position, subject):
         _apply(ctx, listed, key, value, sentence)
+    sizes = _sizes_listed_before(sentence[:position]) if subject is None else []
+    if sizes:  # "Dense Models: 2B and 8B parameter models, trained on 12 trillion tokens": those sizes only
+        for cand in _targets(ctx, None)[0]:
+            size = cand.info.nominal or fact_value(cand, "params_total")
+            if isinstance(size, float) and any(abs(size - s) <= 0.02 * s for s in sizes):
+                cand.put(key, value, sentence, GENERAL)
+        return
     _apply(ctx, subject, key, value, sentence)
+
+
+def _sizes_listed_before(head: str) -> list[float]:
+    found = []
+    for match in _SIZE_LIST.finditer(head):
+        parts = [p for p in re.split(r"\s*(?:,|/|\band\b|\bor\b)\s*", match.group("list")) if p]
+        unit = re.sub(rf"^{NUM}\s?", "", parts[-1])
+        values = [quantity((p if re.search(r"[A-Za-z]", p) else p + unit).replace("b", "B").replace("m", "M")) for p in parts]
+        found += [v for v in values if v and v >= 1e7]
+    return found
 
 
 _LIST_GLUE = re.compile(r"[`*\s]*(?:,|/|\band\b|\bor\b)(?:[`*\s,]|\band\b)*")

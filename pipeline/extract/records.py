@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from pipeline.extract.candidates import FIELDS, GENERAL, Candidate, Context, fact_value
 from pipeline.extract.prose import (read_dates, read_model_lists, read_param_statements, read_quantity_statements,
-                                    read_release_names, read_size_lists)
+                                    read_release_names, read_repository_lists, read_size_lists)
 from pipeline.extract.subject import find_org, judge, pick_primary
 from pipeline.extract.tables import read_column_table, read_row_table, read_spec_sheet, table_kind
 from pipeline.extract.text import load_document
@@ -41,6 +41,7 @@ def extract_with_review(text: str, *, content_type: str | None = None, url: str 
         read_row_table(ctx, table)
     read_size_lists(ctx)
     read_model_lists(ctx)
+    read_repository_lists(ctx)
     read_release_names(ctx)
     read_param_statements(ctx)
     for table in (table for table, kind in kinds if kind == "columns"):

@@ -114,12 +114,28 @@ def read_row_table(ctx: Context, table: Table) -> None:
             ctx.reject(name, f"not a model name (a row of a table whose first column is '{table.header[0]}')", evidence)
             continue
         if size_only:
-            families = [table.header[c] for c in family_columns.values() if c < len(row) and row[c]] or [ctx.primary_display]
-            names = [f"{family} {bare}".strip() for family in families]  # size-only names belong to the family
+            families = [table.header[c] for c in family_columns.values() if c < len(row) and row[c]]
+            sectioned = None if families else _section_model(ctx, table.section, row[0], table.header[0])
+            # size-only names belong to the family, or are the model the table's heading names
+            names = [sectioned] if sectioned else [f"{family} {bare}".strip() for family in families or [ctx.primary_display]]
         else:
             names = [name]
         for name in names:
             _read_model_row(ctx, table, kinds, row, name, evidence, role, listing, specs)
+
+
+def _section_model(ctx: Context, section: str, size_cell: str, size_header: str) -> str | None:
+    """The sized model a heading above the table names ("## StableLM-3B-4E1T / ### Model Architecture"), when the
+    row's size is that model's; written as the document writes the heading."""
+    size = parse_params_cell(size_cell, bare_number_scale(size_header, "params_total"))[0]
+    for heading in reversed(section.split(" / ")):
+        written = next((line for line in ctx.doc.lines if line.lower() == heading), heading)
+        if not MENTION.fullmatch(written):
+            continue
+        info = ctx.info(written)
+        if starts_with(info.stem, ctx.primary) and info.nominal and size and abs(size - info.nominal) <= 0.35 * info.nominal:
+            return written
+    return None
 
 
 def _read_model_row(ctx: Context, table: Table, kinds: list[str | None], row: tuple[str, ...], name: str, evidence: str,
