@@ -224,10 +224,7 @@ def read_model_lists(ctx: Context) -> None:
         info = ctx.info(name)
         if not starts_with(info.stem, ctx.primary) or not ctx.announced(info) or ctx.find(info):
             continue
-        cand = Candidate(name=name, info=info, source="prose", introduced_by="model list", origin=line)
-        cand.put("params_total", info.total, line, NAMED)
-        cand.put("params_active", info.active, line, NAMED)
-        ctx.candidates.append(cand)
+        _add_named_model(ctx, name, info, "model list", line)
 
 
 # "1. `ibm-granite/granite-3.0-1b-a400m-base`": a list item that is a repository id and nothing else.
@@ -247,10 +244,7 @@ def read_repository_lists(ctx: Context) -> None:
             continue
         if any(c.info.stem == info.stem and c.info.nominal == info.nominal for c in ctx.candidates):
             continue
-        cand = Candidate(name=name, info=info, source="prose", introduced_by="model list", origin=line)
-        cand.put("params_total", info.total, line, NAMED)
-        cand.put("params_active", info.active, line, NAMED)
-        ctx.candidates.append(cand)
+        _add_named_model(ctx, name, info, "model list", line)
 
 
 def read_param_statements(ctx: Context) -> None:
@@ -461,9 +455,14 @@ def _add_released_size(ctx: Context, mention: str, info: NameInfo, sentence: str
         return
     if any(c.info.stem == info.stem and c.info.nominal == info.nominal for c in ctx.candidates):
         return
-    cand = Candidate(name=mention, info=info, source="prose", introduced_by="release sentence", origin=sentence)
-    cand.put("params_total", info.total, sentence, NAMED)
-    cand.put("params_active", info.active, sentence, NAMED)
+    _add_named_model(ctx, mention, info, "release sentence", sentence)
+
+
+def _add_named_model(ctx: Context, name: str, info: NameInfo, introduced_by: str, origin: str) -> None:
+    """A model read from a list or a release sentence, with the sizes its name spells out."""
+    cand = Candidate(name=name, info=info, source="prose", introduced_by=introduced_by, origin=origin)
+    cand.put("params_total", info.total, origin, NAMED)
+    cand.put("params_active", info.active, origin, NAMED)
     ctx.candidates.append(cand)
 
 
