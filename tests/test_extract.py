@@ -520,3 +520,12 @@ def test_repository_ids_listed_alone_and_token_counts_for_the_sizes_a_sentence_l
     assert (moe["params_total"], moe["params_active"], moe["training_tokens"]) == (1e9, 400e6, None)
     assert "quill-3.0-1b-a400m-instruct" not in records
     assert {r["training_tokens"] for name, r in records.items() if name != "quill-3.0-1b-a400m-base"} == {12e12}
+
+
+def test_a_context_suffix_after_the_size_names_a_model_of_its_own():
+    doc = ("# Moss-4\n\n| Model | Type | Seq Length | Download |\n|---|---|---|---|\n"
+           "| Moss-4-9B-Chat | Chat | 128K | [hf](https://huggingface.co/x/a) |\n"
+           "| Moss-4-9B-Chat-1M | Chat | 1M | [hf](https://huggingface.co/x/b) |\n")
+    records = by_name(extract(doc))
+    assert records["Moss-4-9B-Chat"]["context_length"] == 128_000
+    assert (records["Moss-4-9B-Chat-1M"]["params_total"], records["Moss-4-9B-Chat-1M"]["context_length"]) == (9e9, 1_000_000)

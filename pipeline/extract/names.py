@@ -74,7 +74,7 @@ def parse_name(name: str, org_tokens: tuple[str, ...] = ()) -> NameInfo:
                 nominal = total = value
                 if match.group("act"):
                     active = float(match.group("act")) * (1e9 if match.group("act_unit").lower() == "b" else 1e6)
-    lowered = SIZE_IN_NAME.sub(" ", re.sub(r"\([^)]*\)", " ", name)).lower()
+    lowered = _without_sizes(re.sub(r"\([^)]*\)", " ", name)).lower()
     tokens = []
     for token in re.split(r"[^a-z0-9.]+", lowered):
         token = token.strip(".")
@@ -94,6 +94,20 @@ def parse_name(name: str, org_tokens: tuple[str, ...] = ()) -> NameInfo:
     # Four-digit suffixes are dates ("2407", "0905"), not part of the family name.
     stem = tuple(t for t in tokens if t not in _VARIANT_WORDS and not re.fullmatch(r"\d{4}", t))
     return NameInfo(stem, "".join(variant_words), nominal, total, active)
+
+
+def _without_sizes(name: str) -> str:
+    """The name with its sizes blanked, except an "-1M" after a size in billions: that is a context length
+    ("GLM-4-9B-Chat-1M"), which tells the model from its 128K sibling."""
+    seen_billions = False
+
+    def blank(match: re.Match) -> str:
+        nonlocal seen_billions
+        if seen_billions and (match.group("unit") or "").lower() == "m":
+            return match.group(0)
+        seen_billions = seen_billions or (match.group("unit") or "b").lower() == "b"
+        return " "
+    return SIZE_IN_NAME.sub(blank, name)
 
 
 def is_model_name(info: NameInfo, family: tuple[str, ...] = ()) -> bool:
