@@ -529,3 +529,15 @@ def test_a_context_suffix_after_the_size_names_a_model_of_its_own():
     records = by_name(extract(doc))
     assert records["Moss-4-9B-Chat"]["context_length"] == 128_000
     assert (records["Moss-4-9B-Chat-1M"]["params_total"], records["Moss-4-9B-Chat-1M"]["context_length"]) == (9e9, 1_000_000)
+
+
+def test_a_readme_titled_after_its_organisation_reads_the_family_it_announces():
+    doc = ("# Tiny Models\n\nWelcome to Tiny Models, a family of compact models. Tiny Models run on phones.\n"
+           "Tiny Models are open. Tiny Models are small.\n\n## TinyGen3 (Language Model)\n\n"
+           "- [TinyGen3-Base](https://hf.co/x/TinyGen3-Base)\n\nSummary:\n- TinyGen3 trained on 11T tokens\n")
+    only(extract(doc), name="TinyGen3-Base", training_tokens=11e12)
+
+
+def test_a_count_without_embeddings_is_not_the_total():
+    doc = "# Ash-2\n\nAsh-2 is a language model.\n\n- Number of Parameters (without embeddings): 6.98B\n"
+    assert all(r["params_total"] is None for r in extract(doc))

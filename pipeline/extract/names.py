@@ -41,6 +41,7 @@ _NOT_MODEL_WORDS = {
     "datasets", "data", "training", "decay", "schedule", "precision", "eval", "evaluation", "benchmark", "results",
     "version", "date", "type", "name", "file", "files", "md5", "sha256", "url", "id", "random", "number", "tokens",
     "introduction", "overview", "usage", "quickstart", "inference", "deployment", "installation", "citation",
+    "documentation", "docs", "resources", "tutorial", "tutorials", "news", "updates", "faq",
 }
 # Accelerators and their makers: "fits a single 80GB GPU (like NVIDIA H100 or AMD MI300X)" names no model.
 HARDWARE = re.compile(r"(?i)^(?:nvidia|amd|intel|apple|google tpu|tpu\w*|[abhlv]\d{2,3}s?|[gb]h?\d{3}|mi\d{3}\w*|rtx\w*|gtx\w*)$")

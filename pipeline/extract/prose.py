@@ -17,6 +17,7 @@ _PARAM_STATEMENT = re.compile(
     rf"|parameters?\s*:\s*(?P<q2>{QTY})",
     re.IGNORECASE,
 )
+_NON_EMBEDDING = re.compile(r"non-?embedding|(?:without|excluding|w/o) embeddings?", re.I)
 _ACTIVE_AFTER = re.compile(rf"(?P<q>{QTY})\s+(?:parameters\s+)?(?:are\s+)?(?:activated|active)\b", re.I)
 
 _SIZE_LIST = re.compile(
@@ -262,7 +263,7 @@ def read_param_statements(ctx: Context) -> None:
             for match in _PARAM_STATEMENT.finditer(sentence):
                 qty_text = match.group("q") or match.group("q2")
                 before = sentence[: match.start()]
-                if _BOUND_BEFORE.search(before) or re.search(r"non-?embedding", sentence[match.start(): match.end() + 20], re.I):
+                if _BOUND_BEFORE.search(before) or _NON_EMBEDDING.search(sentence[match.start(): match.end() + 30]):
                     continue
                 if re.search(r"\bto\s*$", before) or re.match(r"\s*to\s", sentence[match.end():]):
                     continue  # a range "from 7 billion to 70 billion"

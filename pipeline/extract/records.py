@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pipeline.extract.candidates import FIELDS, GENERAL, Candidate, Context, fact_value
 from pipeline.extract.prose import (read_dates, read_model_lists, read_param_statements, read_quantity_statements,
                                     read_release_names, read_repository_lists, read_size_lists)
-from pipeline.extract.subject import find_org, judge, pick_primary
+from pipeline.extract.subject import Family, find_org, judge, rank_families
 from pipeline.extract.tables import read_column_table, read_row_table, read_spec_sheet, table_kind
-from pipeline.extract.text import load_document
+from pipeline.extract.text import Document, load_document
 
 
 REVIEW_COLUMNS = ("name", "field", "value", "reason", "evidence")
@@ -34,9 +34,20 @@ def extract_with_review(text: str, *, content_type: str | None = None, url: str 
     doc = load_document(text, content_type, url)
     org, org_line = find_org(doc)
     org_tokens = tuple(t for t in re.split(r"[^a-z0-9]+", (org or "").lower()) if t and t not in {"the", "ai", "team", "inc"})
-    primary, display, title_sizes = pick_primary(doc, org_tokens)
-    ctx = Context(doc, org_tokens, primary, display, title_sizes)
     kinds = [(table, table_kind(table)) for table in doc.tables]
+    # The likeliest family first; a README titled after its organisation ("Smol Models") may announce only the
+    # runner-up ("SmolLM3"), so when the first reading finds no model, the second family is read.
+    readings = []
+    for family in rank_families(doc, org_tokens):
+        readings.append(_read(doc, kinds, org, org_line, org_tokens, family))
+        if readings[-1].records:
+            break
+    return next((reading for reading in readings if reading.records), readings[0])
+
+
+def _read(doc: Document, kinds: list, org: str | None, org_line: str, org_tokens: tuple[str, ...], family: Family) -> Extraction:
+    primary, display, title_sizes = family
+    ctx = Context(doc, org_tokens, primary, display, title_sizes)
     for table in (table for table, kind in kinds if kind == "rows"):
         read_row_table(ctx, table)
     read_size_lists(ctx)

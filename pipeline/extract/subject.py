@@ -57,10 +57,13 @@ def _is_word_stem(stem: tuple[str, ...]) -> bool:
     return any(re.search(r"[a-z]{2}", t) for t in stem)
 
 
-def pick_primary(doc: Document, org_tokens: tuple[str, ...]) -> tuple[tuple[str, ...], str, frozenset[float]]:
-    """The family the document is about: title names weigh 5, each prose mention 1.
+Family = tuple[tuple[str, ...], str, frozenset[float]]
 
-    Also returns how to write the family name and the sizes the title gives it
+
+def rank_families(doc: Document, org_tokens: tuple[str, ...], limit: int = 2) -> list[Family]:
+    """The families the document may be about, likeliest first: title names weigh 5, each prose mention 1.
+
+    Each comes with how to write the family name and the sizes the title gives it
     ("Qwen1.5-110B: ..." announces the 110B only, so a 72B of the same family is a rival).
     """
     weights: dict[tuple[str, ...], float] = {}
@@ -87,14 +90,16 @@ def pick_primary(doc: Document, org_tokens: tuple[str, ...]) -> tuple[tuple[str,
                 written = " ".join(w for w in chain.split() if w.lower() not in LEADING_WORDS)
                 forms[written] = forms.get(written, 0) + 1
     if not weights:
-        return (), "", frozenset()
+        return [((), "", frozenset())]
     # A title that names the family ("InternLM") counts the mentions of its members ("InternLM2.5-7B") as its own.
     for stem in title_stems:
         weights[stem] += sum(w for other, w in weights.items() if other != stem and starts_with(other, stem))
-    best = max(weights, key=lambda s: (weights[s], -len(s)))
-    forms = surface.get(best)
-    name = max(forms, key=lambda f: (forms[f], -len(f))) if forms else " ".join(best).title()
-    return best, name, frozenset(title_sizes.get(best, ()))
+    ranked = sorted(weights, key=lambda s: (-weights[s], len(s), s))[:limit]
+    return [(stem, _written(surface.get(stem), stem), frozenset(title_sizes.get(stem, ()))) for stem in ranked]
+
+
+def _written(forms: dict[str, int] | None, stem: tuple[str, ...]) -> str:
+    return max(forms, key=lambda f: (forms[f], -len(f))) if forms else " ".join(stem).title()
 
 
 def judge(ctx: Context) -> list[tuple[Candidate, str]]:

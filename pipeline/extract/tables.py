@@ -14,7 +14,7 @@ from pipeline.extract.text import Table
 # Column headers and row labels, by meaning.
 _H_ACTIVE = re.compile(r"activ", re.IGNORECASE)
 _H_PARAMS = re.compile(r"param|^\s*#?\s*size\s*$|model size$", re.IGNORECASE)
-_H_NON_EMBED = re.compile(r"non-?embedding", re.IGNORECASE)
+_H_NON_EMBED = re.compile(r"non-?embedding|(?:without|excluding|w/o) embeddings?", re.IGNORECASE)
 _H_CONTEXT = re.compile(r"context|max(imum)?\s*length|sequence\s*length|seq\.?\s*len", re.IGNORECASE)
 _H_TOKENS = re.compile(r"tokens?\b(?!\s*/)|token count", re.IGNORECASE)
 _H_MMLU = re.compile(r"^\s*mmlu\b(?![-\s]*(pro|redux))", re.IGNORECASE)
