@@ -539,5 +539,6 @@ def test_a_readme_titled_after_its_organisation_reads_the_family_it_announces():
 
 
 def test_a_count_without_embeddings_is_not_the_total():
-    doc = "# Ash-2\n\nAsh-2 is a language model.\n\n- Number of Parameters (without embeddings): 6.98B\n"
+    doc = ("# Ash-2\n\nAsh-2 is a language model with 6.98B parameters (without embeddings).\n\n"
+           "| Model | Parameters (excluding embeddings) |\n|---|---|\n| Ash-2 | 6.98B |\n")
     assert all(r["params_total"] is None for r in extract(doc))
