@@ -542,3 +542,33 @@ def test_a_count_without_embeddings_is_not_the_total():
     doc = ("# Ash-2\n\nAsh-2 is a language model with 6.98B parameters (without embeddings).\n\n"
            "| Model | Parameters (excluding embeddings) |\n|---|---|\n| Ash-2 | 6.98B |\n")
     assert all(r["params_total"] is None for r in extract(doc))
+
+
+def test_a_generic_heading_as_title_and_tools_named_often_are_not_the_family():
+    doc = ("# Introduction\n\nWe use the API and the API again with LoRA, LoRA and LoRA via the API.\n\n"
+           "| Config | Value |\n|---|---|\n| Total Parameters | 321B |\n| Activated Parameters | 38B |\n"
+           "| Context Length | 65536 |\n\nGrebe3-321B-A38B is our model. Grebe3 is open.\n")
+    record = only(extract(doc), params_total=321e9, params_active=38e9, context_length=65536)
+    assert record["name"].startswith("Grebe3"), record
+
+
+def test_sizes_named_by_word_in_a_size_column_beside_the_parameter_count():
+    doc = ("# Hum\n\n| Size | Parameters | English-only model | Required VRAM |\n|---|---|---|---|\n"
+           "| tiny | 39 M | `tiny.en` | ~1 GB |\n| large | 1550 M | N/A | ~10 GB |\n")
+    sizes = {r["name"].split()[1]: r["params_total"] for r in extract(doc)}  # "Hum tiny 39M", its size added
+    assert sizes == {"tiny": 39e6, "large": 1550e6}
+
+
+def test_a_list_item_head_with_its_size_in_parentheses():
+    doc = ("# Tern: a text-to-text model\n\n* **Tern-Small** (60 million parameters): [gs://x/small](gs://x/small)\n"
+           "* **Tern-11B** (11 billion parameters): [gs://x/11b](gs://x/11b)\n")
+    records = by_name(extract(doc))
+    assert (records["Tern-Small"]["params_total"], records["Tern-11B"]["params_total"]) == (60e6, 11e9)
+
+
+def test_tokens_in_a_later_training_stage_and_for_one_named_size():
+    doc = ("# Auk 2\n\n| Model | Parameters |\n|---|---|\n| Auk 2 1B | 1B |\n| Auk 2 7B | 7B |\n\n"
+           "For the 1B model, we pretrain on 4T tokens.\n\n## Stage 2: mid-training\n\n"
+           "For the 7B model, we train on 50B high quality tokens.\n")
+    records = by_name(extract(doc))
+    assert (records["Auk 2 1B"]["training_tokens"], records["Auk 2 7B"]["training_tokens"]) == (4e12, None)

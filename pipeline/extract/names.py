@@ -16,10 +16,11 @@ SIZE_IN_NAME = re.compile(
 )
 _VARIANT_WORDS = {
     "base", "chat", "instruct", "inst", "it", "sft", "rl", "bf16", "fp16", "fp8", "int4", "int8", "quantized",
-    "spinquant", "spin", "quant", "qlora", "ptq", "vanilla", "preview", "hf", "pretrained", "tuned", "gptq", "awq", "gguf",
+    "spinquant", "spin", "quant", "qlora", "ptq", "vanilla", "preview", "hf", "pretrained", "pretrain", "tuned", "gptq", "awq",
+    "gguf",
     "4bits", "8bits", "4bit", "8bit",
 }
-_VARIANT_CANONICAL = {"inst": "instruct", "it": "instruct"}
+_VARIANT_CANONICAL = {"inst": "instruct", "it": "instruct", "pretrain": "base", "pretrained": "base"}
 # Words that open a sentence or heading but never a model name.
 LEADING_WORDS = {
     "about", "the", "a", "an", "introducing", "today", "our", "we", "this", "these", "in", "on", "for", "with",
@@ -41,6 +42,8 @@ _NOT_MODEL_WORDS = {
     "datasets", "data", "training", "decay", "schedule", "precision", "eval", "evaluation", "benchmark", "results",
     "version", "date", "type", "name", "file", "files", "md5", "sha256", "url", "id", "random", "number", "tokens",
     "introduction", "overview", "usage", "quickstart", "inference", "deployment", "installation", "citation",
+    "abstract", "summary", "highlights", "contents", "features", "architecture", "performance", "requirements",
+    "api", "apis", "sdk", "cli", "webui", "demo", "playground", "server",
     "documentation", "docs", "resources", "tutorial", "tutorials", "news", "updates", "faq",
 }
 # Accelerators and their makers: "fits a single 80GB GPU (like NVIDIA H100 or AMD MI300X)" names no model.
@@ -151,6 +154,8 @@ def mentions(text: str) -> list[tuple[int, str]]:
     for match in MENTION.finditer(text):
         chain = match.group(0).rstrip(".")
         tokens = re.split(r"[- _]", chain)
-        if any(re.search(r"\d", t) for t in tokens) or any(len(re.findall(r"[A-Z]", t)) >= 2 for t in tokens):
+        # A number, an inner capital ("DeepSeek") or capitalised words joined by a hyphen ("Hunyuan-Large").
+        if any(re.search(r"\d", t) for t in tokens) or any(len(re.findall(r"[A-Z]", t)) >= 2 for t in tokens) \
+                or re.fullmatch(r"[A-Z][a-z]+(?:-[A-Z][A-Za-z]*)+", chain):
             found.append((match.start(), chain))
     return found

@@ -36,6 +36,7 @@ _BOUND_BEFORE = re.compile(r"(less than|fewer than|under|below|<|at most|over|mo
 _UPPER_BOUND_BEFORE = re.compile(r"(less than|fewer than|under|below|<|at most)\s*$", re.I)
 _NOT_CONTEXT = re.compile(r"vocab|generat|output|max_new|new tokens|tokens?/s|per second|batch", re.I)
 _NOT_TRAINING = re.compile(r"batch|vocab|generat|per second|tokens?/s|context|window|sequence|prompt|output|cost|price|free tokens", re.I)
+_LATER_STAGE = re.compile(r"stage\s*[2-9]|mid-?train|anneal|fine-?tun|post-?train|\bsft\b|rlhf|alignment", re.I)
 _TRAINING_WORDS = re.compile(r"train|pretrain|pre-train|corpus", re.I)
 
 
@@ -219,7 +220,7 @@ def read_model_lists(ctx: Context) -> None:
         head = _LIST_HEAD.match(line)
         if not head:
             continue
-        name = head.group("name").strip()
+        name = re.sub(r"\s*\([^)]*\)$", "", head.group("name").strip())  # "T5-Small (60 million parameters)"
         if not MENTION.fullmatch(name):
             continue
         info = ctx.info(name)
@@ -336,9 +337,12 @@ def _apply_param(ctx: Context, subject: NameInfo | None, kind: str, value: float
 
 def read_quantity_statements(ctx: Context) -> None:
     """Training tokens and context length stated in sentences."""
+    later_stage = False
     for line in ctx.doc.lines:
+        if line.startswith("#"):  # a Markdown heading: "## Stage 2: mid-training" counts a later stage's tokens
+            later_stage = bool(_LATER_STAGE.search(line))
         for sentence in sentences(line):
-            for match in _TOKENS_STATEMENT.finditer(sentence):
+            for match in _TOKENS_STATEMENT.finditer(sentence) if not later_stage else ():
                 window = sentence[max(0, match.start() - 80): match.end() + 10]
                 if _NOT_TRAINING.search(window) or not _TRAINING_WORDS.search(window):
                     continue
@@ -378,14 +382,18 @@ def _apply_stated(ctx: Context, sentence: str, position: int, key: str, value: o
     _apply(ctx, subject, key, value, sentence)
 
 
+_THE_SIZE_MODEL = re.compile(rf"\bthe\s+(?P<size>{NUM}\s?[BM])[-\s]models?\b")
+
+
 def _sizes_listed_before(head: str) -> list[float]:
-    found = []
+    """Sizes a sentence names before a number: "2B and 8B parameter models, trained on …", "For the 1B model, …"."""
+    found = [quantity(m.group("size").replace(" ", "")) for m in _THE_SIZE_MODEL.finditer(head)]
     for match in _SIZE_LIST.finditer(head):
         parts = [p for p in re.split(r"\s*(?:,|/|\band\b|\bor\b)\s*", match.group("list")) if p]
         unit = re.sub(rf"^{NUM}\s?", "", parts[-1])
         values = [quantity((p if re.search(r"[A-Za-z]", p) else p + unit).replace("b", "B").replace("m", "M")) for p in parts]
         found += [v for v in values if v and v >= 1e7]
-    return found
+    return [v for v in found if v]
 
 
 _LIST_GLUE = re.compile(r"[`*\s]*(?:,|/|\band\b|\bor\b)(?:[`*\s,]|\band\b)*")
@@ -480,7 +488,8 @@ def read_release_names(ctx: Context) -> None:
                 continue
             if info.stem != ctx.primary or info.stem in sized or info.nominal is not None or ctx.find(info):
                 continue
-            if any(starts_with(c.info.stem, info.stem) and c.info.variant in {"", "base"} for c in ctx.candidates) and not info.variant:
+            if any(starts_with(c.info.stem, info.stem) and c.info.variant in {"", "base"} for c in ctx.candidates) and \
+                    info.variant in {"", "base"}:
                 continue  # "the Llama 4 series" names the family of models already found
             if info.variant or not any(c.info.stem == info.stem for c in ctx.candidates):
                 ctx.candidates.append(Candidate(name=mention, info=info, source="prose",

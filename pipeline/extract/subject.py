@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from pipeline.extract.candidates import Candidate, Context, fact_value
-from pipeline.extract.names import (LEADING_WORDS, MENTION, RELEASE_VERBS, NameInfo, before_comparison, is_model_name,
+from pipeline.extract.names import (HARDWARE, LEADING_WORDS, MENTION, RELEASE_VERBS, NameInfo, before_comparison, is_model_name,
                                     mentions, parse_name, starts_with)
 from pipeline.extract.text import Document, sentences
 
@@ -54,7 +54,10 @@ def find_org(doc: Document) -> tuple[str | None, str]:
 
 
 def _is_word_stem(stem: tuple[str, ...]) -> bool:
-    return any(re.search(r"[a-z]{2}", t) for t in stem)
+    """A family name: words ("llama") or a letter with a number ("t5"), not a size, a heading word ("Abstract",
+    "Introduction"), a setting or a chip."""
+    named = any(re.search(r"[a-z]{2}", t) or re.fullmatch(r"[a-z]\d+", t) for t in stem)
+    return named and is_model_name(NameInfo(stem, "", None, None, None)) and not HARDWARE.match(stem[0])
 
 
 Family = tuple[tuple[str, ...], str, frozenset[float]]
@@ -81,11 +84,12 @@ def rank_families(doc: Document, org_tokens: tuple[str, ...], limit: int = 2) ->
         for match in MENTION.finditer(line):
             chain = match.group(0).rstrip(".")
             info = parse_name(chain, org_tokens)
-            strict = bool(mentions(chain))
+            strict = bool(mentions(chain)) or "-" in chain.strip("-")  # "Hunyuan-Large" is a name as much as "GPT-4"
             if not _is_word_stem(info.stem) or not (strict or info.stem in title_stems):
                 continue
-            weights[info.stem] = weights.get(info.stem, 0.0) + 1
-            if info.nominal is None and not info.variant:
+            # Families come in sizes ("Moonlight-16B-A3B"); tools and settings ("LoRA", "AdamW") do not.
+            weights[info.stem] = weights.get(info.stem, 0.0) + (3 if info.nominal or info.active else 1)
+            if info.nominal is None and info.active is None and not info.variant:
                 forms = surface.setdefault(info.stem, {})
                 written = " ".join(w for w in chain.split() if w.lower() not in LEADING_WORDS)
                 forms[written] = forms.get(written, 0) + 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from pipeline.extract.candidates import TABLE, Candidate, Context, more_precise
-from pipeline.extract.names import MENTION, NOT_MODEL_ROWS, SIZE_IN_NAME, NameInfo, is_model_name, size_label, starts_with
+from pipeline.extract.names import MENTION, NOT_MODEL_ROWS, mentions, SIZE_IN_NAME, NameInfo, is_model_name, size_label, starts_with
 from pipeline.extract.numbers import NUM, bare_number_scale, cell_value, mmlu_value, parse_params_cell, quantity
 from pipeline.extract.text import Table
 
@@ -110,9 +110,12 @@ def read_row_table(ctx: Context, table: Table) -> None:
         # "70B", "6B series models": a size of the document's family.
         bare = " ".join(re.sub(r"(?i)\b(series|models?|family|variants?)\b", " ", name).split())
         size_only = not re.search(r"[A-Za-z]{2}", SIZE_IN_NAME.sub("", bare))
-        if kinds[0] == "params_total" and not size_only:
+        size_named = kinds[0] == "params_total" and kinds[1:].count("params_total") == 1 and re.fullmatch(r"[a-z][a-z-]*", name)
+        if kinds[0] == "params_total" and not size_only and not size_named:
             ctx.reject(name, f"not a model name (a row of a table whose first column is '{table.header[0]}')", evidence)
             continue
+        if size_named:  # "| Size | Parameters |" with rows "tiny | 39 M": the family's sizes are named by word
+            name, size_only = f"{ctx.primary_display} {name}", False
         if size_only:
             families = [table.header[c] for c in family_columns.values() if c < len(row) and row[c]]
             sectioned = None if families else _section_model(ctx, table.section, row[0], table.header[0])
@@ -121,7 +124,7 @@ def read_row_table(ctx: Context, table: Table) -> None:
         else:
             names = [name]
         for name in names:
-            _read_model_row(ctx, table, kinds, row, name, evidence, role, listing, specs)
+            _read_model_row(ctx, table, kinds, row, name, evidence, role, listing, specs, any_variant=size_only)
 
 
 def _section_model(ctx: Context, section: str, size_cell: str, size_header: str) -> str | None:
@@ -139,7 +142,9 @@ def _section_model(ctx: Context, section: str, size_cell: str, size_header: str)
 
 
 def _read_model_row(ctx: Context, table: Table, kinds: list[str | None], row: tuple[str, ...], name: str, evidence: str,
-                    role: str, listing: bool, specs: bool) -> None:
+                    role: str, listing: bool, specs: bool, any_variant: bool = False) -> None:
+    """One model of a row table; `any_variant`: a name made from a bare size, the same model as any variant of
+    that size already read ("Hunyuan 7B" is "Hunyuan-7B-Pretrain")."""
     total = active = None
     for col, kind in enumerate(kinds):
         if kind in {"params_total", "params_active"} and col < len(row) and row[col]:
@@ -160,7 +165,7 @@ def _read_model_row(ctx: Context, table: Table, kinds: list[str | None], row: tu
     if not (listing or ctx.announced(info)):
         ctx.reject(name, f"another model, in the document's {role}", evidence)
         return
-    cand = ctx.find(info)
+    cand = ctx.find(info) or (ctx.find(info, exact_variant=False) if any_variant else None)
     if cand is None:
         mmlu = [mmlu_value(row[c]) for c, k in enumerate(kinds) if k == "mmlu" and c < len(row)]
         if not (listing or specs or any(mmlu) and info.nominal):
@@ -179,7 +184,7 @@ def _read_model_row(ctx: Context, table: Table, kinds: list[str | None], row: tu
 def read_spec_sheet(ctx: Context, table: Table) -> None:
     """A sheet of facts ("Total Parameters | 1T", "Context Length | 128K") for the model its header names,
     else for the document's family (a model of that name when none was read yet)."""
-    named = table.header[1] if re.search(r"[A-Za-z]{2}", table.header[1]) else ""
+    named = table.header[1] if mentions(table.header[1]) else ""  # "Kimi K2", not "Value" or "Description"
     info = ctx.info(named or ctx.primary_display)
     if not info.stem or not ctx.announced(info):
         ctx.reject(named or "(unnamed)", "a sheet of facts about another model", f"{table.section}: {named}".strip(": "))
