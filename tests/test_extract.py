@@ -572,3 +572,17 @@ def test_tokens_in_a_later_training_stage_and_for_one_named_size():
            "For the 7B model, we train on 50B high quality tokens.\n")
     records = by_name(extract(doc))
     assert (records["Auk 2 1B"]["training_tokens"], records["Auk 2 7B"]["training_tokens"]) == (4e12, None)
+
+
+def test_a_model_named_in_a_heading_with_its_facts_in_the_list_below():
+    doc = ("# Introduction\n\nStep4 is our reasoning model.\n\n### Step4 model card\n\n"
+           "The architecture of Step4 is described as follows:\n- Total Parameters: 321B\n- Activated Parameters: 38B\n\n"
+           "For Step4-V, the additional ViT architecture details are as follows:\n- Total Parameters: 303M\n")
+    record = only(extract(doc), params_total=321e9, params_active=38e9)
+    assert record["subject_evidence"].startswith("named in a heading"), record
+
+
+def test_a_size_cell_written_total_dash_active():
+    doc = ("# Zeal-4.5\n\n| Model | Download Links | Model Size | Precision |\n|---|---|---|---|\n"
+           "| Zeal-4.5 | [hf](https://huggingface.co/x/a) | 355B-A32B | BF16 |\n")
+    only(extract(doc), params_total=355e9, params_active=32e9)

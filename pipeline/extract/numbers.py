@@ -16,6 +16,9 @@ _DENSE_PLUS_EXPERTS = re.compile(rf"(?P<dense>{QTY})\s*dense\s*\+\s*(?P<n>\d+)\s
 _INCLUDING = re.compile(rf"(?P<whole>{QTY})\s*\(?(?:incl\.?|including)\s+(?P<part>{QTY})", re.I)
 
 
+_TOTAL_A_ACTIVE = re.compile(rf"(?P<total>{NUM}\s*[BMT])\s*-\s*A(?P<active>{NUM}\s*[BM])", re.I)
+
+
 def parse_params_cell(text: str, unitless_scale: float) -> tuple[float | None, float | None]:
     """(total, active) from cells like "70B", "1B (1.23B)", "17B (Activated) 109B (Total)", "14.3"."""
     total = active = None
@@ -27,6 +30,9 @@ def parse_params_cell(text: str, unitless_scale: float) -> tuple[float | None, f
             total = value
     if total is not None or active is not None:
         return total, active
+    moe = _TOTAL_A_ACTIVE.fullmatch(text.strip())
+    if moe:  # "355B-A32B": total and active, as MoE names write them
+        return quantity(moe.group("total")), quantity(moe.group("active"))
     return composite_total(text) or quantity(text, unitless_scale), None
 
 

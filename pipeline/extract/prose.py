@@ -249,13 +249,35 @@ def read_repository_lists(ctx: Context) -> None:
         _add_named_model(ctx, name, info, "model list", line)
 
 
+# "For MiniMax-VL-01, the additional ViT architecture details is as follows:": the list below describes a part.
+_COMPONENT_LEAD = re.compile(r"\b(?:additional|vit|vision (?:encoder|tower)|encoder|adapter|projector|component)\b", re.I)
+
+
+def _with_leads(lines: tuple[str, ...]):
+    """(line, lead): a list item keeps the sentence that introduces its list ("… is described as follows:")."""
+    lead = ""
+    for line in lines:
+        if not line.lstrip().startswith("-"):
+            lead = line if line.rstrip().endswith(":") else ""
+        yield line, lead
+
+
 def read_param_statements(ctx: Context) -> None:
     """"175 billion parameters", "a 72B-parameter model", "236B total ... 21B activated"."""
-    for line in ctx.doc.lines:
+    for line, lead in _with_leads(ctx.doc.lines):
+        if lead and _COMPONENT_LEAD.search(lead):
+            continue  # the sizes of a model's part are not the model's
+
+        def about(sentence: str, position: int) -> tuple[NameInfo | None, str | None]:
+            # A list item without a name of its own is about the model its lead-in names.
+            if lead and not mentions(sentence[:position]):
+                return _about(ctx, f"{lead} {sentence}", len(lead) + 1 + position)
+            return _about(ctx, sentence, position)
+
         for sentence in sentences(line):
             composite = composite_total(sentence)
             if composite and re.search(r"param", sentence, re.I):
-                subject, other = _about(ctx, sentence, len(sentence))
+                subject, other = about(sentence, len(sentence))
                 if other:
                     _reject_fact(ctx, other, "params_total", composite, sentence)
                 else:
@@ -272,7 +294,7 @@ def read_param_statements(ctx: Context) -> None:
                 if not value or value < 1e7:
                     continue
                 kind = "params_active" if _states_active(match, sentence) else "params_total"
-                subject, other = _about(ctx, sentence, match.start())
+                subject, other = about(sentence, match.start())
                 if other:
                     _reject_fact(ctx, other, kind, value, sentence)
                     continue

@@ -53,11 +53,12 @@ def find_org(doc: Document) -> tuple[str | None, str]:
     return None, ""
 
 
-def _is_word_stem(stem: tuple[str, ...]) -> bool:
+def _is_word_stem(stem: tuple[str, ...], written: str) -> bool:
     """A family name: words ("llama") or a letter with a number ("t5"), not a size, a heading word ("Abstract",
-    "Introduction"), a setting or a chip."""
+    "Introduction"), a setting or a chip. A word fused with its number ("Step3") is a product's name."""
     named = any(re.search(r"[a-z]{2}", t) or re.fullmatch(r"[a-z]\d+", t) for t in stem)
-    return named and is_model_name(NameInfo(stem, "", None, None, None)) and not HARDWARE.match(stem[0])
+    fused = bool(re.search(r"[A-Za-z]{2}\d", written))
+    return named and (fused or is_model_name(NameInfo(stem, "", None, None, None))) and not HARDWARE.match(stem[0])
 
 
 Family = tuple[tuple[str, ...], str, frozenset[float]]
@@ -75,7 +76,7 @@ def rank_families(doc: Document, org_tokens: tuple[str, ...], limit: int = 2) ->
     title_stems = set()
     for match in MENTION.finditer(doc.title):
         info = parse_name(match.group(0), org_tokens)
-        if _is_word_stem(info.stem):
+        if _is_word_stem(info.stem, match.group(0)):
             title_stems.add(info.stem)
             weights[info.stem] = weights.get(info.stem, 0.0) + 5
             if info.nominal:
@@ -85,7 +86,7 @@ def rank_families(doc: Document, org_tokens: tuple[str, ...], limit: int = 2) ->
             chain = match.group(0).rstrip(".")
             info = parse_name(chain, org_tokens)
             strict = bool(mentions(chain)) or "-" in chain.strip("-")  # "Hunyuan-Large" is a name as much as "GPT-4"
-            if not _is_word_stem(info.stem) or not (strict or info.stem in title_stems):
+            if not _is_word_stem(info.stem, chain) or not (strict or info.stem in title_stems):
                 continue
             # Families come in sizes ("Moonlight-16B-A3B"); tools and settings ("LoRA", "AdamW") do not.
             weights[info.stem] = weights.get(info.stem, 0.0) + (3 if info.nominal or info.active else 1)
@@ -149,6 +150,9 @@ def naming_places(ctx: Context) -> Places:
                for line in doc.lines for sentence in sentences(line) if RELEASE_VERBS.search(sentence)]
     places += [(_CARD_FIELD.sub("", line, count=1), f"named in the model-card header: {_quote(line)}")
                for line in doc.lines[:40] if _CARD_FIELD.match(line)]
+    # "### Step3 model card", "## Hunyuan-Large": a section of the document is about the model.
+    places += [(before_comparison(line.lstrip("# ")), f"named in a heading: {_quote(line)}")
+               for line in doc.lines if line.startswith("#")]
     index: Places = {}
     for position, (text, evidence) in enumerate(places):
         for match in MENTION.finditer(text):
