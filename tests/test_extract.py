@@ -586,3 +586,9 @@ def test_a_size_cell_written_total_dash_active():
     doc = ("# Zeal-4.5\n\n| Model | Download Links | Model Size | Precision |\n|---|---|---|---|\n"
            "| Zeal-4.5 | [hf](https://huggingface.co/x/a) | 355B-A32B | BF16 |\n")
     only(extract(doc), params_total=355e9, params_active=32e9)
+
+
+def test_training_words_just_after_the_token_count():
+    doc = ("# Quail: a suite\n\n| Model | Params |\n|---|---|\n| Quail-70M | 70M |\n\n"
+           "Each model saw 299,892,736,000 ~= 300B tokens during training.\n")
+    only(extract(doc), training_tokens=300e9)

@@ -365,7 +365,7 @@ def read_quantity_statements(ctx: Context) -> None:
             later_stage = bool(_LATER_STAGE.search(line))
         for sentence in sentences(line):
             for match in _TOKENS_STATEMENT.finditer(sentence) if not later_stage else ():
-                window = sentence[max(0, match.start() - 80): match.end() + 10]
+                window = sentence[max(0, match.start() - 80): match.end() + 25]
                 if _NOT_TRAINING.search(window) or not _TRAINING_WORDS.search(window):
                     continue
                 if _RANGE_BEFORE.search(sentence[: match.start()]) or re.match(rf"\s*(?:to|-|–)\s*{NUM}", sentence[match.end("q"):]):
