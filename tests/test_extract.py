@@ -592,3 +592,11 @@ def test_training_words_just_after_the_token_count():
     doc = ("# Quail: a suite\n\n| Model | Params |\n|---|---|\n| Quail-70M | 70M |\n\n"
            "Each model saw 299,892,736,000 ~= 300B tokens during training.\n")
     only(extract(doc), training_tokens=300e9)
+
+
+def test_a_family_feature_about_a_long_context_goes_to_the_model_named_for_it():
+    doc = ("# Heron2.5-7B\n\n| Model | Download |\n|---|---|\n| Heron2.5-7B | [hf](https://huggingface.co/x/a) |\n"
+           "| Heron2.5-7B-Chat-1M | [hf](https://huggingface.co/x/b) |\n\n"
+           "- **1M Context window**: nearly perfect at finding needles in the haystack with 1M-long context.\n")
+    contexts = {r["name"]: r["context_length"] for r in extract(doc)}
+    assert contexts == {"Heron2.5-7B": None, "Heron2.5-7B-Chat-1M": 1_000_000}

@@ -439,8 +439,21 @@ def _listed_with(ctx: Context, sentence: str, position: int, subject: NameInfo |
 
 def _apply(ctx: Context, subject: NameInfo | None, key: str, value: object, evidence: str) -> None:
     targets, priority = _targets(ctx, subject)
+    if key == "context_length" and subject is None:
+        # "1M context window" in a family's feature list is the "-Chat-1M" model's, whose name says so.
+        named = [c for c in ctx.candidates if starts_with(c.info.stem, ctx.primary) and _context_in_name(c.info) == value]
+        targets = named or targets
     for cand in targets:
         cand.put(key, value, evidence, priority)
+
+
+def _context_in_name(info: NameInfo) -> float | None:
+    """The context a name spells after its size ("1m", "200k" in "Yi-34B-200K"), if any."""
+    for token in info.stem[1:]:
+        match = re.fullmatch(r"(\d+)([km])", token)
+        if match:
+            return float(match.group(1)) * (1e3 if match.group(2) == "k" else 1e6)
+    return None
 
 
 def read_dates(ctx: Context) -> None:

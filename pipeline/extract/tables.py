@@ -15,7 +15,7 @@ from pipeline.extract.text import Table
 _H_ACTIVE = re.compile(r"activ", re.IGNORECASE)
 _H_PARAMS = re.compile(r"param|^\s*#?\s*size\s*$|model size$", re.IGNORECASE)
 _H_NON_EMBED = re.compile(r"non-?embedding|(?:without|excluding|w/o) embeddings?", re.IGNORECASE)
-_H_CONTEXT = re.compile(r"context|max(imum)?\s*length|sequence\s*length|seq\.?\s*len", re.IGNORECASE)
+_H_CONTEXT = re.compile(r"context|max(imum)?\s*length|sequence\s*length|seq\.?\s*len|^\s*length\s*$", re.IGNORECASE)
 _H_TOKENS = re.compile(r"tokens?\b(?!\s*/)|token count", re.IGNORECASE)
 _H_MMLU = re.compile(r"^\s*mmlu\b(?![-\s]*(pro|redux))", re.IGNORECASE)
 _H_DATE = re.compile(r"release\s*date|^\s*date\s*$", re.IGNORECASE)
