@@ -600,3 +600,11 @@ def test_a_family_feature_about_a_long_context_goes_to_the_model_named_for_it():
            "- **1M Context window**: nearly perfect at finding needles in the haystack with 1M-long context.\n")
     contexts = {r["name"]: r["context_length"] for r in extract(doc)}
     assert contexts == {"Heron2.5-7B": None, "Heron2.5-7B-Chat-1M": 1_000_000}
+
+
+def test_an_html_heading_titles_a_markdown_readme_and_the_name_before_its_colon_leads():
+    doc = ('<h1 align="center">Garnet: the first model of OrgLab360</h1>\n\n## About OrgLab360\n\n'
+           "OrgLab360 is an initiative. OrgLab360 releases OrgLab360 models.\n\n"
+           "Garnet is the first model in the OrgLab360 family. Garnet is a 7B English language model.\n\n"
+           "| Model | Parameters |\n|---|---|\n| Garnet | 6.7B |\n")
+    only(extract(doc), name="Garnet 6.7B", params_total=6.7e9)

@@ -168,7 +168,9 @@ def _load_markdown(text: str) -> Document:
                 lines.append(("  " * (indent // 2) + "- " if bullet else "") + re.sub(r"^[-*+]\s+", "", cleaned))
             i += 1
     lines += [c.strip() for c in citations]
-    title = next((_clean_cell(m.group(1)) for m in re.finditer(r"(?m)^[ \t]*#{1,6}[ \t]+(.+)$", text)), "")
+    # The first heading, Markdown or HTML ("<h1 align="center">Amber: the first model of LLM360</h1>").
+    heading = re.search(r"(?m)^[ \t]*#{1,6}[ \t]+(.+)$|<h[12][^<>]*>([^<]{3,200})</h[12]>", text)
+    title = _clean_cell(heading.group(1) or heading.group(2)) if heading else ""
     return Document(title=title, lines=tuple(lines), tables=tuple(tables), is_html=False)
 
 
