@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from pipeline.extract.candidates import GENERAL, NAMED, Candidate, Context, fact_value
-from pipeline.extract.names import (HARDWARE, MENTION, RELEASE_VERBS, SIZE_IN_NAME, NameInfo, before_comparison, contains,
+from pipeline.extract.names import (HARDWARE, LEADING_WORDS, MENTION, RELEASE_VERBS, SIZE_IN_NAME, NameInfo, before_comparison, contains,
                                     mentions, size_label, starts_with)
 from pipeline.extract.numbers import NUM, QTY, composite_total, parse_date, quantity
 from pipeline.extract.text import Document, sentences
@@ -365,8 +365,10 @@ def read_quantity_statements(ctx: Context) -> None:
             later_stage = bool(_LATER_STAGE.search(line))
         for sentence in sentences(line):
             for match in _TOKENS_STATEMENT.finditer(sentence) if not later_stage else ():
-                window = sentence[max(0, match.start() - 80): match.end() + 25]
-                if _NOT_TRAINING.search(window) or not _TRAINING_WORDS.search(window):
+                before = sentence[max(0, match.start() - 80): match.start()]
+                # "… 300B tokens during training": training words may follow; other uses of tokens sit close by.
+                if _NOT_TRAINING.search(before + sentence[match.start(): match.end() + 10]) or \
+                        not _TRAINING_WORDS.search(before + sentence[match.start(): match.end() + 25]):
                     continue
                 if _RANGE_BEFORE.search(sentence[: match.start()]) or re.match(rf"\s*(?:to|-|–)\s*{NUM}", sentence[match.end("q"):]):
                     continue  # "10T to 12T tokens": a range over several models
@@ -504,7 +506,10 @@ def _add_released_size(ctx: Context, mention: str, info: NameInfo, sentence: str
 
 def _add_named_model(ctx: Context, name: str, info: NameInfo, introduced_by: str, origin: str) -> None:
     """A model read from a list or a release sentence, with the sizes its name spells out."""
-    cand = Candidate(name=name, info=info, source="prose", introduced_by=introduced_by, origin=origin)
+    words = name.split()
+    while len(words) > 1 and words[0].lower() in LEADING_WORDS:
+        words = words[1:]  # "Introducing Example Nova 12B" names "Example Nova 12B"
+    cand = Candidate(name=" ".join(words), info=info, source="prose", introduced_by=introduced_by, origin=origin)
     cand.put("params_total", info.total, origin, NAMED)
     cand.put("params_active", info.active, origin, NAMED)
     ctx.candidates.append(cand)
