@@ -608,3 +608,12 @@ def test_an_html_heading_titles_a_markdown_readme_and_the_name_before_its_colon_
            "Garnet is the first model in the OrgLab360 family. Garnet is a 7B English language model.\n\n"
            "| Model | Parameters |\n|---|---|\n| Garnet | 6.7B |\n")
     only(extract(doc), name="Garnet 6.7B", params_total=6.7e9)
+
+
+def test_names_are_read_without_code_marks_icons_or_hardware_and_shared_sizes_stay_unassigned():
+    doc = ("# Kestrel\n\nOfficial release for the **Kestrel1** and **Kestrel2** models (`350M`, `1B`, `3B`) for code.\n\n"
+           "| Model | Parameters | Download |\n|---|---|---|\n| ⚾Kestrel2-7B-Base | 7B | [hf](https://huggingface.co/x/a) |\n"
+           "| `kestrel2.large` | 1B | [hf](https://huggingface.co/x/b) |\n| Kestrel2-TPU | | [hf](https://huggingface.co/x/c) |\n")
+    extraction = extract_with_review(doc)
+    assert {r["name"] for r in extraction.records} == {"Kestrel2-7B-Base", "kestrel2.large 1B"}
+    assert any(r["reason"] == "sizes shared by several families" for r in extraction.review)

@@ -44,6 +44,7 @@ _NOT_MODEL_WORDS = {
     "introduction", "overview", "usage", "quickstart", "inference", "deployment", "installation", "citation",
     "abstract", "summary", "highlights", "contents", "features", "architecture", "performance", "requirements",
     "api", "apis", "sdk", "cli", "webui", "demo", "playground", "server",
+    "tpu", "gpu", "npu", "cpu", "onnx", "mlx", "tensorrt", "openvino", "replication", "reproduction", "of", "per",
     "documentation", "docs", "resources", "tutorial", "tutorials", "news", "updates", "faq",
 }
 # Accelerators and their makers: "fits a single 80GB GPU (like NVIDIA H100 or AMD MI300X)" names no model.

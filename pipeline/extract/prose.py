@@ -159,6 +159,13 @@ def read_size_lists(ctx: Context) -> None:
                 if re.match(r"\s*(on the way|coming soon|to come|upcoming)", sentence[match.end():], re.I):
                     parts = parts[:-1]  # the last size is announced for later, not released
                 subject = _subject(ctx, sentence, match.start())
+                families = sorted({" ".join(ctx.info(m).stem) for _, m in mentions(sentence[: match.start()])
+                                   if starts_with(ctx.info(m).stem, ctx.primary)})
+                if len(families) > 1:
+                    # "the CodeGen1 and CodeGen2 models (350M, 1B, 3B, 7B 16B)": which family has which size is not said
+                    ctx.reject(" / ".join(families), "sizes shared by several families", sentence, "params_total",
+                               match.group("list"))
+                    continue
                 if subject is not None and not ctx.announced(subject):
                     if not contains(subject.stem, ctx.primary):
                         ctx.reject(" ".join(subject.stem), "sizes of another model family", sentence, "params_total",

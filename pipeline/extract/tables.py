@@ -93,7 +93,7 @@ def read_row_table(ctx: Context, table: Table) -> None:
                 family_columns[info.stem] = c
     previous: tuple[str, ...] = ()
     for row in table.rows:
-        name = row[0]
+        name = re.sub(r"^[^\w(]+", "", row[0])  # "⚾Orion-14B-Base": an icon before the name
         if name and name == table.header[0]:
             continue
         sizes = [row[c] for c, k in enumerate(kinds) if k == "params_total"]

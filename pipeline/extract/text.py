@@ -46,7 +46,7 @@ def _clean_cell(text: str) -> str:
     text = re.sub(r"!\[[^\[\]]*\]\([^()]*\)", " ", text)
     text = re.sub(r"\[([^\[\]]*)\]\([^()]*\)", r"\1", text)
     text = re.sub(r"<[^<>]+>", " ", text)
-    text = html.unescape(text).replace("\\", "").strip()
+    text = html.unescape(text).replace("\\", "").replace("`", "").strip()  # code spans: their text is the name
     if re.search(r"\S\*+$", text) and not text.startswith("*"):
         text = re.sub(r"\*+$", "†", text)  # a footnote marker, kept so callers can see it
     text = text.replace("**", "").replace("__", "")
