@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.io import load_params, write_json, write_parquet
+from pipeline.io import load_params, read_yaml, write_json, write_parquet
 
 # Each stage imports only its own modules, as its DVC stage does (scipy alone takes a second).
+PUBLISHED_FINDINGS = Path("references/published.yaml")  # what dvc.yaml passes to the trends stage
 
 
 def parse(folder: Path) -> None:
@@ -44,7 +45,8 @@ def merge_stage(folder: Path) -> None:
 def trends_stage(folder: Path) -> None:
     from pipeline import trends
 
-    metrics, _ = trends.compute_metrics(pd.read_parquet(folder / "models.parquet"), load_params("trends"))
+    params = trends.with_published(load_params("trends"), read_yaml(PUBLISHED_FINDINGS))
+    metrics, _ = trends.compute_metrics(pd.read_parquet(folder / "models.parquet"), params)
     write_json(folder / "metrics.json", json.loads(json.dumps(metrics, default=str)))
 
 

@@ -1,14 +1,17 @@
 """Forecast stage: a track record for the extrapolations, breaks found in the data, the parameter gap.
 
     python -m pipeline.forecast --models FILE --backtest FILE --forecast FILE --backtest-plot FILE --density-plot FILE
+        --published FILE
 
 Backtest (pipeline/backtest.py): every method of `forecast.backtest.methods`, refitted at each
 year end since `first_cutoff_year`, against what happened 1-3 years later; the headline
 extrapolation (trends.extrapolation, dense) gets its method's historical error and coverage,
 and an interval calibrated from the backtest when its coverage fell short.
 Breaks (pipeline/breaks.py): 0, 1 or 2 estimated break dates, chosen by BIC, beside the fixed
-eras of trends.eras and the published breaks. Gap (pipeline/gap.py): models per order of
-magnitude per size bin and year, and whether the 20-70B gap persists by the stated rule.
+eras of trends.eras and the published breaks (`break_dates` of the --published file,
+references/published.yaml). Gap (pipeline/gap.py): models per order of magnitude per size bin
+and year, and whether the 20-70B gap persists by the stated rule, beside the published finding
+(`parameter_gap` of the same file).
 The sentences for the report are pure functions of the outputs, here.
 """
 
@@ -21,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import backtest, breaks, gap, trends
-from pipeline.io import load_params, write_csv, write_json
+from pipeline.io import load_params, read_yaml, write_csv, write_json
 
 QUANTITY_WORDS = {"params": "Parameter counts", "compute": "Training compute"}
 
@@ -229,14 +232,21 @@ def compute_forecasts(models: pd.DataFrame, params: dict[str, Any], trends_param
     return backtest_result, rows, forecast, density
 
 
+def with_published(params: dict[str, Any], findings: dict[str, Any]) -> dict[str, Any]:
+    """The forecast params with the published break dates and parameter gap of the findings file."""
+    return {**params, "breaks": {**params["breaks"], "published": findings["break_dates"]},
+            "parameter_gap": {**params["parameter_gap"], "published": findings["parameter_gap"]}}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for option in ("--models", "--backtest", "--forecast", "--backtest-plot", "--density-plot"):
+    for option in ("--models", "--backtest", "--forecast", "--backtest-plot", "--density-plot", "--published"):
         parser.add_argument(option, type=Path, required=True)
     args = parser.parse_args(argv)
 
     backtest_result, rows, forecast, density = compute_forecasts(
-        pd.read_parquet(args.models), load_params("forecast"), load_params("trends"),
+        pd.read_parquet(args.models), with_published(load_params("forecast"), read_yaml(args.published)),
+        load_params("trends"),
         load_params("validate")["as_of_date"])
     write_json(args.backtest, backtest_result)
     write_json(args.forecast, forecast)

@@ -1,13 +1,13 @@
 """Trends stage: growth fits, doubling times, the frontier and its extrapolation.
 
-    python -m pipeline.trends --models FILE --metrics FILE --frontier FILE
+    python -m pipeline.trends --models FILE --metrics FILE --frontier FILE --published FILE
 
 Fits are ordinary least squares of log10(value) on decimal year, per era and per
 domain, with a seeded bootstrap confidence interval on the slope, for parameters
 and training compute, each for every population of `trends.populations` (every
 model; notable models). A fit whose slope interval reaches zero says so in words
-(`verdict`). The published doubling times of `trends.published` are compared with
-our fit over the same window, each with a sentence on why the two differ. The frontier
+(`verdict`). The published doubling times (`doubling_times` of the --published file,
+references/published.yaml) are compared with our fit over the same window, each with a sentence on why the two differ. The frontier
 is the set of models that were among the `frontier_top_n` largest when
 released. The extrapolation fits the yearly envelope of the largest model
 since `extrapolation.fit_start` (so that plateaus count), separately for dense
@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from pipeline.io import load_params, write_csv, write_json
+from pipeline.io import load_params, read_yaml, write_csv, write_json
 from pipeline.schema import SPARSE_ARCHITECTURES
 
 LOG10_2 = math.log10(2.0)
@@ -426,14 +426,20 @@ def compute_metrics(models: pd.DataFrame, params: dict[str, Any]) -> tuple[dict[
     return metrics, frontier_table
 
 
+def with_published(params: dict[str, Any], findings: dict[str, Any]) -> dict[str, Any]:
+    """The trends params with the published doubling times of the findings file."""
+    return {**params, "published": findings["doubling_times"]}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=Path, required=True)
     parser.add_argument("--metrics", type=Path, required=True)
     parser.add_argument("--frontier", type=Path, required=True)
+    parser.add_argument("--published", type=Path, required=True, help="published findings (references/published.yaml)")
     args = parser.parse_args(argv)
 
-    params = load_params("trends")
+    params = with_published(load_params("trends"), read_yaml(args.published))
     metrics, frontier_table = compute_metrics(pd.read_parquet(args.models), params)
     write_json(args.metrics, metrics)
     write_csv(args.frontier, frontier_table)

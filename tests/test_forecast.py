@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from pipeline import backtest, breaks, forecast, gap, trends
-from pipeline.io import load_params
+from pipeline.io import load_params, read_yaml
 from tests.conftest import REPO
 
 BREAKS = {"continuous": True, "grid_step_years": 0.25, "min_segment_years": 3, "min_segment_points": 20, "bootstrap_samples": 100,
@@ -234,7 +234,8 @@ def test_a_gap_bin_without_two_neighbours_is_refused():
 
 
 def test_default_build_forecasts_are_deterministic_and_name_their_populations():
-    params = load_params("forecast", REPO / "params.yaml")
+    params = forecast.with_published(load_params("forecast", REPO / "params.yaml"),
+                                     read_yaml(REPO / "references" / "published.yaml"))
     trends_params = load_params("trends", REPO / "params.yaml")
     as_of = load_params("validate", REPO / "params.yaml")["as_of_date"]
     models = pd.read_parquet(REPO / "processed" / "models.parquet")

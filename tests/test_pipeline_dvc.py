@@ -127,6 +127,23 @@ def test_changing_one_param_reruns_only_its_stage(project, first_run):
         _run(["dvc", "repro"], project)
 
 
+def test_changing_a_published_finding_reruns_the_stages_that_read_it(project, first_run):
+    """The published findings live outside params.yaml, as a file dependency: editing one still
+    reruns trends and forecast (dvc status names the stages whose own dependencies changed)."""
+    path = project / "references" / "published.yaml"
+    original = path.read_text(encoding="utf-8")
+    findings = yaml.safe_load(original)
+    findings["doubling_times"][0]["doubling_months"] += 1
+    path.write_text(yaml.safe_dump(findings, sort_keys=False), encoding="utf-8")
+    try:
+        changed = json.loads(_run(["dvc", "status", "--json"], project).stdout)
+        assert sorted(changed) == ["forecast", "trends"]
+        assert all("references/published.yaml" in entry[0]["changed deps"] for entry in changed.values())
+    finally:
+        path.write_text(original, encoding="utf-8")
+    assert json.loads(_run(["dvc", "status", "--json"], project).stdout) == {}
+
+
 def test_rebuild_from_scratch_is_byte_identical(project, first_run):
     shutil.rmtree(project / "processed")
     for name in ("metrics.json", "backtest.json", "forecast.json"):
