@@ -17,6 +17,7 @@ import yaml
 from tests.conftest import copy_working_tree
 
 pytestmark = pytest.mark.dvc
+REPO = Path(__file__).resolve().parents[1]
 STAGES = ("parse", "validate", "merge", "trends", "forecast", "report")
 BROKEN_ENTRIES = """\
 models:
@@ -218,3 +219,37 @@ def test_a_second_spelling_in_another_file_keeps_the_model_that_was_there(projec
     finally:
         earlier.write_text(original, encoding="utf-8")
         _run(["dvc", "repro"], project)
+
+
+def _pipeline_imports(module: str, found: set[str]) -> set[str]:
+    """The files of pipeline/ that `module` imports, directly or through others (its own file included)."""
+    import ast
+
+    path = REPO / (module.replace(".", "/") + ".py")
+    if not path.is_file():
+        path = REPO / module.replace(".", "/") / "__init__.py"
+    if not path.is_file() or str(path.relative_to(REPO)) in found:
+        return found
+    found.add(str(path.relative_to(REPO)))
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("pipeline"):
+            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        for name in names:
+            if name.startswith("pipeline"):
+                _pipeline_imports(name, found)
+    return found
+
+
+def test_every_stage_depends_on_each_module_its_command_imports():
+    """A change to a module a stage runs must rerun the stage: otherwise `dvc repro` keeps stale outputs."""
+    import re
+
+    stages = yaml.safe_load((REPO / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+    for name, stage in stages.items():
+        deps = [d if isinstance(d, str) else next(iter(d)) for d in stage.get("deps", [])]
+        found: set[str] = set()
+        for module in re.findall(r"-m (pipeline[\w.]*)", stage["cmd"]):
+            _pipeline_imports(module, found)
+        uncovered = sorted(f for f in found if not any(f == d or f.startswith(d.rstrip("/") + "/") for d in deps))
+        assert not uncovered, f"dvc.yaml stage {name}: imports {', '.join(uncovered)} but does not depend on them"
