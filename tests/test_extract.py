@@ -617,3 +617,25 @@ def test_names_are_read_without_code_marks_icons_or_hardware_and_shared_sizes_st
     extraction = extract_with_review(doc)
     assert {r["name"] for r in extraction.records} == {"Kestrel2-7B-Base", "kestrel2.large 1B"}
     assert any(r["reason"] == "sizes shared by several families" for r in extraction.review)
+
+
+def test_a_sheet_with_one_column_per_model():
+    doc = ("# Cormorant2\n\n| Model Name | cormorant2-chat-19B | cormorant2-video-19B |\n|---|---|---|\n"
+           "| Base Model | Other-8B-Instruct | Other-8B-Instruct |\n| Int4 Model | [hf](https://x/a) | / |\n"
+           "| Text Length | 8K | 2K |\n")
+    contexts = {r["name"]: r["context_length"] for r in extract(doc)}
+    assert contexts == {"cormorant2-chat-19B": 8000, "cormorant2-video-19B": 2000}
+
+
+def test_the_total_column_among_part_counts_and_ids_with_underscores_and_format_copies():
+    doc = ("# Dipper3.5\n\n| Model | #Vision Param | #Language Param | #Total Param | HF Link |\n|---|---|---|---|---|\n"
+           "| Dipper3_5-1B | 0.3B | 0.8B | 1.1B | [link](https://huggingface.co/x/a) |\n"
+           "| Dipper3_5-1B-HF | 0.3B | 0.8B | 1.1B | [link](https://huggingface.co/x/b) |\n")
+    only(extract(doc), name="Dipper3_5-1B", params_total=1.1e9)
+
+
+def test_a_download_table_with_a_column_per_host():
+    doc = ("# Finch\n\n## Model downloads\n\n| HuggingFace | ModelScope |\n|---|---|\n"
+           "| [Finch4-8B](https://huggingface.co/x/Finch4-8B) | [Finch4-8B](https://modelscope.cn/x/Finch4-8B) |\n"
+           "| [Finch4-8B-MLX](https://huggingface.co/x/Finch4-8B-MLX) | [Finch4-8B-MLX](https://modelscope.cn/x/b) |\n")
+    only(extract(doc), name="Finch4-8B", params_total=8e9)

@@ -17,7 +17,7 @@ SIZE_IN_NAME = re.compile(
 _VARIANT_WORDS = {
     "base", "chat", "instruct", "inst", "it", "sft", "rl", "bf16", "fp16", "fp8", "int4", "int8", "quantized",
     "spinquant", "spin", "quant", "qlora", "ptq", "vanilla", "preview", "hf", "pretrained", "pretrain", "tuned", "gptq", "awq",
-    "gguf",
+    "gguf", "bnb", "mlx", "marlin", "autoawq", "qat",
     "4bits", "8bits", "4bit", "8bit",
 }
 _VARIANT_CANONICAL = {"inst": "instruct", "it": "instruct", "pretrain": "base", "pretrained": "base"}
@@ -67,6 +67,7 @@ def parse_name(name: str, org_tokens: tuple[str, ...] = ()) -> NameInfo:
     """Split a model name into stem, variant words and the sizes it spells out."""
     nominal = total = active = None
     name = re.sub(r"(?<=\d[bBmM])(?=v\d)", " ", name)  # "OpenLLaMA 7Bv2": the 7B of version 2
+    name = re.sub(r"(?<=\d)_(?=\d)", ".", name)  # "InternVL2_5-1B", "internlm2_5-1_8b": versions and sizes in ids
     for match in SIZE_IN_NAME.finditer(name):
         if match.group("act_only"):
             active = active or float(match.group("act_only")) * 1e9
@@ -146,7 +147,7 @@ def size_label(value: float) -> str:
 # lower-case hyphenated names with a number in them, as repositories spell them ("gpt-oss-120b").
 MENTION = re.compile(
     r"(?<![\w.-])(?:[A-Z][A-Za-z0-9.]*[A-Za-z0-9](?:(?:-| |_)(?:[A-Z0-9][A-Za-z0-9.]*[A-Za-z0-9]|[A-Z0-9]|v\d[\w.]*))*"
-    r"|(?=[a-z0-9.-]*\d)[a-z][a-z0-9]*(?:-[a-z0-9](?:[a-z0-9.]*[a-z0-9])?)+(?![\w/-]))"
+    r"|(?=[a-z0-9.-]*\d)[a-z][a-z0-9]*(?:-[a-z0-9](?:[a-zA-Z0-9.]*[a-zA-Z0-9])?)+(?![\w/-]))"
 )
 
 

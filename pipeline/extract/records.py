@@ -11,7 +11,7 @@ from pipeline.extract.candidates import FIELDS, GENERAL, Candidate, Context, fac
 from pipeline.extract.prose import (read_dates, read_model_lists, read_param_statements, read_quantity_statements,
                                     read_release_names, read_repository_lists, read_size_lists)
 from pipeline.extract.subject import Family, find_org, judge, rank_families
-from pipeline.extract.tables import read_column_table, read_row_table, read_spec_sheet, table_kind
+from pipeline.extract.tables import read_column_table, read_model_sheet, read_row_table, read_spec_sheet, table_kind
 from pipeline.extract.text import Document, load_document
 
 
@@ -48,8 +48,11 @@ def extract_with_review(text: str, *, content_type: str | None = None, url: str 
 def _read(doc: Document, kinds: list, org: str | None, org_line: str, org_tokens: tuple[str, ...], family: Family) -> Extraction:
     primary, display, title_sizes = family
     ctx = Context(doc, org_tokens, primary, display, title_sizes)
-    for table in (table for table, kind in kinds if kind == "rows"):
-        read_row_table(ctx, table)
+    for table, kind in kinds:
+        if kind == "rows":
+            read_row_table(ctx, table)
+        elif kind == "sheet":
+            read_model_sheet(ctx, table)
     read_size_lists(ctx)
     read_model_lists(ctx)
     read_repository_lists(ctx)
@@ -72,6 +75,8 @@ def _read(doc: Document, kinds: list, org: str | None, org_line: str, org_tokens
 
 
 _QUANT_VARIANTS = re.compile(r"spinquant|qlora|ptq|int4|int8|awq|gptq|fp8|gguf|\dbits?")
+# Copies of a model in another format or precision: "-HF" (converted for transformers), "-GGUF", "-MLX", "-FP8".
+_COPY_VARIANTS = re.compile(_QUANT_VARIANTS.pattern + r"|(?<![a-z])hf$|bnb|mlx|marlin|qat")
 _SHARED_FIELDS = ("params_total", "params_active", "training_tokens", "context_length", "publication_date")
 
 
@@ -104,10 +109,10 @@ def _inherit_from_siblings(ctx: Context) -> None:
 def _without_plain_copies(ctx: Context, accepted: list[tuple[Candidate, str]]) -> list[tuple[Candidate, str]]:
     """A quantised copy ("…-Instruct-FP8", "…-GPTQ-Int4") without a score of its own is its model again, not a
     model of its own: kept for review. One with its own MMLU (a measured cost of quantising) stays."""
-    plain = [c.info for c, _ in accepted if not _QUANT_VARIANTS.search(c.info.variant)]
+    plain = [c.info for c, _ in accepted if not _COPY_VARIANTS.search(c.info.variant)]
     kept = []
     for cand, evidence in accepted:
-        copy = _QUANT_VARIANTS.search(cand.info.variant) and any(
+        copy = _COPY_VARIANTS.search(cand.info.variant) and any(
             info.stem == cand.info.stem and cand.info.nominal in (None, info.nominal) for info in plain)
         if copy and fact_value(cand, "mmlu") is None:
             ctx.reject(cand.name, "a quantised copy of a model the document announces, with no score of its own",

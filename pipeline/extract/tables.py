@@ -15,7 +15,7 @@ from pipeline.extract.text import Table
 _H_ACTIVE = re.compile(r"activ", re.IGNORECASE)
 _H_PARAMS = re.compile(r"param|^\s*#?\s*size\s*$|model size$", re.IGNORECASE)
 _H_NON_EMBED = re.compile(r"non-?embedding|(?:without|excluding|w/o) embeddings?", re.IGNORECASE)
-_H_CONTEXT = re.compile(r"context|max(imum)?\s*length|sequence\s*length|seq\.?\s*len|^\s*length\s*$", re.IGNORECASE)
+_H_CONTEXT = re.compile(r"context|max(imum)?\s*length|sequence\s*length|seq\.?\s*len|^\s*(?:text\s*)?length\s*$", re.IGNORECASE)
 _H_TOKENS = re.compile(r"tokens?\b(?!\s*/)|token count", re.IGNORECASE)
 _H_MMLU = re.compile(r"^\s*mmlu\b(?![-\s]*(pro|redux))", re.IGNORECASE)
 _H_DATE = re.compile(r"release\s*date|^\s*date\s*$", re.IGNORECASE)
@@ -57,8 +57,15 @@ def table_kind(table: Table) -> str | None:
         return None
     if len(table.header) == 2 and sum(_column_kind(row[0]) in _ROW_FACTS for row in table.rows) >= 2:
         return "spec"
+    named_columns = [h for h in table.header[1:] if mentions(h) and MENTION.fullmatch(h)]
+    labels_in_first = 3 * sum(bool(mentions(row[0])) for row in table.rows) <= len(table.rows)  # "Int4 Model" may be one
+    if _H_NAME.match(table.header[0]) and len(named_columns) >= 2 and 2 * len(named_columns) >= len(table.header) - 1 \
+            and labels_in_first:
+        return "sheet"  # "| Model Name | x-chat-19B | x-video-19B |" over rows "Text Length | 8K | 2K"
     first = table.header[0]
-    names_in_first = bool(_H_NAME.match(first)) or _column_kind(first) == "params_total"
+    # "| HuggingFace | ModelScope |" with a linked model name in each cell: a download table by host.
+    by_host = bool(_H_LISTING.search(first)) and table.has_links[0]
+    names_in_first = bool(_H_NAME.match(first)) or _column_kind(first) == "params_total" or by_host
     metric_labels = any(
         _H_MMLU.search(c) or re.search(r"#?\s*(total|activated) params", c, re.I) for row in table.rows for c in row[:4]
     )
@@ -72,6 +79,10 @@ def table_kind(table: Table) -> str | None:
 
 def read_row_table(ctx: Context, table: Table) -> None:
     kinds = [_column_kind(h) for h in table.header]
+    # "#Vision Param | #Language Param | #Total Param": the parts' columns are not the model's size.
+    totals = [c for c, k in enumerate(kinds) if k == "params_total" and re.search(r"total", table.header[c], re.I)]
+    if len(totals) == 1:
+        kinds = [None if k == "params_total" and c not in (0, totals[0]) else k for c, k in enumerate(kinds)]
     # A quantity spread over several columns is a sweep ("Sequence Length" 1024, 2048, ...), not a fact;
     # a size column may sit beside the exact count ("Size 3B | … | Parameters 2,795,443,200").
     kinds = [k if k is None or kinds.count(k) == 1 or k == "params_total" and (c == 0 or kinds[0] == k and kinds.count(k) == 2)
@@ -179,6 +190,29 @@ def _read_model_row(ctx: Context, table: Table, kinds: list[str | None], row: tu
         if col == 0 or not kind or kind in {"params_total", "params_active"} or col >= len(row) or not row[col]:
             continue
         cand.put(kind, cell_value(kind, row[col], table.header[col]), evidence, TABLE)
+
+
+def read_model_sheet(ctx: Context, table: Table) -> None:
+    """A sheet with one column per model and one row per fact: each column is a model of the document."""
+    for col in range(1, len(table.header)):
+        name = table.header[col]
+        info = ctx.info(name)
+        if not mentions(name) or not ctx.announced(info):
+            ctx.reject(name, "another model, a column of a sheet of facts", f"{table.section}: {name}".strip(": "))
+            continue
+        cand = ctx.find(info)
+        if cand is None:
+            cand = Candidate(name=name, info=info, source="table", introduced_by="spec table", origin=" | ".join(table.header))
+            ctx.candidates.append(cand)
+        cand.put("params_total", info.total, name, TABLE)
+        cand.put("params_active", info.active, name, TABLE)
+        for row in table.rows:
+            kind = _column_kind(row[0])
+            if kind not in _ROW_FACTS or col >= len(row) or not row[col]:
+                continue
+            value = parse_params_cell(row[col], bare_number_scale(row[0], kind))[0] if kind.startswith("params") \
+                else cell_value(kind, row[col], row[0])
+            cand.put(kind, value, f"{row[0]} | {name}: {row[col]}", TABLE)
 
 
 def read_spec_sheet(ctx: Context, table: Table) -> None:
