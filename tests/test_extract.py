@@ -639,3 +639,16 @@ def test_a_download_table_with_a_column_per_host():
            "| [Finch4-8B](https://huggingface.co/x/Finch4-8B) | [Finch4-8B](https://modelscope.cn/x/Finch4-8B) |\n"
            "| [Finch4-8B-MLX](https://huggingface.co/x/Finch4-8B-MLX) | [Finch4-8B-MLX](https://modelscope.cn/x/b) |\n")
     only(extract(doc), name="Finch4-8B", params_total=8e9)
+
+
+def test_moe_sizes_after_a_capitalised_word_and_a_context_extended_from_one_length_to_another():
+    doc = ("# Introduction to Larch 3.1 Language Models\n\nLarch 3.1 language models extend the context length of "
+           "Larch 3.0 language models from 4K to 128K using a progressive strategy.\n\n"
+           "- Dense Models: 2B and 8B parameter models, trained on 12 trillion tokens in total.\n"
+           "- Mixture-of-Expert (MoE) Models: Sparse 1B and 3B MoE models, with 400M and 800M activated parameters "
+           "respectively, trained on 10 trillion tokens in total.\n\n"
+           "1. `larch-org/larch-3.1-2b-base`\n2. `larch-org/larch-3.1-1b-a400m-base`\n")
+    records = by_name(extract(doc))
+    dense, moe = records["Larch 3.1 2B"], records["larch-3.1-1b-a400m-base"]
+    assert (dense["params_active"], dense["training_tokens"], dense["context_length"]) == (None, 12e12, 128_000)
+    assert (moe["params_active"], moe["training_tokens"], moe["context_length"]) == (400e6, 10e12, 128_000)

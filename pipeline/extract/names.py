@@ -155,9 +155,12 @@ def mentions(text: str) -> list[tuple[int, str]]:
     found = []
     for match in MENTION.finditer(text):
         chain = match.group(0).rstrip(".")
+        opening = re.match(r"(?:(?:The|This|These|Our|Introducing|Meet|Today)\s+)+(?=\S)", chain)
+        start = match.start() + (opening.end() if opening else 0)
+        chain = chain[opening.end():] if opening else chain  # "The InternVL2 76B" mentions "InternVL2 76B"
         tokens = re.split(r"[- _]", chain)
         # A number, an inner capital ("DeepSeek") or capitalised words joined by a hyphen ("Hunyuan-Large").
         if any(re.search(r"\d", t) for t in tokens) or any(len(re.findall(r"[A-Z]", t)) >= 2 for t in tokens) \
                 or re.fullmatch(r"[A-Z][a-z]+(?:-[A-Z][A-Za-z]*)+", chain):
-            found.append((match.start(), chain))
+            found.append((start, chain))
     return found

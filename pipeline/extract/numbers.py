@@ -124,4 +124,7 @@ def cell_value(kind: str, text: str, label: str) -> object:
     if re.search(r"less than|fewer than|under|below|<", text, re.IGNORECASE):
         return None  # an upper bound alone is not a value
     match = re.search(rf"[~≈]?\s*{NUM}(?:,\d{{3}})*\s*[KMBTkmbt]?\+?(?:\s*\+\s*{NUM}\s*[KMBTkmbt])?", text)
-    return quantity(match.group(0).strip(), bare_number_scale(label, kind)) if match else None
+    value = quantity(match.group(0).strip(), bare_number_scale(label, kind)) if match else None
+    if kind == "training_tokens" and value is not None and value < 1e8:
+        return None  # "0.6" under a token column is a score or a ratio, not a training set
+    return value

@@ -29,7 +29,9 @@ _RANGE_BEFORE = re.compile(rf"{QTY}\s*(?:to|-|–)\s*$", re.I)
 _SERIES_BEFORE = re.compile(rf"{QTY}\s*(?:,|\band\b)\s*$", re.I)
 _CONTEXT_STATEMENT = re.compile(
     rf"(?:context(?:\s+(?:length|window|size))?|sequence length|sequences)\s*(?:\([^)]*\))?\s*(?:of|to|is|:|up to|extended to)?\s*(?:up to\s+)?(?P<q>{QTY})"
-    rf"|(?P<q2>{QTY})(?:\s+tokens?)?\s+context|support(?:s)?\s+(?:up to\s+)?(?P<q3>{QTY})\s+tokens",
+    rf"|(?P<q2>{QTY})(?:\s+tokens?)?\s+context|support(?:s)?\s+(?:up to\s+)?(?P<q3>{QTY})\s+tokens"
+    # "extend the context length of Granite 3.0 from 4K to 128K": the length it reaches
+    rf"|context(?:\s+(?:length|window))?\b[^;]{{0,60}}?\bfrom\s+{QTY}\s+to\s+(?P<q4>{QTY})",
     re.I,
 )
 _BOUND_BEFORE = re.compile(r"(less than|fewer than|under|below|<|at most|over|more than|from)\s*$", re.I)
@@ -85,6 +87,10 @@ def _about(ctx: Context, sentence: str, position: int) -> tuple[NameInfo | None,
         ours = ctx.announced(info) or contains(info.stem, ctx.primary) or info.stem in {c.info.stem for c in ctx.candidates}
         if ours:
             return info, None
+        opens_clause = not sentence[: sentence.rfind(mention, 0, position)].rstrip(" *").rstrip() or \
+            sentence[: sentence.rfind(mention, 0, position)].rstrip(" *").endswith((":", "-", "("))
+        if opens_clause and re.fullmatch(r"[A-Z][a-z]+ \d[\d.]*\s?[BMbm]", mention):
+            return None, None  # "MoE Models: Sparse 1B and 3B …": a capitalised word at a clause's start, not a name
         if _is_other_name(ctx, mention):
             return None, mention
         # "Sparse 1B and 3B MoE models": a common word before a size, not another model's name
@@ -358,8 +364,12 @@ def _apply_param(ctx: Context, subject: NameInfo | None, kind: str, value: float
         cand.put(kind, value, sentence, NAMED)
         ctx.candidates.append(cand)
         return
+    sizes = _sizes_listed_before(sentence) if subject is None else []
     for cand in family:
         total = fact_value(cand, "params_total")
+        size = cand.info.nominal or total
+        if sizes and not (isinstance(size, float) and any(abs(size - s) <= 0.02 * s for s in sizes)):
+            continue  # "Sparse 1B and 3B MoE models, with 400M and 800M activated": not the dense sizes
         if total is None or value < total:
             cand.put(kind, value, sentence, NAMED if subject else GENERAL)
 
@@ -390,7 +400,9 @@ def read_quantity_statements(ctx: Context) -> None:
                 window = sentence[max(0, match.start() - 25): match.end() + 15]
                 if _NOT_CONTEXT.search(window):
                     continue
-                value = quantity((match.group("q") or match.group("q2") or match.group("q3")).strip())
+                if match.group("q4") and _subject_mention(ctx, sentence, match.start("q4")) is None:
+                    continue  # "has been expanded from 128K to 200K": of which model, the sentence does not say
+                value = quantity((match.group("q") or match.group("q2") or match.group("q3") or match.group("q4")).strip())
                 if value and 512 <= value <= 1e8:
                     _apply_stated(ctx, sentence, match.start(), "context_length", value)
 
