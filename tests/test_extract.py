@@ -652,3 +652,9 @@ def test_moe_sizes_after_a_capitalised_word_and_a_context_extended_from_one_leng
     dense, moe = records["Larch 3.1 2B"], records["larch-3.1-1b-a400m-base"]
     assert (dense["params_active"], dense["training_tokens"], dense["context_length"]) == (None, 12e12, 128_000)
     assert (moe["params_active"], moe["training_tokens"], moe["context_length"]) == (400e6, 10e12, 128_000)
+
+
+def test_plural_context_lengths_and_repository_ids_as_row_names():
+    doc = ("# Plover4.1\n\nPlover4.1 natively supports context lengths of up to 65,536(64k) tokens.\n\n"
+           "| Model Name | Dimension | Download |\n|---|---|---|\n| PLV/Plover4.1-8B | 1024 | [hf](https://huggingface.co/x/a) |\n")
+    only(extract(doc), name="Plover4.1-8B", params_total=8e9, context_length=65_536)

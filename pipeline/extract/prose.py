@@ -28,7 +28,7 @@ _TOKENS_STATEMENT = re.compile(rf"(?P<q>{QTY}(?:\s*\+\s*{QTY})?)\+?\s+(?:[A-Za-z
 _RANGE_BEFORE = re.compile(rf"{QTY}\s*(?:to|-|–)\s*$", re.I)
 _SERIES_BEFORE = re.compile(rf"{QTY}\s*(?:,|\band\b)\s*$", re.I)
 _CONTEXT_STATEMENT = re.compile(
-    rf"(?:context(?:\s+(?:length|window|size))?|sequence length|sequences)\s*(?:\([^)]*\))?\s*(?:of|to|is|:|up to|extended to)?\s*(?:up to\s+)?(?P<q>{QTY})"
+    rf"(?:context(?:\s+(?:lengths?|windows?|size))?|sequence length|sequences)\s*(?:\([^)]*\))?\s*(?:of|to|is|:|up to|extended to)?\s*(?:up to\s+)?(?P<q>{QTY})"
     rf"|(?P<q2>{QTY})(?:\s+tokens?)?\s+context|support(?:s)?\s+(?:up to\s+)?(?P<q3>{QTY})\s+tokens"
     # "extend the context length of Granite 3.0 from 4K to 128K": the length it reaches
     rf"|context(?:\s+(?:length|window))?\b[^;]{{0,60}}?\bfrom\s+{QTY}\s+to\s+(?P<q4>{QTY})",

@@ -105,6 +105,7 @@ def read_row_table(ctx: Context, table: Table) -> None:
     previous: tuple[str, ...] = ()
     for row in table.rows:
         name = re.sub(r"^[^\w(]+", "", row[0])  # "⚾Orion-14B-Base": an icon before the name
+        name = re.sub(r"^[\w.-]+/(?=[\w.-]+$)", "", name)  # "BAAI/bge-m3": a repository id names its model
         if name and name == table.header[0]:
             continue
         sizes = [row[c] for c, k in enumerate(kinds) if k == "params_total"]
