@@ -341,6 +341,22 @@ def test_corpus_documents_and_targets_on_unseen_documents():
     assert bench.missed_targets(bench.evaluate(CORPUS, split["unseen"])) == []
 
 
+def test_no_record_from_the_corpus_is_junk_or_a_number_for_an_unannounced_model():
+    """Every record the corpus yields is a model name; one that matches no announced model carries no number."""
+    if not (CORPUS / "GOLD.csv").is_file():
+        pytest.skip("../shared/corpus not present")
+    bench = _bench()
+    gold = bench.load_gold(CORPUS)
+    numbers = ("params_total", "params_active", "training_tokens", "context_length", "mmlu")
+    for name, rows in sorted(gold.items()):
+        records = extract((CORPUS / name).read_text(encoding="utf-8"), url=str(CORPUS / name))
+        matched = dict(bench.match(records, rows))
+        for i, record in enumerate(records):
+            assert re.search(r"[A-Z0-9]", record["name"]) and record["subject_evidence"], (name, record["name"])
+            if i not in matched:
+                assert all(record[key] is None for key in numbers), (name, record["name"], record)
+
+
 # --- the bench on another corpus folder (--corpus) ------------------------------------------
 
 SYNTHETIC_CARD = """# Zephyr-X
