@@ -17,8 +17,9 @@ another model), each with the reason.
 
 Modules, by concern: `text` (documents to prose lines and tables; size limits), `numbers`
 (quantities and dates), `names` (model names and mentions), `candidates` (models and their
-facts), `subject` (the document's developer and family), `tables` and `prose` (reading facts),
-`records` (the extractor), `command` (`python -m pipeline.extract PATH_OR_URL` -> JSON array).
+facts), `subject` (the document's developer and family), `about` (which model a sentence speaks
+of), `tables`, `naming` (models named by lists and release sentences) and `prose` (facts stated in
+sentences), `records` (the extractor), `command` (`python -m pipeline.extract PATH_OR_URL` -> JSON array).
 """
 
 from pipeline.extract.candidates import FIELDS

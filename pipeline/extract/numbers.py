@@ -10,6 +10,11 @@ from pipeline.units import UnitParseError, parse_quantity
 
 NUM = r"(?<!\d)\d+(?:\.\d+)?"  # never starting inside a digit run: long runs cost linear time
 QTY = rf"(?:~|≈|about |around |approximately |nearly |roughly )?{NUM}(?:,\d{{3}})*\s?(?:(?:thousand|million|billion|trillion)\b|[KMBTkmbt](?![a-zA-Z]))?"
+# "7B, 13B and 70B", "1.8B/7B/14B", "3 and 7 billion": sizes listed together.
+SIZE_LIST = re.compile(
+    rf"(?<![\w.])(?P<list>{NUM}\s?(?:[BbMm](?:[_-]v\d+)?|billion|million)?(?:\s*(?:,|/|,?\s*and|,?\s*or)\s*{NUM}\s?(?:[BbMm](?:[_-]v\d+)?|billion|million)?)+)"
+    rf"(?!\w|\.\d)(?P<after>\s*(?:parameters?|parameter models|sizes?|models?|checkpoints?|variants?)?)",
+)
 # "10B dense + 128x3.66B MoE": a dense trunk plus N experts of a given size.
 _DENSE_PLUS_EXPERTS = re.compile(rf"(?P<dense>{QTY})\s*dense\s*\+\s*(?P<n>\d+)\s*[x×]\s*(?P<expert>{QTY})\s*(?:MoE|experts?)", re.I)
 # "685B incl. 14B MTP": the stated size includes a module that is not part of the model proper.

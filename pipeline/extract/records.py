@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass
 
 from pipeline.extract.candidates import FIELDS, GENERAL, Candidate, Context, fact_value
-from pipeline.extract.prose import (read_dates, read_model_lists, read_param_statements, read_quantity_statements,
-                                    read_release_names, read_repository_lists, read_size_lists)
+from pipeline.extract.naming import read_model_lists, read_release_names, read_repository_lists, read_size_lists
+from pipeline.extract.prose import read_dates, read_param_statements, read_quantity_statements
 from pipeline.extract.subject import Family, find_org, judge, rank_families
 from pipeline.extract.tables import read_column_table, read_model_sheet, read_row_table, read_spec_sheet, table_kind
 from pipeline.extract.text import Document, load_document
