@@ -61,13 +61,11 @@ def about_model(ctx: Context, sentence: str, position: int) -> tuple[NameInfo | 
         ours = ctx.announced(info) or contains(info.stem, ctx.primary) or info.stem in {c.info.stem for c in ctx.candidates}
         if ours:
             return info, None
-        opens_clause = not sentence[: sentence.rfind(mention, 0, position)].rstrip(" *").rstrip() or \
-            sentence[: sentence.rfind(mention, 0, position)].rstrip(" *").endswith((":", "-", "("))
-        if opens_clause and re.fullmatch(r"[A-Z][a-z]+ \d[\d.]*\s?[BMbm]", mention):
+        before = sentence[: sentence.rfind(mention, 0, position)].rstrip(" *")
+        if (not before or before.endswith((":", "-", "("))) and re.fullmatch(r"[A-Z][a-z]+ \d[\d.]*\s?[BMbm]", mention):
             return None, None  # "MoE Models: Sparse 1B and 3B …": a capitalised word at a clause's start, not a name
         if _is_other_name(ctx, mention):
             return None, mention
-        # "Sparse 1B and 3B MoE models": a common word before a size, not another model's name
     head = sentence[:position]
     appositive = _APPOSITIVE.search(head)
     if appositive and _is_other_name(ctx, appositive.group("name")):
