@@ -674,3 +674,13 @@ def test_plural_context_lengths_and_repository_ids_as_row_names():
     doc = ("# Plover4.1\n\nPlover4.1 natively supports context lengths of up to 65,536(64k) tokens.\n\n"
            "| Model Name | Dimension | Download |\n|---|---|---|\n| PLV/Plover4.1-8B | 1024 | [hf](https://huggingface.co/x/a) |\n")
     only(extract(doc), name="Plover4.1-8B", params_total=8e9, context_length=65_536)
+
+
+def test_a_checkpoint_column_of_repository_ids_names_each_row_and_inference_limits_are_not_context():
+    doc = ("# Model Zoo\n\nOwlet is our vision-language model. Owlet supports up to 100K tokens at inference time.\n\n"
+           "## Owlet-1.5\n\n| Version | Size | Schedule | Checkpoint | VQAv2 |\n|---|---|---|---|---|\n"
+           "| Owlet-1.5 | 7B | full_ft-1e | someone/owlet-v1.5-7b | 78.5 |\n"
+           "| Owlet-1.5 | 13B | full_ft-1e | someone/owlet-v1.5-13b | 80.0 |\n")
+    records = by_name(extract(doc))
+    assert {name: r["params_total"] for name, r in records.items()} == {"owlet-v1.5-7b": 7e9, "owlet-v1.5-13b": 13e9}
+    assert all(r["context_length"] is None for r in records.values())

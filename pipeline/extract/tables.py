@@ -50,6 +50,19 @@ def _column_kind(label: str) -> str | None:
 _ROW_FACTS = {"mmlu", "params_total", "params_active", "context_length", "training_tokens"}
 
 
+_REPOSITORY_ID = re.compile(r"[\w.-]+/(?P<name>[\w.-]+)")
+
+
+def _checkpoint_column(table: Table) -> int | None:
+    """A column of repository ids ("Checkpoint: liuhaotian/llava-v1.5-7b"): each row is the checkpoint it names."""
+    for c in range(1, len(table.header)):
+        cells = [row[c] for row in table.rows if c < len(row) and row[c]]
+        if re.search(r"checkpoint|model\s*id|repo", table.header[c], re.I) and cells and \
+                2 * sum(bool(_REPOSITORY_ID.fullmatch(cell)) for cell in cells) >= len(cells):
+            return c
+    return None
+
+
 def table_kind(table: Table) -> str | None:
     """"rows" when each row is a model, "columns" when the header lists models, "spec" for a two-column
     sheet of one model's facts ("Total Parameters | 1T"), else None."""
@@ -57,6 +70,8 @@ def table_kind(table: Table) -> str | None:
         return None
     if len(table.header) == 2 and sum(_column_kind(row[0]) in _ROW_FACTS for row in table.rows) >= 2:
         return "spec"
+    if _checkpoint_column(table) is not None:
+        return "rows"
     named_columns = [h for h in table.header[1:] if mentions(h) and MENTION.fullmatch(h)]
     labels_in_first = 3 * sum(bool(mentions(row[0])) for row in table.rows) <= len(table.rows)  # "Int4 Model" may be one
     if _H_NAME.match(table.header[0]) and len(named_columns) >= 2 and 2 * len(named_columns) >= len(table.header) - 1 \
@@ -91,7 +106,9 @@ def read_row_table(ctx: Context, table: Table) -> None:
     # Links and weights beside benchmark scores belong to the compared models: a table with
     # scores lists the document's models only where their family says so.
     scores = any(k == "mmlu" or _H_SCORE.search(h) for h, k in zip(table.header[1:], kinds[1:]))
-    listing = (any(_H_LISTING.search(h) for h in table.header[1:]) or any(table.has_links[1:])) and not scores
+    checkpoints = _checkpoint_column(table)
+    listing = (any(_H_LISTING.search(h) for h in table.header[1:]) or any(table.has_links[1:])) and not scores \
+        or checkpoints is not None  # the document's own checkpoints, scores beside them or not
     role = "download table" if listing else "size table" if specs else "evaluation table"
     # "| Size | StableLM-Base-Alpha | StableLM-Tuned-Alpha | Training Tokens |": columns named after models of the
     # family, one per released variant of each size row.
@@ -104,7 +121,8 @@ def read_row_table(ctx: Context, table: Table) -> None:
                 family_columns[info.stem] = c
     previous: tuple[str, ...] = ()
     for row in table.rows:
-        name = re.sub(r"^[^\w(]+", "", row[0])  # "⚾Orion-14B-Base": an icon before the name
+        repository = _REPOSITORY_ID.fullmatch(row[checkpoints]) if checkpoints is not None and checkpoints < len(row) else None
+        name = repository.group("name") if repository else re.sub(r"^[^\w(]+", "", row[0])  # "⚾Orion-14B": an icon
         name = re.sub(r"^[\w.-]+/(?=[\w.-]+$)", "", name)  # "BAAI/bge-m3": a repository id names its model
         if name and name == table.header[0]:
             continue
