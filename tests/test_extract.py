@@ -684,3 +684,13 @@ def test_a_checkpoint_column_of_repository_ids_names_each_row_and_inference_limi
     records = by_name(extract(doc))
     assert {name: r["params_total"] for name, r in records.items()} == {"owlet-v1.5-7b": 7e9, "owlet-v1.5-13b": 13e9}
     assert all(r["context_length"] is None for r in records.values())
+
+
+def test_an_mmlu_section_s_average_a_size_row_of_linked_names_and_an_org_named_model():
+    doc = ("# Quokka-13B\n\nQuokka-13B is developed by Quokka Intelligent Technology.\n\n"
+           "| | Base Models | Aligned Models |\n|---|---|---|\n"
+           "| 13B | [Quokka-13B-Base](https://huggingface.co/q/a) | [Quokka-13B-Chat](https://huggingface.co/q/b) |\n\n"
+           "## Benchmark results\n\n### MMLU\n\n| Model 5-shot | STEM | Others | Average |\n|---|---|---|---|\n"
+           "| Rival-13B | 36.1 | 52.8 | 46.3 |\n| Quokka-13B-Base | 41.6 | 58.5 | 51.6 |\n| Quokka-13B-Chat | 40.9 | 59.0 | 52.1 |\n")
+    mmlu = {r["name"]: r["mmlu"] for r in extract(doc)}
+    assert mmlu == {"Quokka-13B-Base": 51.6, "Quokka-13B-Chat": 52.1}

@@ -89,6 +89,7 @@ def parse_name(name: str, org_tokens: tuple[str, ...] = ()) -> NameInfo:
         tokens += [t for t in split.split() if t]
     while tokens and tokens[0] in LEADING_WORDS or (
         org_tokens and tokens and tokens[0] in org_tokens and len(tokens) > 1 and re.fullmatch(r"[a-z]{2,}", tokens[1])
+        and tokens[1] not in _VARIANT_WORDS  # "Baichuan-13B-Base" by Baichuan: "base" is no family name
     ):
         tokens = tokens[1:]
     variant_words = [_VARIANT_CANONICAL.get(t, t) for t in tokens if t in _VARIANT_WORDS]

@@ -19,7 +19,7 @@ _H_CONTEXT = re.compile(r"context|max(imum)?\s*length|sequence\s*length|seq\.?\s
 _H_TOKENS = re.compile(r"tokens?\b(?!\s*/)|token count", re.IGNORECASE)
 _H_MMLU = re.compile(r"^\s*mmlu\b(?![-\s]*(pro|redux))", re.IGNORECASE)
 _H_DATE = re.compile(r"release\s*date|^\s*date\s*$", re.IGNORECASE)
-_H_NAME = re.compile(r"^\s*(models?|model name|names?|variant|checkpoint)?\s*$", re.IGNORECASE)
+_H_NAME = re.compile(r"^\s*(models?|model name|names?|variant|checkpoint)?(\s+\d+-shot)?\s*$", re.IGNORECASE)
 _H_LISTING = re.compile(r"download|weights|url|link|^\s*id\s*$|md5|hugging|modelscope", re.IGNORECASE)
 _H_LABEL = re.compile(r"categor|benchmark|metric|shots|domain|language|capabilit|task|dataset|^\s*$", re.IGNORECASE)
 # Benchmark and score columns: a table with them compares models.
@@ -94,6 +94,9 @@ def table_kind(table: Table) -> str | None:
 
 def read_row_table(ctx: Context, table: Table) -> None:
     kinds = [_column_kind(h) for h in table.header]
+    if _H_MMLU.search(table.section.split(" / ")[-1]):
+        # "### MMLU" over "| Model 5-shot | STEM | … | Average |": the average is the model's MMLU score.
+        kinds = ["mmlu" if re.fullmatch(r"\s*(avg\.?|average)\s*", h, re.I) else k for h, k in zip(table.header, kinds)]
     # "#Vision Param | #Language Param | #Total Param": the parts' columns are not the model's size.
     totals = [c for c, k in enumerate(kinds) if k == "params_total" and re.search(r"total", table.header[c], re.I)]
     if len(totals) == 1:
@@ -147,10 +150,15 @@ def read_row_table(ctx: Context, table: Table) -> None:
         if size_named:  # "| Size | Parameters |" with rows "tiny | 39 M": the family's sizes are named by word
             name, size_only = f"{ctx.primary_display} {name}", False
         if size_only:
+            # "| 7B | 🤗 Baichuan2-7B-Base | 🤗 Baichuan2-7B-Chat |": the cells name the models of that size
+            size = ctx.info(bare).nominal
+            named = [cell for cell in (re.sub(r"^[^\w(]+", "", c) for c in row[1:]) if size and MENTION.fullmatch(cell)
+                     and ctx.info(cell).nominal == size and starts_with(ctx.info(cell).stem, ctx.primary)]
             families = [table.header[c] for c in family_columns.values() if c < len(row) and row[c]]
-            sectioned = None if families else _section_model(ctx, table.section, row[0], table.header[0])
+            sectioned = None if families or named else _section_model(ctx, table.section, row[0], table.header[0])
             # size-only names belong to the family, or are the model the table's heading names
-            names = [sectioned] if sectioned else [f"{family} {bare}".strip() for family in families or [ctx.primary_display]]
+            names = named or ([sectioned] if sectioned else
+                              [f"{family} {bare}".strip() for family in families or [ctx.primary_display]])
         else:
             names = [name]
         for name in names:
