@@ -694,3 +694,9 @@ def test_an_mmlu_section_s_average_a_size_row_of_linked_names_and_an_org_named_m
            "| Rival-13B | 36.1 | 52.8 | 46.3 |\n| Quokka-13B-Base | 41.6 | 58.5 | 51.6 |\n| Quokka-13B-Chat | 40.9 | 59.0 | 52.1 |\n")
     mmlu = {r["name"]: r["mmlu"] for r in extract(doc)}
     assert mmlu == {"Quokka-13B-Base": 51.6, "Quokka-13B-Chat": 52.1}
+
+
+def test_a_rounded_size_followed_by_the_exact_count_in_parentheses():
+    doc = ("# Model Information\n\n| Model | Params | Context length |\n|---|---|---|\n"
+           "| Heron 3.2-Vision 11B | 11B (10.6) | 128k |\n")
+    only(extract(doc), params_total=10.6e9, context_length=128_000)

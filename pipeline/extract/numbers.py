@@ -21,6 +21,7 @@ _DENSE_PLUS_EXPERTS = re.compile(rf"(?P<dense>{QTY})\s*dense\s*\+\s*(?P<n>\d+)\s
 _INCLUDING = re.compile(rf"(?P<whole>{QTY})\s*\(?(?:incl\.?|including)\s+(?P<part>{QTY})", re.I)
 
 
+_ROUNDED_THEN_EXACT = re.compile(rf"{NUM}\s*(?P<unit>[BMT])\s*\(\s*(?P<exact>{NUM})\s*\)")
 _TOTAL_A_ACTIVE = re.compile(rf"(?P<total>{NUM}\s*[BMT])\s*-\s*A(?P<active>{NUM}\s*[BM])", re.I)
 
 
@@ -38,6 +39,9 @@ def parse_params_cell(text: str, unitless_scale: float) -> tuple[float | None, f
     moe = _TOTAL_A_ACTIVE.fullmatch(text.strip())
     if moe:  # "355B-A32B": total and active, as MoE names write them
         return quantity(moe.group("total")), quantity(moe.group("active"))
+    exact = _ROUNDED_THEN_EXACT.fullmatch(text.strip())
+    if exact:  # "11B (10.6)": the rounded size, then the exact count in the same unit
+        return quantity(exact.group("exact") + exact.group("unit")), None
     return composite_total(text) or quantity(text, unitless_scale), None
 
 
