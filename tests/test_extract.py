@@ -697,6 +697,6 @@ def test_an_mmlu_section_s_average_a_size_row_of_linked_names_and_an_org_named_m
 
 
 def test_a_rounded_size_followed_by_the_exact_count_in_parentheses():
-    doc = ("# Model Information\n\n| Model | Params | Context length |\n|---|---|---|\n"
+    doc = ("# Heron 3.2-Vision\n\n| Model | Params | Context length |\n|---|---|---|\n"
            "| Heron 3.2-Vision 11B | 11B (10.6) | 128k |\n")
     only(extract(doc), params_total=10.6e9, context_length=128_000)
