@@ -700,3 +700,10 @@ def test_a_rounded_size_followed_by_the_exact_count_in_parentheses():
     doc = ("# Heron 3.2-Vision\n\n| Model | Params | Context length |\n|---|---|---|\n"
            "| Heron 3.2-Vision 11B | 11B (10.6) | 128k |\n")
     only(extract(doc), params_total=10.6e9, context_length=128_000)
+
+
+def test_a_converted_instruct_copy_is_its_model():
+    doc = ("# Egret-2\n\n| Model | #Total Param | HF Link |\n|---|---|---|\n"
+           "| Egret-2-8B-Instruct | 8.5B | [link](https://huggingface.co/x/a) |\n"
+           "| Egret-2-8B-Instruct-HF | 8.5B | [link](https://huggingface.co/x/b) |\n")
+    only(extract(doc), name="Egret-2-8B-Instruct", params_total=8.5e9)

@@ -42,7 +42,7 @@ def extract_with_review(text: str, *, content_type: str | None = None, url: str 
         readings.append(_read(doc, kinds, org, org_line, org_tokens, family))
         if readings[-1].records:
             break
-    return next((reading for reading in readings if reading.records), readings[0])
+    return readings[-1] if readings[-1].records else readings[0]
 
 
 def _read(doc: Document, kinds: list, org: str | None, org_line: str, org_tokens: tuple[str, ...], family: Family) -> Extraction:
@@ -76,7 +76,7 @@ def _read(doc: Document, kinds: list, org: str | None, org_line: str, org_tokens
 
 _QUANT_VARIANTS = re.compile(r"spinquant|qlora|ptq|int4|int8|awq|gptq|fp8|gguf|\dbits?")
 # Copies of a model in another format or precision: "-HF" (converted for transformers), "-GGUF", "-MLX", "-FP8".
-_COPY_VARIANTS = re.compile(_QUANT_VARIANTS.pattern + r"|(?<![a-z])hf$|bnb|mlx|marlin|qat")
+_COPY_VARIANTS = re.compile(_QUANT_VARIANTS.pattern + r"|hf$|bnb|mlx|marlin|qat")
 _SHARED_FIELDS = ("params_total", "params_active", "training_tokens", "context_length", "publication_date")
 
 
@@ -107,15 +107,16 @@ def _inherit_from_siblings(ctx: Context) -> None:
 
 
 def _without_plain_copies(ctx: Context, accepted: list[tuple[Candidate, str]]) -> list[tuple[Candidate, str]]:
-    """A quantised copy ("…-Instruct-FP8", "…-GPTQ-Int4") without a score of its own is its model again, not a
-    model of its own: kept for review. One with its own MMLU (a measured cost of quantising) stays."""
+    """A quantised or converted copy ("…-Instruct-FP8", "…-GPTQ-Int4", "…-HF") without a score of its own is its
+    model again, not a model of its own: kept for review. One with its own MMLU (a measured cost of quantising) stays."""
     plain = [c.info for c, _ in accepted if not _COPY_VARIANTS.search(c.info.variant)]
     kept = []
     for cand, evidence in accepted:
         copy = _COPY_VARIANTS.search(cand.info.variant) and any(
             info.stem == cand.info.stem and cand.info.nominal in (None, info.nominal) for info in plain)
         if copy and fact_value(cand, "mmlu") is None:
-            ctx.reject(cand.name, "a quantised copy of a model the document announces, with no score of its own",
+            ctx.reject(cand.name, "a quantised copy (or a converted one) of a model the document announces, "
+                       "with no score of its own",
                        cand.origin, "model", fact_value(cand, "params_total"))
             continue
         kept.append((cand, evidence))
