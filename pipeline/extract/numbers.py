@@ -10,6 +10,8 @@ from pipeline.units import UnitParseError, parse_quantity
 
 NUM = r"(?<!\d)\d+(?:\.\d+)?"  # never starting inside a digit run: long runs cost linear time
 QTY = rf"(?:~|≈|about |around |approximately |nearly |roughly )?{NUM}(?:,\d{{3}})*\s?(?:(?:thousand|million|billion|trillion)\b|[KMBTkmbt](?![a-zA-Z]))?"
+# "6.98B (without embeddings)", "Non-embedding parameters": a count that leaves out the embeddings, not the total.
+NON_EMBEDDING = re.compile(r"non-?embedding|(?:without|excluding|w/o) embeddings?", re.I)
 # "7B, 13B and 70B", "1.8B/7B/14B", "3 and 7 billion": sizes listed together.
 SIZE_LIST = re.compile(
     rf"(?<![\w.])(?P<list>{NUM}\s?(?:[BbMm](?:[_-]v\d+)?|billion|million)?(?:\s*(?:,|/|,?\s*and|,?\s*or)\s*{NUM}\s?(?:[BbMm](?:[_-]v\d+)?|billion|million)?)+)"

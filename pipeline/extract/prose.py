@@ -8,7 +8,7 @@ from pipeline.extract.about import about_model, apply_fact, apply_stated, reject
 from pipeline.extract.candidates import GENERAL, NAMED, Candidate, Context, fact_value
 from pipeline.extract.names import RELEASE_VERBS, SIZE_IN_NAME, NameInfo, mentions, size_label
 from pipeline.extract.naming import display_for
-from pipeline.extract.numbers import NUM, QTY, composite_total, parse_date, quantity
+from pipeline.extract.numbers import NON_EMBEDDING, NUM, QTY, composite_total, parse_date, quantity
 from pipeline.extract.text import Document, sentences
 
 
@@ -17,7 +17,6 @@ _PARAM_STATEMENT = re.compile(
     rf"|parameters?\s*:\s*(?P<q2>{QTY})",
     re.IGNORECASE,
 )
-_NON_EMBEDDING = re.compile(r"non-?embedding|(?:without|excluding|w/o) embeddings?", re.I)
 _ACTIVE_AFTER = re.compile(rf"(?P<q>{QTY})\s+(?:parameters\s+)?(?:are\s+)?(?:activated|active)\b", re.I)
 
 _TOKENS_STATEMENT = re.compile(rf"(?P<q>{QTY}(?:\s*\+\s*{QTY})?)\+?\s+(?:[A-Za-z][\w-]*\s+){{0,3}}?tokens\b", re.I)
@@ -75,7 +74,7 @@ def read_param_statements(ctx: Context) -> None:
             for match in _PARAM_STATEMENT.finditer(sentence):
                 qty_text = match.group("q") or match.group("q2")
                 before = sentence[: match.start()]
-                if _BOUND_BEFORE.search(before) or _NON_EMBEDDING.search(sentence[match.start(): match.end() + 30]):
+                if _BOUND_BEFORE.search(before) or NON_EMBEDDING.search(sentence[match.start(): match.end() + 30]):
                     continue
                 if re.search(r"\bto\s*$", before) or re.match(r"\s*to\s", sentence[match.end():]):
                     continue  # a range "from 7 billion to 70 billion"

@@ -7,14 +7,13 @@ import re
 
 from pipeline.extract.candidates import TABLE, Candidate, Context, more_precise
 from pipeline.extract.names import MENTION, NOT_MODEL_ROWS, mentions, SIZE_IN_NAME, NameInfo, is_model_name, size_label, starts_with
-from pipeline.extract.numbers import NUM, bare_number_scale, cell_value, mmlu_value, parse_params_cell, quantity
+from pipeline.extract.numbers import NON_EMBEDDING, NUM, bare_number_scale, cell_value, mmlu_value, parse_params_cell, quantity
 from pipeline.extract.text import Table
 
 
 # Column headers and row labels, by meaning.
 _H_ACTIVE = re.compile(r"activ", re.IGNORECASE)
 _H_PARAMS = re.compile(r"param|^\s*#?\s*size\s*$|model size$", re.IGNORECASE)
-_H_NON_EMBED = re.compile(r"non-?embedding|(?:without|excluding|w/o) embeddings?", re.IGNORECASE)
 _H_CONTEXT = re.compile(r"context|max(imum)?\s*length|sequence\s*length|seq\.?\s*len|^\s*(?:text\s*)?length\s*$", re.IGNORECASE)
 _H_TOKENS = re.compile(r"tokens?\b(?!\s*/)|token count", re.IGNORECASE)
 _H_MMLU = re.compile(r"^\s*mmlu\b(?![-\s]*(pro|redux))", re.IGNORECASE)
@@ -32,7 +31,7 @@ _SKIP_NAME = re.compile(r"\s\+\s|[*†]\s*$")  # "X + MC" is a recipe variant; "
 
 
 def _column_kind(label: str) -> str | None:
-    if _H_NON_EMBED.search(label):
+    if NON_EMBEDDING.search(label):
         return None
     if _H_PARAMS.search(label):
         return "params_active" if _H_ACTIVE.search(label) else "params_total"
@@ -125,7 +124,7 @@ def read_row_table(ctx: Context, table: Table) -> None:
     previous: tuple[str, ...] = ()
     for row in table.rows:
         repository = _REPOSITORY_ID.fullmatch(row[checkpoints]) if checkpoints is not None and checkpoints < len(row) else None
-        name = repository.group("name") if repository else re.sub(r"^[^\w(]+", "", row[0])  # "⚾Orion-14B": an icon
+        name = repository.group("name") if repository else _without_icon(row[0])
         name = re.sub(r"^[\w.-]+/(?=[\w.-]+$)", "", name)  # "BAAI/bge-m3": a repository id names its model
         if name and name == table.header[0]:
             continue
@@ -152,7 +151,7 @@ def read_row_table(ctx: Context, table: Table) -> None:
         if size_only:
             # "| 7B | 🤗 Baichuan2-7B-Base | 🤗 Baichuan2-7B-Chat |": the cells name the models of that size
             size = ctx.info(bare).nominal
-            named = [cell for cell in (re.sub(r"^[^\w(]+", "", c) for c in row[1:]) if size and MENTION.fullmatch(cell)
+            named = [cell for cell in map(_without_icon, row[1:]) if size and MENTION.fullmatch(cell)
                      and ctx.info(cell).nominal == size and starts_with(ctx.info(cell).stem, ctx.primary)]
             families = [table.header[c] for c in family_columns.values() if c < len(row) and row[c]]
             sectioned = None if families or named else _section_model(ctx, table.section, row[0], table.header[0])
@@ -237,9 +236,7 @@ def read_model_sheet(ctx: Context, table: Table) -> None:
             kind = _column_kind(row[0])
             if kind not in _ROW_FACTS or col >= len(row) or not row[col]:
                 continue
-            value = parse_params_cell(row[col], bare_number_scale(row[0], kind))[0] if kind.startswith("params") \
-                else cell_value(kind, row[col], row[0])
-            cand.put(kind, value, f"{row[0]} | {name}: {row[col]}", TABLE)
+            cand.put(kind, _labelled_value(kind, row[col], row[0]), f"{row[0]} | {name}: {row[col]}", TABLE)
 
 
 def read_spec_sheet(ctx: Context, table: Table) -> None:
@@ -260,13 +257,20 @@ def read_spec_sheet(ctx: Context, table: Table) -> None:
         kind = _column_kind(label)
         if kind not in _ROW_FACTS or not cell:
             continue
-        evidence = f"{label} | {cell}"
-        if kind in {"params_total", "params_active"}:
-            value = parse_params_cell(cell, bare_number_scale(label, kind))[0]
-        else:
-            value = cell_value(kind, cell, label)
+        value = _labelled_value(kind, cell, label)
         for cand in targets:
-            cand.put(kind, value, evidence, TABLE)
+            cand.put(kind, value, f"{label} | {cell}", TABLE)
+
+
+def _without_icon(cell: str) -> str:
+    return re.sub(r"^[^\w(]+", "", cell)  # "⚾Orion-14B-Base", "🤗 Baichuan2-7B-Base": an icon before the name
+
+
+def _labelled_value(kind: str, cell: str, label: str) -> object:
+    """A sheet's cell read as the fact its row label names ("Total Parameters | 1T")."""
+    if kind in {"params_total", "params_active"}:
+        return parse_params_cell(cell, bare_number_scale(label, kind))[0]
+    return cell_value(kind, cell, label)
 
 
 def _round_nominal(total: float, row: tuple[str, ...]) -> float:
