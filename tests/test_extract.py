@@ -707,3 +707,47 @@ def test_a_converted_instruct_copy_is_its_model():
            "| Egret-2-8B-Instruct | 8.5B | [link](https://huggingface.co/x/a) |\n"
            "| Egret-2-8B-Instruct-HF | 8.5B | [link](https://huggingface.co/x/b) |\n")
     only(extract(doc), name="Egret-2-8B-Instruct", params_total=8.5e9)
+
+
+def test_a_title_that_is_a_sized_model_name_with_lowercase_words_in_it():
+    doc = ("# Wren-4-reasoning-vision-15B\n\nWren-4-reasoning-vision-15B is a broadly capable model. "
+           "It is better than the GPT-4-based baselines.\n")
+    only(extract(doc), name="Wren-4-reasoning-vision-15B", params_total=15e9)
+
+
+def test_the_exact_active_and_total_counts_refine_the_rounded_ones():
+    doc = ("# Teal 2.0\n\nThe first release, Teal-mini-2.0, has 16B total parameters, but only 1.4B are activated.\n\n"
+           "The stages of Teal-mini-2.0 (1.43B activated of 16.26B total params) are listed below.\n")
+    mini = by_name(extract(doc))["Teal-mini-2.0"]
+    assert (mini["params_total"], mini["params_active"]) == (16.26e9, 1.43e9)
+
+
+def test_a_list_of_links_to_the_developer_s_repositories_names_its_models_of_any_family():
+    doc = ("# Shrike\n\nShrike is a family of small models obtained by pruning.\n\n"
+           "## Checkpoints\n\n"
+           "1. [Shrike-8B-Base](https://huggingface.co/acme/Shrike-8B-Base) / [Instruct](https://huggingface.co/acme/Kite-Mini-8B-Instruct).\n"
+           "2. [Falcon-Shrike-4B-Width-Base](https://huggingface.co/acme/Falcon-Shrike-4B-Width-Base).\n"
+           "3. [Shrike-4B](https://huggingface.co/acme/Shrike-4B)\n4. [Shrike 4B for EasyLM](https://huggingface.co/acme/shrike_4b_easylm)\n\n"
+           "## Usage\n\n- [Shrike-8B-Base-FP8](https://huggingface.co/someone/Shrike-8B-Base-FP8)\n"
+           "- [Shrike data](https://huggingface.co/datasets/acme/shrike-data)\n")
+    sizes = {r["name"]: r["params_total"] for r in extract(doc)}
+    assert sizes == {"Shrike-8B-Base": 8e9, "Kite-Mini-8B-Instruct": 8e9, "Falcon-Shrike-4B-Width-Base": 4e9, "Shrike-4B": 4e9}
+
+
+def test_tiers_named_between_the_family_and_its_version_are_of_the_family():
+    doc = ("# Ibis 1.5\n\nIbis 1.5 is the new version of the Ibis family.\n\n### Base Model Evaluation\n\n"
+           "| Models | MMLU | GSM8K |\n|---|---|---|\n| Ibis-Grand-1.5-32.5B | 76.8 | 81.5 |\n| Ibis-1.5-8B | 64.2 | 70.1 |\n"
+           "| Ibis-Grand-32.5B | 77.7 | 80.0 |\n| Rival-2-27b | 75.2 | 68.0 |\n")
+    mmlu = {r["name"]: r["mmlu"] for r in extract(doc)}
+    assert mmlu == {"Ibis-Grand-1.5-32.5B": 76.8, "Ibis-1.5-8B": 64.2}  # the 1.0 tier and the rival are not announced
+
+
+def test_chinese_text_release_sentences_magnitudes_and_table_headers():
+    doc = ("# 语义大模型-Heronchat\n\n"
+           "- Heronchat 是大语言模型，其中7B模型基座采用1.5万亿 Tokens中英文高质量语料进行训练。\n"
+           "- 我们开源了对话模型**Heronchat-7B**与**Heronchat-12B**。\n\n"
+           "| 模型版本 | 下载链接 |\n| --- | --- |\n| Heronchat-30B | [modelscope](https://modelscope.cn/models/x/Heronchat-30B) |\n")
+    records = by_name(extract(doc))
+    assert {name: r["params_total"] for name, r in records.items()} == {
+        "Heronchat-7B": 7e9, "Heronchat-12B": 12e9, "Heronchat-30B": 30e9}
+    assert records["Heronchat-7B"]["training_tokens"] == 1.5e12

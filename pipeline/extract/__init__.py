@@ -5,13 +5,15 @@ tables are left out by structure, not by name lists. A model's identity is its *
 without size, variant words, punctuation) plus its size; the document's primary stem is the one
 its title and prose mention most.
 
+Chinese text is read too: release verbs (开源, 发布), magnitudes (万亿, 亿), table headers (模型, 下载, 参数).
+
 Sources, strongest first: table cells (spec, download and benchmark tables, in either
 orientation), sentences that name the model, then statements about "the model" that apply to
 every model of the primary family.
 
 Each record says why the document announces the model (`subject_evidence`: its own size or
-download table, the title, a release sentence, the model-card header, or a variant of such a
-model); `extract_with_review` also returns what was read but is not the document's subject
+download table, a list of links to its developer's repositories, the title, a release sentence,
+the model-card header, a heading, or a variant of such a model); `extract_with_review` also returns what was read but is not the document's subject
 (rivals in comparison tables, names of files, tools or settings, numbers from sentences about
 another model), each with the reason.
 

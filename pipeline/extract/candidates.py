@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipeline.extract.names import NameInfo, parse_name, starts_with
+from pipeline.extract.names import NameInfo, of_family, parse_name
 from pipeline.extract.text import Document
 
 
@@ -77,7 +77,7 @@ class Context:
     def announced(self, info: NameInfo) -> bool:
         if not self.primary:
             return True
-        if not starts_with(info.stem, self.primary):
+        if not of_family(info.stem, self.primary):
             return False
         size = info.nominal
         return not (self.title_sizes and info.stem == self.primary and size and size not in self.title_sizes)

@@ -49,7 +49,8 @@ _NOT_MODEL_WORDS = {
 }
 # Accelerators and their makers: "fits a single 80GB GPU (like NVIDIA H100 or AMD MI300X)" names no model.
 HARDWARE = re.compile(r"(?i)^(?:nvidia|amd|intel|apple|google tpu|tpu\w*|[abhlv]\d{2,3}s?|[gb]h?\d{3}|mi\d{3}\w*|rtx\w*|gtx\w*)$")
-RELEASE_VERBS = re.compile(r"\b(releas\w*|introduc\w*|open-?sourc\w*|open-?weight\w*|launch\w*|announc\w*|present|uploaded)\b", re.I)
+RELEASE_VERBS = re.compile(r"\b(releas\w*|introduc\w*|open-?sourc\w*|open-?weight\w*|launch\w*|announc\w*|present|uploaded)\b"
+                           r"|开源|发布|推出", re.I)
 _COMPARED = re.compile(r"\b(?:like|than|compared|against|such as|outperform\w*|vs\.?|surpass\w*)\b")
 NOT_MODEL_ROWS = re.compile(r"^(total|average|avg\.?|mean|sum|overall)\b", re.IGNORECASE)
 
@@ -138,6 +139,16 @@ def starts_with(stem: tuple[str, ...], prefix: tuple[str, ...]) -> bool:
     return bool(prefix) and stem[: len(prefix)] == prefix
 
 
+def of_family(stem: tuple[str, ...], family: tuple[str, ...]) -> bool:
+    """Is `stem` a member of `family`: "Kanana 1.5 8B", or with a tier word before the version ("Kanana-Flag-1.5",
+    "Ling-mini-2.0" of "Ling 2.0"), never another version ("Qwen2.5" of "Qwen3")?"""
+    if starts_with(stem, family):
+        return True
+    version = family[1:]
+    return bool(version) and all(re.search(r"\d", t) for t in version) and len(stem) > len(family) \
+        and stem[0] == family[0] and bool(re.fullmatch(r"[a-z]+", stem[1])) and starts_with(stem[2:], version)
+
+
 def size_label(value: float) -> str:
     if value >= 1e9:
         return f"{value / 1e9:g}B"
@@ -147,7 +158,8 @@ def size_label(value: float) -> str:
 # Chains of capitalised or numbered tokens ("DeepSeek LLM 7B Base", "Qwen1.5-MoE-A2.7B"), and
 # lower-case hyphenated names with a number in them, as repositories spell them ("gpt-oss-120b").
 MENTION = re.compile(
-    r"(?<![\w.-])(?:[A-Z][A-Za-z0-9.]*[A-Za-z0-9](?:(?:-| |_)(?:[A-Z0-9][A-Za-z0-9.]*[A-Za-z0-9]|[A-Z0-9]|v\d[\w.]*))*"
+    r"(?<![\w.-])(?:[A-Z][A-Za-z0-9.]*[A-Za-z0-9](?:(?:-| |_)(?:[A-Z0-9][A-Za-z0-9.]*[A-Za-z0-9]|[A-Z0-9]|v\d[\w.]*)"
+    r"|-[a-z][a-z0-9.]*[a-z0-9](?=[\w.-]*\d))*"
     r"|(?=[a-z0-9.-]*\d)[a-z][a-z0-9]*(?:-[a-z0-9](?:[a-zA-Z0-9.]*[a-zA-Z0-9])?)+(?![\w/-]))"
 )
 

@@ -135,6 +135,21 @@ def read_repository_lists(ctx: Context) -> None:
         _add_named_model(ctx, name, info, "model list", line)
 
 
+def read_download_lists(ctx: Context) -> None:
+    """"1. [Minitron-8B-Base](https://huggingface.co/nvidia/…)": list items that are only links to the developer's
+    model repositories list the models the document releases, whatever family each belongs to."""
+    for link in ctx.doc.download_links:
+        if link.owner != ctx.doc.hub_owner:
+            continue  # a community copy ("mgoin/Minitron-8B-Base-FP8") is not the developer's release
+        # "OpenLLaMA 3B for EasyLM": the model in another framework's format is the model again.
+        text = re.sub(r"\s+(?:for|in)\s+\S.*$", "", link.text.split("/")[-1]).strip()
+        name = text if MENTION.fullmatch(text) and ctx.info(text).stem and ctx.info(text).nominal else link.repository
+        info = ctx.info(name)
+        if not info.stem or ctx.find(info) or any(c.name == name for c in ctx.candidates):
+            continue
+        _add_named_model(ctx, name, info, "download list", link.line)
+
+
 def _add_released_size(ctx: Context, mention: str, info: NameInfo, sentence: str) -> None:
     """"Pretrained models are uploaded to Hugging Face: `mamba-130m`, `mamba2-370m`, …": each sized name of the
     document's family that a release sentence lists is a model, its size from its name."""
@@ -164,7 +179,7 @@ def read_release_names(ctx: Context) -> None:
         cut = before_comparison(text)
         for _, mention in mentions(cut):
             info = ctx.info(mention)
-            if info.nominal is not None and position > 0:
+            if info.nominal is not None:
                 _add_released_size(ctx, mention, info, text)
                 continue
             if info.stem != ctx.primary or info.stem in sized or info.nominal is not None or ctx.find(info):

@@ -9,7 +9,9 @@ from pipeline.units import UnitParseError, parse_quantity
 
 
 NUM = r"(?<!\d)\d+(?:\.\d+)?"  # never starting inside a digit run: long runs cost linear time
-QTY = rf"(?:~|≈|about |around |approximately |nearly |roughly )?{NUM}(?:,\d{{3}})*\s?(?:(?:thousand|million|billion|trillion)\b|[KMBTkmbt](?![a-zA-Z]))?"
+QTY = rf"(?:~|≈|about |around |approximately |nearly |roughly )?{NUM}(?:,\d{{3}})*\s?(?:(?:thousand|million|billion|trillion)\b|[KMBTkmbt](?![a-zA-Z])|万亿|千亿|亿|万)?"
+# Chinese magnitudes: 万亿 (10^12), 千亿 (10^11), 亿 (10^8), 万 (10^4).
+_CJK_MAGNITUDES = (("万亿", 1e12), ("千亿", 1e11), ("亿", 1e8), ("万", 1e4))
 # "6.98B (without embeddings)", "Non-embedding parameters": a count that leaves out the embeddings, not the total.
 NON_EMBEDDING = re.compile(r"non-?embedding|(?:without|excluding|w/o) embeddings?", re.I)
 # "7B, 13B and 70B", "1.8B/7B/14B", "3 and 7 billion": sizes listed together.
@@ -61,6 +63,10 @@ def composite_total(text: str) -> float | None:
 
 
 def quantity(text: str, unitless_scale: float = 1.0) -> float | None:
+    for word, scale in _CJK_MAGNITUDES:
+        if text.rstrip().endswith(word):
+            number = quantity(text.rstrip()[: -len(word)])
+            return number * scale if number is not None else None
     try:
         value = parse_quantity(text)
     except UnitParseError:

@@ -13,7 +13,7 @@ from pipeline.extract.text import Document, sentences
 
 
 _PARAM_STATEMENT = re.compile(
-    rf"(?P<q>{QTY})(?:[-\s]parameters?|\s+(?P<which>total|activated|active)\s+parameters?|\s+parameters?)"
+    rf"(?P<q>{QTY})(?:[-\s]param(?:eter)?s?\b|\s+(?P<which>total|activated|active)\s+param(?:eter)?s?\b|\s?参数)"
     rf"|parameters?\s*:\s*(?P<q2>{QTY})",
     re.IGNORECASE,
 )
@@ -34,7 +34,7 @@ _UPPER_BOUND_BEFORE = re.compile(r"(less than|fewer than|under|below|<|at most)\
 _NOT_CONTEXT = re.compile(r"vocab|generat|output|max_new|new tokens|tokens?/s|per second|batch|at inference|extrapolat", re.I)
 _NOT_TRAINING = re.compile(r"batch|vocab|generat|per second|tokens?/s|context|window|sequence|prompt|output|cost|price|free tokens", re.I)
 _LATER_STAGE = re.compile(r"stage\s*[2-9]|mid-?train|anneal|fine-?tun|post-?train|\bsft\b|rlhf|alignment", re.I)
-_TRAINING_WORDS = re.compile(r"train|pretrain|pre-train|corpus", re.I)
+_TRAINING_WORDS = re.compile(r"train|pretrain|pre-train|corpus|训练|语料", re.I)
 
 
 # "For MiniMax-VL-01, the additional ViT architecture details is as follows:": the list below describes a part.
@@ -88,7 +88,8 @@ def read_param_statements(ctx: Context) -> None:
                     continue
                 _apply_param(ctx, subject, kind, value, sentence)
                 if kind == "params_total":
-                    active = _ACTIVE_AFTER.search(sentence, match.end())
+                    # "21B activated" after the total, or before it: "1.43B activated of 16.26B total params"
+                    active = _ACTIVE_AFTER.search(sentence, match.end()) or _ACTIVE_AFTER.search(sentence[: match.start()])
                     active_value = quantity(active.group("q")) if active else None
                     if active_value:
                         _apply_param(ctx, subject, "params_active", active_value, sentence)

@@ -8,8 +8,10 @@ import re
 from dataclasses import dataclass
 
 from pipeline.extract.candidates import FIELDS, GENERAL, Candidate, Context, fact_value
-from pipeline.extract.naming import read_model_lists, read_release_names, read_repository_lists, read_size_lists
+from pipeline.extract.naming import (read_download_lists, read_model_lists, read_release_names, read_repository_lists,
+                                     read_size_lists)
 from pipeline.extract.prose import read_dates, read_param_statements, read_quantity_statements
+from pipeline.extract.names import of_family, parse_name
 from pipeline.extract.subject import Family, find_org, judge, rank_families
 from pipeline.extract.tables import read_column_table, read_model_sheet, read_row_table, read_spec_sheet, table_kind
 from pipeline.extract.text import Document, load_document
@@ -37,12 +39,14 @@ def extract_with_review(text: str, *, content_type: str | None = None, url: str 
     kinds = [(table, table_kind(table)) for table in doc.tables]
     # The likeliest family first; a README titled after its organisation ("Smol Models") may announce only the
     # runner-up ("SmolLM3"), so when the first reading finds no model, the second family is read.
+    # A reading finds its family when a record is of it; links to other families alone do not settle it.
     readings = []
     for family in rank_families(doc, org_tokens):
-        readings.append(_read(doc, kinds, org, org_line, org_tokens, family))
-        if readings[-1].records:
-            break
-    return readings[-1] if readings[-1].records else readings[0]
+        reading = _read(doc, kinds, org, org_line, org_tokens, family)
+        readings.append(reading)
+        if any(of_family(parse_name(r["name"], org_tokens).stem, family[0]) for r in reading.records):
+            return reading
+    return next((reading for reading in readings if reading.records), readings[0])
 
 
 def _read(doc: Document, kinds: list, org: str | None, org_line: str, org_tokens: tuple[str, ...], family: Family) -> Extraction:
@@ -53,6 +57,7 @@ def _read(doc: Document, kinds: list, org: str | None, org_line: str, org_tokens
             read_row_table(ctx, table)
         elif kind == "sheet":
             read_model_sheet(ctx, table)
+    read_download_lists(ctx)  # before size lists: "Minitron-8B-Base" is the "8B" of "Minitron 8B and 4B"
     read_size_lists(ctx)
     read_model_lists(ctx)
     read_repository_lists(ctx)

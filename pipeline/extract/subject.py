@@ -14,10 +14,12 @@ import re
 
 from pipeline.extract.candidates import Candidate, Context, fact_value
 from pipeline.extract.names import (HARDWARE, LEADING_WORDS, MENTION, RELEASE_VERBS, NameInfo, before_comparison, is_model_name,
-                                    mentions, parse_name, starts_with)
+                                    mentions, of_family, parse_name, starts_with)
 from pipeline.extract.text import Document, sentences
 
-OWN_TABLES = ("size table", "download table", "spec table", "model list")
+OWN_TABLES = ("size table", "download table", "download list", "spec table", "model list")
+# Links to the developer's own repositories: their models are released, whatever their family.
+DOWNLOADS = ("download table", "download list")
 SCORES_ONLY = ("evaluation table", "benchmark column")
 QUOTE_CHARS = 200
 # Model-card header fields that name the model ("Model name: …", "**Model Details** …").
@@ -120,13 +122,17 @@ def judge(ctx: Context) -> list[tuple[Candidate, str]]:
             _review(ctx, cand, "not a model name")
             continue
         evidence = None
-        if cand.introduced_by in OWN_TABLES and (_in_family(ctx, cand.info) or cand.introduced_by == "download table"):
+        if cand.introduced_by in OWN_TABLES and (_in_family(ctx, cand.info) or cand.introduced_by in DOWNLOADS):
             evidence = f"listed in the document's own {cand.introduced_by}: {_quote(cand.origin)}"
         evidence = evidence or _named(places, cand.info, exact_size=cand.introduced_by in SCORES_ONLY)
         if evidence is None and cand.introduced_by in SCORES_ONLY:
             sibling = next((c for c, _ in accepted if c.info.stem == cand.info.stem and c.info.nominal == cand.info.nominal), None)
             if sibling is not None:
                 evidence = f"a variant of {sibling.name}, with scores of its own ({cand.introduced_by}: {_quote(cand.origin)})"
+        if evidence is None and cand.introduced_by in SCORES_ONLY and cand.info.nominal and _in_family(ctx, cand.info):
+            family = _named(places, NameInfo(ctx.primary, "", None, None, None), exact_size=False)
+            if family is not None:
+                evidence = f"a sized model of the family the document is about ({family}), in its {cand.introduced_by}"
         if evidence is None:
             if cand.introduced_by in SCORES_ONLY:
                 where = f"only in an {cand.introduced_by}"
@@ -174,7 +180,7 @@ def _named(places: Places, info: NameInfo, *, exact_size: bool) -> str | None:
 
 
 def _in_family(ctx: Context, info: NameInfo) -> bool:
-    return bool(ctx.primary) and starts_with(info.stem, ctx.primary)
+    return bool(ctx.primary) and of_family(info.stem, ctx.primary)
 
 
 def _active_count_of(ctx: Context, cand: Candidate, accepted: list[tuple[Candidate, str]]) -> bool:

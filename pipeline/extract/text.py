@@ -33,11 +33,31 @@ class Table:
 
 
 @dataclass(frozen=True)
+class HubLink:
+    text: str  # the link's text ("Instruct", "Snowflake/snowflake-arctic-base")
+    owner: str  # the repository's owner on the hub ("nvidia")
+    repository: str  # the repository's name ("Nemotron-Mini-4B-Instruct")
+    line: str  # the list item, markup removed
+
+
+@dataclass(frozen=True)
 class Document:
     title: str
     lines: tuple[str, ...]  # prose, one block per line, markup removed
     tables: tuple[Table, ...]
     is_html: bool
+    download_links: tuple[HubLink, ...] = ()  # list items that are nothing but links to model repositories
+    hub_owner: str = ""  # the owner most of the document's model-repository links point to
+
+
+# Chinese and Japanese text runs words together ("模型TeleChat-1B"); a space where a CJK run meets a Latin letter
+# or digit lets names and numbers be read as in English text.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef"
+_CJK_BOUNDARY = re.compile(rf"(?<=[{_CJK}])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9%])(?=[{_CJK}])")
+
+
+def _spaced(text: str) -> str:
+    return _CJK_BOUNDARY.sub(" ", text)
 
 
 def _clean_cell(text: str) -> str:
@@ -51,7 +71,7 @@ def _clean_cell(text: str) -> str:
         text = re.sub(r"\*+$", "†", text)  # a footnote marker, kept so callers can see it
     text = text.replace("**", "").replace("__", "")
     text = re.sub(r"(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w)", "", text)
-    return " ".join(text.split())
+    return " ".join(_spaced(text).split())
 
 
 def _html_table(table, section: str) -> Table:
@@ -126,6 +146,33 @@ def _is_separator(line: str) -> bool:
     return bool(re.fullmatch(r"\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*", line))
 
 
+# A model repository on the Hugging Face Hub or ModelScope; datasets, spaces, collections and docs are not models.
+_HUB_LINK = re.compile(
+    r"\[(?P<text>[^\[\]]*)\]\(https?://(?:huggingface\.co|hf\.co|(?:www\.)?modelscope\.cn/models)/"
+    r"(?!(?:datasets|spaces|collections|docs|papers|blog|models|organizations|posts)/)(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+)/?\)"
+)
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
+
+
+def _download_links(text: str) -> tuple[tuple[HubLink, ...], str]:
+    """Links of list items that hold nothing but model-repository links ("1. [X-8B-Base](…) / [Instruct](…)"),
+    and the owner most model links of the document point to (the developer's account)."""
+    owners: dict[str, int] = {}
+    for match in _HUB_LINK.finditer(text):
+        owners[match.group("owner")] = owners.get(match.group("owner"), 0) + 1
+    links = []
+    for line in text.split("\n"):
+        if not _LIST_ITEM.match(line):
+            continue
+        found = list(_HUB_LINK.finditer(line))
+        rest = re.sub(r"[^A-Za-z\s]", " ", _HUB_LINK.sub(" ", _LIST_ITEM.sub(" ", line)))
+        if found and not set(rest.lower().split()) - {"and", "or"}:
+            links += [HubLink(m.group("text").strip(" `*"), m.group("owner"), m.group("repo"), _clean_cell(line))
+                      for m in found]
+    owner = max(owners, key=lambda o: (owners[o], o)) if owners else ""
+    return tuple(links), owner
+
+
 def _load_markdown(text: str) -> Document:
     # Code holds names and limits, not facts; only a citation's author is kept.
     citations = re.findall(r"(?im)^\s*author\s*=\s*\{[^{}\n]*\}", "\n".join(re.findall(r"```.*?(?:```|$)", text, flags=re.DOTALL)))
@@ -171,7 +218,9 @@ def _load_markdown(text: str) -> Document:
     # The first heading, Markdown or HTML ("<h1 align="center">Amber: the first model of LLM360</h1>").
     heading = re.search(r"(?m)^[ \t]*#{1,6}[ \t]+(.+)$|<h[12][^<>]*>([^<]{3,200})</h[12]>", text)
     title = _clean_cell(heading.group(1) or heading.group(2)) if heading else ""
-    return Document(title=title, lines=tuple(lines), tables=tuple(tables), is_html=False)
+    download_links, hub_owner = _download_links(text)
+    return Document(title=title, lines=tuple(lines), tables=tuple(tables), is_html=False,
+                    download_links=download_links, hub_owner=hub_owner)
 
 
 _BLOCK_START = re.compile(r"\s*(?:[-*+]\s|\d+[.)]\s|#|>|<|\||!\[|$)")
@@ -255,7 +304,7 @@ def _load_html(text: str) -> Document:
         section = " / ".join(_clean_cell(h.get_text(" ")).lower() for h in reversed(headings))
         tables.append(_html_table(table, section))
         table.decompose()
-    lines = [" ".join(line.split()) for line in _text_lines(soup)]
+    lines = [" ".join(_spaced(line).split()) for line in _text_lines(soup)]
     return Document(title=title, lines=tuple(line for line in lines if line), tables=tuple(tables), is_html=True)
 
 
@@ -271,4 +320,5 @@ def load_document(text: str, content_type: str | None = None, url: str | None = 
 
 def sentences(line: str) -> list[str]:
     # "(trained on 600B tokens …)" after a full stop still speaks of the sentence before it.
-    return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z*\[])", line) if s and len(s) <= MAX_SENTENCE_CHARS]
+    # Chinese full stops end a sentence whatever follows them.
+    return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z*\[])|(?<=[。！？；])\s*", line) if s and len(s) <= MAX_SENTENCE_CHARS]
