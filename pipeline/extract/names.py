@@ -17,7 +17,7 @@ SIZE_IN_NAME = re.compile(
 _VARIANT_WORDS = {
     "base", "chat", "instruct", "inst", "it", "sft", "rl", "bf16", "fp16", "fp8", "int4", "int8", "quantized",
     "spinquant", "spin", "quant", "qlora", "ptq", "vanilla", "preview", "hf", "pretrained", "pretrain", "tuned", "gptq", "awq",
-    "gguf", "bnb", "mlx", "marlin", "autoawq", "qat",
+    "gguf", "bnb", "mlx", "marlin", "autoawq", "qat", "pytorch",
     "4bits", "8bits", "4bit", "8bit",
 }
 _VARIANT_CANONICAL = {"inst": "instruct", "it": "instruct", "pretrain": "base", "pretrained": "base"}
@@ -46,6 +46,7 @@ _NOT_MODEL_WORDS = {
     "api", "apis", "sdk", "cli", "webui", "demo", "playground", "server",
     "tpu", "gpu", "npu", "cpu", "onnx", "mlx", "tensorrt", "openvino", "replication", "reproduction", "of", "per",
     "documentation", "docs", "resources", "tutorial", "tutorials", "news", "updates", "faq",
+    "moe", "dense", "mixture", "experts", "expert",
 }
 # Accelerators and their makers: "fits a single 80GB GPU (like NVIDIA H100 or AMD MI300X)" names no model.
 HARDWARE = re.compile(r"(?i)^(?:nvidia|amd|intel|apple|google tpu|tpu\w*|[abhlv]\d{2,3}s?|[gb]h?\d{3}|mi\d{3}\w*|rtx\w*|gtx\w*)$")

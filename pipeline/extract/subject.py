@@ -118,7 +118,8 @@ def judge(ctx: Context) -> list[tuple[Candidate, str]]:
     places = naming_places(ctx)
     later = [c for c in ctx.candidates if c.introduced_by in SCORES_ONLY]
     for cand in [c for c in ctx.candidates if c.introduced_by not in SCORES_ONLY] + later:
-        if not is_model_name(cand.info, ctx.primary) or not re.search(r"[A-Z0-9]", cand.name):
+        # A lower-case word is no name ("model"), unless a link to its repository spells it so ("snowflake-arctic-base").
+        if not is_model_name(cand.info, ctx.primary) or not (re.search(r"[A-Z0-9]", cand.name) or cand.introduced_by in DOWNLOADS):
             _review(ctx, cand, "not a model name")
             continue
         evidence = None

@@ -142,7 +142,9 @@ def read_row_table(ctx: Context, table: Table) -> None:
         evidence = " | ".join(c for c in row if c)
         # "70B", "6B series models": a size of the document's family.
         bare = " ".join(re.sub(r"(?i)\b(series|models?|family|variants?)\b", " ", name).split())
-        size_only = not re.search(r"[A-Za-z]{2}", SIZE_IN_NAME.sub("", bare))
+        bare_size = not re.search(r"[A-Za-z]{2}", SIZE_IN_NAME.sub("", bare))
+        # "1B-FP16", "7B Instruct": a size and a variant, no family either
+        size_only = bare_size or not ctx.info(bare).stem and bool(ctx.info(bare).nominal)
         size_named = kinds[0] == "params_total" and kinds[1:].count("params_total") == 1 and re.fullmatch(r"[a-z][a-z-]*", name)
         if kinds[0] == "params_total" and not size_only and not size_named:
             ctx.reject(name, f"not a model name (a row of a table whose first column is '{table.header[0]}')", evidence)
@@ -162,7 +164,7 @@ def read_row_table(ctx: Context, table: Table) -> None:
         else:
             names = [name]
         for name in names:
-            _read_model_row(ctx, table, kinds, row, name, evidence, role, listing, specs, any_variant=size_only)
+            _read_model_row(ctx, table, kinds, row, name, evidence, role, listing, specs, any_variant=bare_size)
 
 
 def _section_model(ctx: Context, section: str, size_cell: str, size_header: str) -> str | None:
