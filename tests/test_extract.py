@@ -751,3 +751,22 @@ def test_chinese_text_release_sentences_magnitudes_and_table_headers():
     assert {name: r["params_total"] for name, r in records.items()} == {
         "Heronchat-7B": 7e9, "Heronchat-12B": 12e9, "Heronchat-30B": 30e9}
     assert records["Heronchat-7B"]["training_tokens"] == 1.5e12
+
+
+def test_the_native_context_window_over_one_reached_by_stretching_positions():
+    doc = ("# Petrel 1.5\n\nPetrel 1.5 can handle up to 32K tokens length natively and up to 128K tokens using YaRN. "
+           "Our approach for extending context length to 256k is being refined.\n\n"
+           "| Model | Params | Download |\n|---|---|---|\n| Petrel-1.5-8B | 8B | [hf](https://huggingface.co/x/a) |\n"
+           "| Petrel-1.5-2B | 2B | [hf](https://huggingface.co/x/b) |\n")
+    assert {r["name"]: r["context_length"] for r in extract(doc)} == {"Petrel-1.5-8B": 32_000, "Petrel-1.5-2B": 32_000}
+    table = "# Auk\n\n| Model | Context Length | Download |\n|---|---|---|\n| Auk-1T | 128K -> 256K (YaRN) | [hf](https://x/a) |\n"
+    only(extract(table), context_length=128_000)
+    # the stretched length is the window when the document states no other
+    only(extract("# Gannet-3B\n\nGannet-3B offers long context up to 64k using YaRN.\n"), context_length=64_000)
+
+
+def test_sizes_named_since_the_last_token_count_take_the_next_one():
+    doc = ("# Murre\n\n- 语义大模型 Murre 是大语言模型，其中7B模型基座采用1.5万亿 Tokens中英文高质量语料进行训练，"
+           "12B模型基座采用3万亿 Tokens中英文高质量语料进行训练。\n"
+           "- 我们开源了对话模型**Murre-7B**与**Murre-12B**，以及其int8和int4量化版本。\n")
+    assert {r["name"]: r["training_tokens"] for r in extract(doc)} == {"Murre-7B": 1.5e12, "Murre-12B": 3e12}

@@ -124,9 +124,12 @@ def apply_stated(ctx: Context, sentence: str, position: int, key: str, value: ob
         return
     for listed in _listed_with(ctx, sentence, position, subject):
         apply_fact(ctx, listed, key, value, sentence)
-    sizes = sizes_listed_before(sentence[:position]) if subject is None else []
+    # Sizes named since the sentence's previous count of tokens: "其中 7B 模型…1.5 万亿 Tokens…，12B 模型…3 万亿 Tokens".
+    head = sentence[:position]
+    since = max((m.end() for m in re.finditer(r"tokens", head, re.I)), default=0)
+    sizes = sizes_listed_before(head[since:]) if subject is None or subject.nominal is None else []
     if sizes:  # "Dense Models: 2B and 8B parameter models, trained on 12 trillion tokens": those sizes only
-        for cand in fact_targets(ctx, None)[0]:
+        for cand in fact_targets(ctx, subject)[0]:
             size = cand.info.nominal or fact_value(cand, "params_total")
             if isinstance(size, float) and any(abs(size - s) <= 0.02 * s for s in sizes):
                 cand.put(key, value, sentence, GENERAL)
@@ -134,12 +137,12 @@ def apply_stated(ctx: Context, sentence: str, position: int, key: str, value: ob
     apply_fact(ctx, subject, key, value, sentence)
 
 
-_THE_SIZE_MODEL = re.compile(rf"\bthe\s+(?P<size>{NUM}\s?[BM])[-\s]models?\b")
+_THE_SIZE_MODEL = re.compile(rf"\bthe\s+(?P<size>{NUM}\s?[BM])[-\s]models?\b|(?<![\w.])(?P<size_zh>{NUM}\s?[BM])\s?模型")
 
 
 def sizes_listed_before(head: str) -> list[float]:
     """Sizes a sentence names before a number: "2B and 8B parameter models, trained on …", "For the 1B model, …"."""
-    found = [quantity(m.group("size").replace(" ", "")) for m in _THE_SIZE_MODEL.finditer(head)]
+    found = [quantity((m.group("size") or m.group("size_zh")).replace(" ", "")) for m in _THE_SIZE_MODEL.finditer(head)]
     for match in SIZE_LIST.finditer(head):
         parts = [p for p in re.split(r"\s*(?:,|/|\band\b|\bor\b)\s*", match.group("list")) if p]
         unit = re.sub(rf"^{NUM}\s?", "", parts[-1])

@@ -132,7 +132,9 @@ def cell_value(kind: str, text: str, label: str) -> object:
     if kind == "publication_date":
         return parse_date(text)
     if kind == "context_length":
-        text = re.split(r"->|→", text)[-1]  # "32K -> 128K": trained at 32K, extended to 128K
+        # "32K -> 128K": trained at 32K, extended to 128K; "128K -> 256K (YaRN)": 256K only by stretching positions
+        stages = re.split(r"->|→", text)
+        text = stages[0] if re.search(r"yarn|rope", text, re.I) else stages[-1]
     if len(text.split()) > 4:
         return None  # a sentence in a cell ("Yi-9B is trained on Yi-6B, using 0.8T tokens") is not a value
     scientific = re.fullmatch(r"\s*(\d+(?:\.\d+)?[eE][+-]?\d+)\s*", text)

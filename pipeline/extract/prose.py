@@ -24,14 +24,19 @@ _RANGE_BEFORE = re.compile(rf"{QTY}\s*(?:to|-|–)\s*$", re.I)
 _SERIES_BEFORE = re.compile(rf"{QTY}\s*(?:,|\band\b)\s*$", re.I)
 _CONTEXT_STATEMENT = re.compile(
     rf"(?:context(?:\s+(?:lengths?|windows?|size))?|sequence length|sequences)\s*(?:\([^)]*\))?\s*(?:of|to|is|:|up to|extended to)?\s*(?:up to\s+)?(?P<q>{QTY})"
-    rf"|(?P<q2>{QTY})(?:\s+tokens?)?\s+context|support(?:s)?\s+(?:up to\s+)?(?P<q3>{QTY})\s+tokens"
+    rf"|(?P<q2>{QTY})(?:\s+tokens?)?\s+context|support(?:s)?\s+(?:(?:long-context|context|processing|inputs?)\s+)*(?:of\s+)?(?:up to\s+)?(?P<q3>{QTY})\s+tokens"
     # "extend the context length of Granite 3.0 from 4K to 128K": the length it reaches
-    rf"|context(?:\s+(?:length|window))?\b[^;]{{0,60}}?\bfrom\s+{QTY}\s+to\s+(?P<q4>{QTY})",
+    rf"|context(?:\s+(?:length|window))?\b[^;]{{0,60}}?\bfrom\s+{QTY}\s+to\s+(?P<q4>{QTY})"
+    # "up to 32K tokens length natively", "natively supports 64K"
+    rf"|(?P<q5>{QTY})(?:\s+tokens?)?(?:\s+(?:length|context))?\s+natively|natively\s+(?:supports?\s+)?(?:up to\s+)?(?P<q6>{QTY})",
     re.I,
 )
 _BOUND_BEFORE = re.compile(r"(less than|fewer than|under|below|<|at most|over|more than|from)\s*$", re.I)
 _UPPER_BOUND_BEFORE = re.compile(r"(less than|fewer than|under|below|<|at most)\s*$", re.I)
 _NOT_CONTEXT = re.compile(r"vocab|generat|output|max_new|new tokens|tokens?/s|per second|batch|at inference|extrapolat", re.I)
+# A length reached by stretching the position encoding ("up to 128K tokens using YaRN"): the window only when the
+# document states no native one.
+_STRETCHED = re.compile(r"yarn|rope scal", re.I)
 _NOT_TRAINING = re.compile(r"batch|vocab|generat|per second|tokens?/s|context|window|sequence|prompt|output|cost|price|free tokens", re.I)
 _LATER_STAGE = re.compile(r"stage\s*[2-9]|mid-?train|anneal|fine-?tun|post-?train|\bsft\b|rlhf|alignment", re.I)
 _TRAINING_WORDS = re.compile(r"train|pretrain|pre-train|corpus|训练|语料", re.I)
@@ -149,6 +154,7 @@ def _apply_param(ctx: Context, subject: NameInfo | None, kind: str, value: float
 def read_quantity_statements(ctx: Context) -> None:
     """Training tokens and context length stated in sentences."""
     later_stage = False
+    stretched = []
     for line in ctx.doc.lines:
         if line.startswith("#"):  # a Markdown heading: "## Stage 2: mid-training" counts a later stage's tokens
             later_stage = bool(_LATER_STAGE.search(line))
@@ -174,9 +180,21 @@ def read_quantity_statements(ctx: Context) -> None:
                     continue
                 if match.group("q4") and subject_mention(ctx, sentence, match.start("q4")) is None:
                     continue  # "has been expanded from 128K to 200K": of which model, the sentence does not say
-                value = quantity((match.group("q") or match.group("q2") or match.group("q3") or match.group("q4")).strip())
-                if value and 512 <= value <= 1e8:
+                stated = next(match.group(g) for g in ("q", "q2", "q3", "q4", "q5", "q6") if match.group(g))
+                value = quantity(stated.strip())
+                if not value or not 512 <= value <= 1e8:
+                    continue
+                if _STRETCHED.search(sentence[max(0, match.start() - 25): match.end() + 40]) or \
+                        re.search(r"\bextend\w*\s+(?:the\s+)?$", sentence[max(0, match.start() - 30): match.start()], re.I):
+                    stretched.append((sentence, match.start(), value))
+                else:
                     apply_stated(ctx, sentence, match.start(), "context_length", value)
+    native = {id(c): c.facts["context_length"] for c in ctx.candidates if "context_length" in c.facts}
+    for sentence, position, value in stretched:
+        apply_stated(ctx, sentence, position, "context_length", value)
+    for cand in ctx.candidates:
+        if id(cand) in native:
+            cand.facts["context_length"] = native[id(cand)]
 
 
 def read_dates(ctx: Context) -> None:

@@ -81,8 +81,8 @@ def _read(doc: Document, kinds: list, org: str | None, org_line: str, org_tokens
 
 _QUANT_VARIANTS = re.compile(r"spinquant|qlora|ptq|int4|int8|awq|gptq|fp8|gguf|\dbits?")
 # Copies of a model in another format or precision: "-HF" (converted for transformers), "-GGUF", "-MLX", "-FP8",
-# "-PyTorch" (the weights for another framework).
-_COPY_VARIANTS = re.compile(_QUANT_VARIANTS.pattern + r"|hf$|bnb|mlx|marlin|qat|pytorch")
+# "-FP16", "-PyTorch" (the weights in half precision, or for another framework).
+_COPY_VARIANTS = re.compile(_QUANT_VARIANTS.pattern + r"|hf$|bnb|mlx|marlin|qat|pytorch|fp16|bf16")
 _SHARED_FIELDS = ("params_total", "params_active", "training_tokens", "context_length", "publication_date")
 
 

@@ -143,8 +143,9 @@ def read_row_table(ctx: Context, table: Table) -> None:
         # "70B", "6B series models": a size of the document's family.
         bare = " ".join(re.sub(r"(?i)\b(series|models?|family|variants?)\b", " ", name).split())
         bare_size = not re.search(r"[A-Za-z]{2}", SIZE_IN_NAME.sub("", bare))
-        # "1B-FP16", "7B Instruct": a size and a variant, no family either
-        size_only = bare_size or not ctx.info(bare).stem and bool(ctx.info(bare).nominal)
+        # "1B-FP16", "7B Instruct", "12B-v2-FP16": a size, a variant or version, no family either
+        unnamed = all(re.fullmatch(r"v\d[\d.]*", t) for t in ctx.info(bare).stem)
+        size_only = bare_size or unnamed and bool(ctx.info(bare).nominal)
         size_named = kinds[0] == "params_total" and kinds[1:].count("params_total") == 1 and re.fullmatch(r"[a-z][a-z-]*", name)
         if kinds[0] == "params_total" and not size_only and not size_named:
             ctx.reject(name, f"not a model name (a row of a table whose first column is '{table.header[0]}')", evidence)
