@@ -735,7 +735,7 @@ def test_a_list_of_links_to_the_developer_s_repositories_names_its_models_of_any
 
 
 def test_tiers_named_between_the_family_and_its_version_are_of_the_family():
-    doc = ("# Ibis 1.5\n\nIbis 1.5 is the new version of the Ibis family.\n\n### Base Model Evaluation\n\n"
+    doc = ("# Ibis 1.5\n\nIbis 1.5 is the new version of the Ibis family.\n\n### Evaluation\n\n"
            "| Models | MMLU | GSM8K |\n|---|---|---|\n| Ibis-Grand-1.5-32.5B | 76.8 | 81.5 |\n| Ibis-1.5-8B | 64.2 | 70.1 |\n"
            "| Ibis-Grand-32.5B | 77.7 | 80.0 |\n| Rival-2-27b | 75.2 | 68.0 |\n")
     mmlu = {r["name"]: r["mmlu"] for r in extract(doc)}
@@ -770,3 +770,10 @@ def test_sizes_named_since_the_last_token_count_take_the_next_one():
            "12B模型基座采用3万亿 Tokens中英文高质量语料进行训练。\n"
            "- 我们开源了对话模型**Murre-7B**与**Murre-12B**，以及其int8和int4量化版本。\n")
     assert {r["name"]: r["training_tokens"] for r in extract(doc)} == {"Murre-7B": 1.5e12, "Murre-12B": 3e12}
+
+
+def test_base_and_instruct_evaluation_sections_score_two_models_of_one_name():
+    doc = ("# Shag 2\n\nShag 2 is our new family.\n\n## Performance\n\n### Base Model Evaluation\n\n"
+           "| Models | MMLU |\n|---|---|\n| Shag-2-8B | 64.2 |\n| Rival-9b | 70.0 |\n\n"
+           "### Instruct Model Evaluation\n\n| Models | MMLU |\n|---|---|\n| Shag-2-8B | 68.8 |\n")
+    assert {r["name"]: r["mmlu"] for r in extract(doc)} == {"Shag-2-8B (base)": 64.2, "Shag-2-8B (instruct)": 68.8}

@@ -122,6 +122,9 @@ def read_row_table(ctx: Context, table: Table) -> None:
         if kinds[c] is None and MENTION.fullmatch(table.header[c]) and starts_with(info.stem, ctx.primary):
             if info.stem not in family_columns or info.variant in {"", "base"}:
                 family_columns[info.stem] = c
+    heading = table.section.split(" / ")[-1]
+    section_variant = next((word for word in ("base", "instruct", "chat") if re.search(rf"\b{word}\b", heading, re.I)), None) \
+        if len(re.findall(r"\b(?:base|instruct|chat)\b", heading, re.I)) == 1 else None
     previous: tuple[str, ...] = ()
     for row in table.rows:
         repository = _REPOSITORY_ID.fullmatch(row[checkpoints]) if checkpoints is not None and checkpoints < len(row) else None
@@ -165,6 +168,8 @@ def read_row_table(ctx: Context, table: Table) -> None:
         else:
             names = [name]
         for name in names:
+            if role == "evaluation table" and section_variant and not ctx.info(name).variant:
+                name = f"{name} ({section_variant})"  # "### Instruct Model Evaluation": the rows are the tuned models
             _read_model_row(ctx, table, kinds, row, name, evidence, role, listing, specs, any_variant=bare_size)
 
 
