@@ -777,3 +777,14 @@ def test_base_and_instruct_evaluation_sections_score_two_models_of_one_name():
            "| Models | MMLU |\n|---|---|\n| Shag-2-8B | 64.2 |\n| Rival-9b | 70.0 |\n\n"
            "### Instruct Model Evaluation\n\n| Models | MMLU |\n|---|---|\n| Shag-2-8B | 68.8 |\n")
     assert {r["name"]: r["mmlu"] for r in extract(doc)} == {"Shag-2-8B (base)": 64.2, "Shag-2-8B (instruct)": 68.8}
+
+
+def test_chinese_size_lists_parameter_active_and_context_statements():
+    doc = ("# 鸬鹚2.0\n\n- 鸬鹚2.0 是新一代基础语言大模型，我们开源了 Cormo2.0 的 102B、51B 和 2B 三个版本的模型。\n"
+           "- Cormo2.0-M32 采用混合专家架构，共 40B 参数量，实际激活参数为 3.7B。\n"
+           "- Cormo2.0 的上下文长度为 8K。\n")
+    records = by_name(extract(doc))
+    assert {name: r["params_total"] for name, r in records.items()} == {
+        "Cormo2.0 102B": 102e9, "Cormo2.0 51B": 51e9, "Cormo2.0 2B": 2e9, "Cormo2.0-M32": 40e9}
+    assert records["Cormo2.0-M32"]["params_active"] == 3.7e9
+    assert records["Cormo2.0 51B"]["context_length"] == 8_000

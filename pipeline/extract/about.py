@@ -13,7 +13,7 @@ import re
 
 from pipeline.extract.candidates import GENERAL, NAMED, Candidate, Context, fact_value
 from pipeline.extract.names import HARDWARE, NameInfo, contains, mentions, starts_with
-from pipeline.extract.numbers import NUM, SIZE_LIST, quantity
+from pipeline.extract.numbers import LIST_SEPARATOR, NUM, SIZE_LIST, quantity
 
 
 # What turns the words before a number to another model: "than Gopher", "compared with X", "its predecessor".
@@ -144,7 +144,7 @@ def sizes_listed_before(head: str) -> list[float]:
     """Sizes a sentence names before a number: "2B and 8B parameter models, trained on …", "For the 1B model, …"."""
     found = [quantity((m.group("size") or m.group("size_zh")).replace(" ", "")) for m in _THE_SIZE_MODEL.finditer(head)]
     for match in SIZE_LIST.finditer(head):
-        parts = [p for p in re.split(r"\s*(?:,|/|\band\b|\bor\b)\s*", match.group("list")) if p]
+        parts = [p for p in re.split(LIST_SEPARATOR, match.group("list")) if p]
         unit = re.sub(rf"^{NUM}\s?", "", parts[-1])
         values = [quantity((p if re.search(r"[A-Za-z]", p) else p + unit).replace("b", "B").replace("m", "M")) for p in parts]
         found += [v for v in values if v and v >= 1e7]

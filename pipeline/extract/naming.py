@@ -9,7 +9,7 @@ from pipeline.extract.about import subject_of
 from pipeline.extract.candidates import NAMED, Candidate, Context, fact_value
 from pipeline.extract.names import (LEADING_WORDS, MENTION, RELEASE_VERBS, SIZE_IN_NAME, NameInfo, before_comparison,
                                     contains, mentions, size_label, starts_with)
-from pipeline.extract.numbers import NUM, SIZE_LIST, quantity
+from pipeline.extract.numbers import LIST_SEPARATOR, NUM, SIZE_LIST, quantity
 from pipeline.extract.text import sentences
 
 
@@ -30,7 +30,7 @@ def read_size_lists(ctx: Context) -> None:
             subject_by_indent = {k: v for k, v in subject_by_indent.items() if k < indent}
         for sentence in sentences(line):
             for match in SIZE_LIST.finditer(sentence):
-                parts = [p for p in re.split(r"\s*(?:,|/|\band\b|\bor\b)\s*", match.group("list")) if p]
+                parts = [p for p in re.split(LIST_SEPARATOR, match.group("list")) if p]
                 has_units = [bool(re.search(r"[A-Za-z]", p)) for p in parts]
                 last_unit = re.sub(rf"^{NUM}\s?", "", parts[-1])
                 if not has_units[-1] or not (match.group("after").strip() or all(has_units)):

@@ -14,10 +14,11 @@ QTY = rf"(?:~|≈|about |around |approximately |nearly |roughly )?{NUM}(?:,\d{{3
 _CJK_MAGNITUDES = (("万亿", 1e12), ("千亿", 1e11), ("亿", 1e8), ("万", 1e4))
 # "6.98B (without embeddings)", "Non-embedding parameters": a count that leaves out the embeddings, not the total.
 NON_EMBEDDING = re.compile(r"non-?embedding|(?:without|excluding|w/o) embeddings?", re.I)
-# "7B, 13B and 70B", "1.8B/7B/14B", "3 and 7 billion": sizes listed together.
+# "7B, 13B and 70B", "1.8B/7B/14B", "3 and 7 billion", "102B、51B 和 2B": sizes listed together.
+LIST_SEPARATOR = r"\s*(?:,|/|、|\band\b|\bor\b|和|与|及)\s*"
 SIZE_LIST = re.compile(
-    rf"(?<![\w.])(?P<list>{NUM}\s?(?:[BbMm](?:[_-]v\d+)?|billion|million)?(?:\s*(?:,|/|,?\s*and|,?\s*or)\s*{NUM}\s?(?:[BbMm](?:[_-]v\d+)?|billion|million)?)+)"
-    rf"(?!\w|\.\d)(?P<after>\s*(?:parameters?|parameter models|sizes?|models?|checkpoints?|variants?)?)",
+    rf"(?<![\w.])(?P<list>{NUM}\s?(?:[BbMm](?:[_-]v\d+)?|billion|million)?(?:\s*(?:,|/|,?\s*and|,?\s*or|、|和|与|及)\s*{NUM}\s?(?:[BbMm](?:[_-]v\d+)?|billion|million)?)+)"
+    rf"(?![A-Za-z0-9_]|\.\d)(?P<after>\s*(?:parameters?|parameter models|sizes?|models?|checkpoints?|variants?|参数|模型|\S{{0,2}}版本|\S{{0,2}}尺寸|规模)?)",
 )
 # "10B dense + 128x3.66B MoE": a dense trunk plus N experts of a given size.
 _DENSE_PLUS_EXPERTS = re.compile(rf"(?P<dense>{QTY})\s*dense\s*\+\s*(?P<n>\d+)\s*[x×]\s*(?P<expert>{QTY})\s*(?:MoE|experts?)", re.I)

@@ -13,8 +13,9 @@ from pipeline.extract.text import Document, sentences
 
 
 _PARAM_STATEMENT = re.compile(
-    rf"(?P<q>{QTY})(?:[-\s]param(?:eter)?s?\b|\s+(?P<which>total|activated|active)\s+param(?:eter)?s?\b|\s?参数)"
-    rf"|parameters?\s*:\s*(?P<q2>{QTY})",
+    rf"(?P<q>{QTY})(?:[-\s]param(?:eter)?s?\b|\s+(?P<which>total|activated|active)\s+param(?:eter)?s?\b|\s?(?:激活)?参数)"
+    rf"|parameters?\s*:\s*(?P<q2>{QTY})"
+    rf"|参数(?:量|规模)?\s*(?:为|是|:|：|约|达到|达)?\s*(?P<q3>{QTY})",  # "参数量为 7B", "激活参数为 12B"
     re.IGNORECASE,
 )
 _ACTIVE_AFTER = re.compile(rf"(?P<q>{QTY})\s+(?:parameters\s+)?(?:are\s+)?(?:activated|active)\b", re.I)
@@ -28,16 +29,18 @@ _CONTEXT_STATEMENT = re.compile(
     # "extend the context length of Granite 3.0 from 4K to 128K": the length it reaches
     rf"|context(?:\s+(?:length|window))?\b[^;]{{0,60}}?\bfrom\s+{QTY}\s+to\s+(?P<q4>{QTY})"
     # "up to 32K tokens length natively", "natively supports 64K"
-    rf"|(?P<q5>{QTY})(?:\s+tokens?)?(?:\s+(?:length|context))?\s+natively|natively\s+(?:supports?\s+)?(?:up to\s+)?(?P<q6>{QTY})",
+    rf"|(?P<q5>{QTY})(?:\s+tokens?)?(?:\s+(?:length|context))?\s+natively|natively\s+(?:supports?\s+)?(?:up to\s+)?(?P<q6>{QTY})"
+    # "上下文长度为 32K", "支持 128K 的上下文"
+    rf"|上下文(?:长度|窗口)?\s*(?:为|是|:|：|达到|达|支持)?\s*(?P<q7>{QTY})|(?P<q8>{NUM}\s?[Kk]|\d{{4,}})\s*(?:tokens?\s*)?(?:的\s*)?(?:长)?上下文",
     re.I,
 )
 _BOUND_BEFORE = re.compile(r"(less than|fewer than|under|below|<|at most|over|more than|from)\s*$", re.I)
 _UPPER_BOUND_BEFORE = re.compile(r"(less than|fewer than|under|below|<|at most)\s*$", re.I)
-_NOT_CONTEXT = re.compile(r"vocab|generat|output|max_new|new tokens|tokens?/s|per second|batch|at inference|extrapolat", re.I)
+_NOT_CONTEXT = re.compile(r"vocab|generat|output|max_new|new tokens|tokens?/s|per second|batch|at inference|extrapolat|生成|输出|外推", re.I)
 # A length reached by stretching the position encoding ("up to 128K tokens using YaRN"): the window only when the
 # document states no native one.
-_STRETCHED = re.compile(r"yarn|rope scal", re.I)
-_NOT_TRAINING = re.compile(r"batch|vocab|generat|per second|tokens?/s|context|window|sequence|prompt|output|cost|price|free tokens", re.I)
+_STRETCHED = re.compile(r"yarn|rope scal|扩展", re.I)
+_NOT_TRAINING = re.compile(r"batch|vocab|generat|per second|tokens?/s|context|window|sequence|prompt|output|cost|price|free tokens|上下文|生成|输出", re.I)
 _LATER_STAGE = re.compile(r"stage\s*[2-9]|mid-?train|anneal|fine-?tun|post-?train|\bsft\b|rlhf|alignment", re.I)
 _TRAINING_WORDS = re.compile(r"train|pretrain|pre-train|corpus|训练|语料", re.I)
 
@@ -77,7 +80,7 @@ def read_param_statements(ctx: Context) -> None:
                     _apply_param(ctx, subject, "params_total", composite, sentence)
                 continue
             for match in _PARAM_STATEMENT.finditer(sentence):
-                qty_text = match.group("q") or match.group("q2")
+                qty_text = match.group("q") or match.group("q2") or match.group("q3")
                 before = sentence[: match.start()]
                 if _BOUND_BEFORE.search(before) or NON_EMBEDDING.search(sentence[match.start(): match.end() + 30]):
                     continue
@@ -106,6 +109,7 @@ def _states_active(match: re.Match, sentence: str) -> bool:
     before = sentence[max(0, match.start() - 40): match.start()]
     following = sentence[match.end(): match.end() + 30]
     return (which.startswith("activ") or bool(re.match(r"\s*(are\s+)?(activated|active)", following))
+            or "激活" in match.group(0) or bool(re.search(r"激活\s*$", before))
             or bool(re.search(r"\bactivat\w*\s+(?:only\s+)?(?:about\s+|around\s+|approximately\s+)?$", before, re.I))
             or bool(re.match(r"\s*(?:\w+\s+)?(?:per|for each|each)\s+token", following, re.I)))
 
@@ -180,7 +184,7 @@ def read_quantity_statements(ctx: Context) -> None:
                     continue
                 if match.group("q4") and subject_mention(ctx, sentence, match.start("q4")) is None:
                     continue  # "has been expanded from 128K to 200K": of which model, the sentence does not say
-                stated = next(match.group(g) for g in ("q", "q2", "q3", "q4", "q5", "q6") if match.group(g))
+                stated = next(match.group(g) for g in ("q", "q2", "q3", "q4", "q5", "q6", "q7", "q8") if match.group(g))
                 value = quantity(stated.strip())
                 if not value or not 512 <= value <= 1e8:
                     continue

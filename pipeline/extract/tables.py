@@ -16,7 +16,7 @@ _H_ACTIVE = re.compile(r"activ", re.IGNORECASE)
 _H_PARAMS = re.compile(r"param|^\s*#?\s*size\s*$|model size$|参数|模型大小|模型规模", re.IGNORECASE)
 _H_CONTEXT = re.compile(r"context|max(imum)?\s*length|sequence\s*length|seq\.?\s*len|^\s*(?:text\s*)?length\s*$|上下文|最大长度|序列长度",
                         re.IGNORECASE)
-_H_TOKENS = re.compile(r"tokens?\b(?!\s*/)|token count", re.IGNORECASE)
+_H_TOKENS = re.compile(r"tokens?\b(?!\s*/)|token count|训练数据量|词元", re.IGNORECASE)
 _H_MMLU = re.compile(r"^\s*mmlu\b(?![-\s]*(pro|redux))", re.IGNORECASE)
 _H_DATE = re.compile(r"release\s*date|^\s*date\s*$|发布(?:日期|时间)", re.IGNORECASE)
 _H_NAME = re.compile(r"^\s*(models?|model name|names?|variant|checkpoint|模型(?:名称|版本)?)?(\s+\d+-shot)?\s*$", re.IGNORECASE)
