@@ -788,3 +788,14 @@ def test_chinese_size_lists_parameter_active_and_context_statements():
         "Cormo2.0 102B": 102e9, "Cormo2.0 51B": 51e9, "Cormo2.0 2B": 2e9, "Cormo2.0-M32": 40e9}
     assert records["Cormo2.0-M32"]["params_active"] == 3.7e9
     assert records["Cormo2.0 51B"]["context_length"] == 8_000
+
+
+def test_dotted_names_paired_sizes_and_speculative_decoding_heads():
+    doc = ("# dots2\n\nThe `dots.llm2` model is a MoE model with 14B activated and 142B total parameters.\n\n"
+           "| Model | #Total Params | #Activated Params | Context Length | Download |\n|---|---|---|---|---|\n"
+           "| dots.llm2.base | 142B | 14B | 32K | [hf](https://huggingface.co/x/a) |\n\n"
+           "An OpenAI-compatible API is served. The OpenAI-compatible server listens on port 8000.\n")
+    only(extract(doc), name="dots.llm2.base 142B", params_total=142e9, params_active=14e9)
+    doc = ("# Scoter\n\n| Model | Download |\n|---|---|\n| Scoter-1B-7B | [hf](https://huggingface.co/x/a) |\n"
+           "| Scoter-1B-7B-Eagle3 | [hf](https://huggingface.co/x/b) |\n")
+    only(extract(doc), name="Scoter-1B-7B", params_total=7e9, params_active=None)

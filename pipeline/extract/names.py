@@ -14,10 +14,12 @@ SIZE_IN_NAME = re.compile(
     rf"(?<![\w.])(?:(?P<moe>\d+)x{NUM}[bB]|(?P<tot>{NUM})\s?(?P<unit>[bBmM])(?:-[aA](?P<act>{NUM})(?P<act_unit>[bBmM]))?"
     rf"(?:x(?P<experts>\d+)E)?|A(?P<act_only>{NUM})[bB])(?![a-zA-Z0-9])"
 )
+# Two sizes in a row, the smaller first: the active and the total count ("OLMoE-1B-7B").
+_ACTIVE_THEN_TOTAL = re.compile(rf"(?<![\w.])(?P<a>{NUM})(?P<a_unit>[bBmM])-(?P<t>{NUM})(?P<t_unit>[bB])(?![a-zA-Z0-9])")
 _VARIANT_WORDS = {
     "base", "chat", "instruct", "inst", "it", "sft", "rl", "bf16", "fp16", "fp8", "int4", "int8", "quantized",
     "spinquant", "spin", "quant", "qlora", "ptq", "vanilla", "preview", "hf", "pretrained", "pretrain", "tuned", "gptq", "awq",
-    "gguf", "bnb", "mlx", "marlin", "autoawq", "qat", "pytorch",
+    "gguf", "bnb", "mlx", "marlin", "autoawq", "qat", "pytorch", "eagle", "eagle3", "frspec", "medusa", "draft",
     "4bits", "8bits", "4bit", "8bit",
 }
 _VARIANT_CANONICAL = {"inst": "instruct", "it": "instruct", "pretrain": "base", "pretrained": "base"}
@@ -82,9 +84,14 @@ def parse_name(name: str, org_tokens: tuple[str, ...] = ()) -> NameInfo:
                 nominal = total = value
                 if match.group("act"):
                     active = float(match.group("act")) * (1e9 if match.group("act_unit").lower() == "b" else 1e6)
+    pair = _ACTIVE_THEN_TOTAL.search(name)
+    if pair and active is None:  # "OLMoE-1B-7B": about 1B active of 7B, too rounded to state the active count
+        small, large = (float(pair.group(g)) * (1e9 if pair.group(g + "_unit").lower() == "b" else 1e6) for g in ("a", "t"))
+        if small < large:
+            nominal = total = large
     lowered = _without_sizes(re.sub(r"\([^)]*\)", " ", name)).lower()
     tokens = []
-    for token in re.split(r"[^a-z0-9.]+", lowered):
+    for token in re.split(r"[^a-z0-9.]+|(?<![0-9])\.|\.(?![0-9])", lowered):  # a dot joins words, or a version
         token = token.strip(".")
         # "llama2" and "llama 2" are the same family; "bf16" stays one word.
         split = token if token in _VARIANT_WORDS else re.sub(r"(?<=[a-z]{2})(?=\d)", " ", token)
@@ -161,7 +168,9 @@ def size_label(value: float) -> str:
 MENTION = re.compile(
     r"(?<![\w.-])(?:[A-Z][A-Za-z0-9.]*[A-Za-z0-9](?:(?:-| |_)(?:[A-Z0-9][A-Za-z0-9.]*[A-Za-z0-9]|[A-Z0-9]|v\d[\w.]*)"
     r"|-[a-z][a-z0-9.]*[a-z0-9](?=[\w.-]*\d))*"
-    r"|(?=[a-z0-9.-]*\d)[a-z][a-z0-9]*(?:-[a-z0-9](?:[a-zA-Z0-9.]*[a-zA-Z0-9])?)+(?![\w/-]))"
+    r"|(?=[a-z0-9.-]*\d)[a-z][a-z0-9]*(?:-[a-z0-9](?:[a-zA-Z0-9.]*[a-zA-Z0-9])?)+(?![\w/-])"
+    # "dots.llm1.inst": words joined by dots, a number in them (not a version "v1.5")
+    r"|(?!v\d)(?=[a-z0-9.]*[a-z]{2}\d)[a-z]{2,}[a-z0-9]*(?:\.[a-z][a-z0-9]*)+(?![\w/.-]))"
 )
 
 

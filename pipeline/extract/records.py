@@ -74,7 +74,7 @@ def _read(doc: Document, kinds: list, org: str | None, org_line: str, org_tokens
         for cand in ctx.candidates:
             cand.put("organization", org, org_line, GENERAL)
     ctx.candidates[:] = [c for c in ctx.candidates if _worth_reporting(c)]
-    records = sorted((_as_record(cand, evidence) for cand, evidence in _without_plain_copies(ctx, judge(ctx))), key=_sort_key)
+    records = sorted((_as_record(cand, evidence) for cand, evidence in _without_copies_or_heads(ctx, judge(ctx))), key=_sort_key)
     review = sorted(ctx.review, key=lambda row: json.dumps(row, sort_keys=True, default=str))
     return Extraction(records, review)
 
@@ -83,6 +83,8 @@ _QUANT_VARIANTS = re.compile(r"spinquant|qlora|ptq|int4|int8|awq|gptq|fp8|gguf|\
 # Copies of a model in another format or precision: "-HF" (converted for transformers), "-GGUF", "-MLX", "-FP8",
 # "-FP16", "-PyTorch" (the weights in half precision, or for another framework).
 _COPY_VARIANTS = re.compile(_QUANT_VARIANTS.pattern + r"|hf$|bnb|mlx|marlin|qat|pytorch|fp16|bf16")
+# Heads that speed up decoding of a model ("-Eagle", "-Eagle3", "-FRSpec"): not models of their own.
+_DRAFT_VARIANTS = re.compile(r"eagle|frspec|medusa|draft")
 _SHARED_FIELDS = ("params_total", "params_active", "training_tokens", "context_length", "publication_date")
 
 
@@ -112,12 +114,17 @@ def _inherit_from_siblings(ctx: Context) -> None:
                          if not (c.info.variant == "quantized" and (c.info.stem, c.info.nominal) in named_methods)]
 
 
-def _without_plain_copies(ctx: Context, accepted: list[tuple[Candidate, str]]) -> list[tuple[Candidate, str]]:
+def _without_copies_or_heads(ctx: Context, accepted: list[tuple[Candidate, str]]) -> list[tuple[Candidate, str]]:
     """A quantised or converted copy ("…-Instruct-FP8", "…-GPTQ-Int4", "…-HF") without a score of its own is its
-    model again, not a model of its own: kept for review. One with its own MMLU (a measured cost of quantising) stays."""
+    model again, not a model of its own: kept for review. One with its own MMLU (a measured cost of quantising) stays.
+    A speculative-decoding head ("…-Eagle3") is reviewed too."""
     plain = [c.info for c, _ in accepted if not _COPY_VARIANTS.search(c.info.variant)]
     kept = []
     for cand, evidence in accepted:
+        if _DRAFT_VARIANTS.search(cand.info.variant):
+            ctx.reject(cand.name, "a speculative-decoding head for a model, not a model of its own", cand.origin, "model",
+                       fact_value(cand, "params_total"))
+            continue
         copy = _COPY_VARIANTS.search(cand.info.variant) and any(
             info.stem == cand.info.stem and cand.info.nominal in (None, info.nominal) for info in plain)
         if copy and fact_value(cand, "mmlu") is None:
