@@ -799,3 +799,9 @@ def test_dotted_names_paired_sizes_and_speculative_decoding_heads():
     doc = ("# Scoter\n\n| Model | Download |\n|---|---|\n| Scoter-1B-7B | [hf](https://huggingface.co/x/a) |\n"
            "| Scoter-1B-7B-Eagle3 | [hf](https://huggingface.co/x/b) |\n")
     only(extract(doc), name="Scoter-1B-7B", params_total=7e9, params_active=None)
+
+
+def test_a_tier_word_after_the_family_names_a_model_already_read():
+    doc = ("# Tern\n\nTern-lite has 16.8 billion parameters, while Tern-plus has 290 billion parameters.\n\n"
+           "| Model | Download |\n|---|---|\n| Tern-lite | [hf](https://huggingface.co/x/a) |\n| Tern-plus | [hf](https://huggingface.co/x/b) |\n")
+    assert {r["name"]: r["params_total"] for r in extract(doc)} == {"Tern-lite": 16.8e9, "Tern-plus": 290e9}

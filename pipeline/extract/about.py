@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from pipeline.extract.candidates import GENERAL, NAMED, Candidate, Context, fact_value
-from pipeline.extract.names import HARDWARE, NameInfo, contains, mentions, starts_with
+from pipeline.extract.names import HARDWARE, SIZE_IN_NAME, NameInfo, contains, mentions, starts_with
 from pipeline.extract.numbers import LIST_SEPARATOR, NUM, SIZE_LIST, quantity
 
 
@@ -32,7 +32,7 @@ def subject_mention(ctx: Context, sentence: str, position: int) -> tuple[str, Na
     """The model a sentence talks about at `position`: the nearest name mentioned before it."""
     best = None
     known = {c.info.stem for c in ctx.candidates} | {ctx.primary}
-    for start, mention in mentions(sentence):
+    for start, mention in sorted(mentions(sentence) + _known_names(ctx, sentence)):
         if start >= position:
             break
         if HARDWARE.match(re.split(r"[\s_-]", mention)[0]):
@@ -42,6 +42,19 @@ def subject_mention(ctx: Context, sentence: str, position: int) -> tuple[str, Na
         if info.stem and (info.stem in known or starts_with(info.stem, ctx.primary) or re.search(r"\d", mention)):
             best = mention, info
     return best
+
+
+def _known_names(ctx: Context, sentence: str) -> list[tuple[int, str]]:
+    """Names of models already read that prose writes without a number or second capital ("Ling-plus has 290
+    billion parameters"): a tier word after the family is no mention by form alone."""
+    found = []
+    for name in {SIZE_IN_NAME.sub("", c.name).strip(" -_") for c in ctx.candidates}:
+        words = re.split(r"[-\s]+", name)
+        if len(words) < 2 or not words[-1].isalpha():
+            continue
+        written = r"[-\s]".join(re.escape(w) for w in words)
+        found += [(m.start(), m.group(0)) for m in re.finditer(rf"(?<![\w.-])(?i:{written})(?![\w-])", sentence)]
+    return [(start, name) for start, name in found if not any(s == start for s, _ in mentions(sentence))]
 
 
 def subject_of(ctx: Context, sentence: str, position: int) -> NameInfo | None:
