@@ -805,3 +805,11 @@ def test_a_tier_word_after_the_family_names_a_model_already_read():
     doc = ("# Tern\n\nTern-lite has 16.8 billion parameters, while Tern-plus has 290 billion parameters.\n\n"
            "| Model | Download |\n|---|---|\n| Tern-lite | [hf](https://huggingface.co/x/a) |\n| Tern-plus | [hf](https://huggingface.co/x/b) |\n")
     assert {r["name"]: r["params_total"] for r in extract(doc)} == {"Tern-lite": 16.8e9, "Tern-plus": 290e9}
+
+
+def test_a_context_window_in_the_model_s_name_over_the_family_s():
+    doc = ("# Grebe2\n\nGrebe2 models support a context of 8K tokens.\n\n| Model | Download |\n|---|---|\n"
+           "| Grebe2-35B | [hf](https://huggingface.co/x/a) |\n| Grebe2-35B-32K | [hf](https://huggingface.co/x/b) |\n"
+           "| Grebe2-M1-40k | [hf](https://huggingface.co/x/c) |\n")
+    contexts = {r["name"]: r["context_length"] for r in extract(doc)}
+    assert contexts == {"Grebe2-35B": 8_000, "Grebe2-35B-32K": 32_000, "Grebe2-M1-40k": None}

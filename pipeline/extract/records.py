@@ -7,7 +7,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from pipeline.extract.candidates import FIELDS, GENERAL, Candidate, Context, fact_value
+from pipeline.extract.candidates import FIELDS, GENERAL, NAMED, Candidate, Context, fact_value
 from pipeline.extract.naming import (read_download_lists, read_model_lists, read_release_names, read_repository_lists,
                                      read_size_lists)
 from pipeline.extract.prose import read_dates, read_param_statements, read_quantity_statements
@@ -70,6 +70,7 @@ def _read(doc: Document, kinds: list, org: str | None, org_line: str, org_tokens
     read_quantity_statements(ctx)
     read_dates(ctx)
     _inherit_from_siblings(ctx)
+    _context_from_names(ctx)
     if org:
         for cand in ctx.candidates:
             cand.put("organization", org, org_line, GENERAL)
@@ -112,6 +113,19 @@ def _inherit_from_siblings(ctx: Context) -> None:
     named_methods = {(c.info.stem, c.info.nominal) for c in ctx.candidates if _QUANT_VARIANTS.search(c.info.variant)}
     ctx.candidates[:] = [c for c in ctx.candidates
                          if not (c.info.variant == "quantized" and (c.info.stem, c.info.nominal) in named_methods)]
+
+
+# "TeleChat2-35B-32K", "Nemotron-H-4B-Instruct-128K", "Aria-Base-64K": a window after the size or variant names the
+# model's context ("MiniMax-M1-40k" after a version word is not one: its 40k is a thinking budget).
+_CONTEXT_IN_NAME = re.compile(r"(?:\d[bBmM]|base|chat|instruct|it)[-_ ](?P<k>\d+)[kK](?:[-_ ](?:base|chat|instruct|it))?$", re.I)
+
+
+def _context_from_names(ctx: Context) -> None:
+    """A context window the model's name states, over one stated for its family in general."""
+    for cand in ctx.candidates:
+        match = _CONTEXT_IN_NAME.search(cand.name)
+        if match and cand.facts.get("context_length", (0,))[0] <= GENERAL:
+            cand.facts["context_length"] = (NAMED, float(match.group("k")) * 1000, cand.name)
 
 
 def _without_copies_or_heads(ctx: Context, accepted: list[tuple[Candidate, str]]) -> list[tuple[Candidate, str]]:
