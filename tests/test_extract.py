@@ -813,3 +813,11 @@ def test_a_context_window_in_the_model_s_name_over_the_family_s():
            "| Grebe2-M1-40k | [hf](https://huggingface.co/x/c) |\n")
     contexts = {r["name"]: r["context_length"] for r in extract(doc)}
     assert contexts == {"Grebe2-35B": 8_000, "Grebe2-35B-32K": 32_000, "Grebe2-M1-40k": None}
+
+
+def test_chinese_token_counts_in_the_singular_and_continued_pretraining_left_out():
+    doc = ("# Eider\n\n- Eider-7B 模型在总量高达 2.4 万亿token的数据上训练。\n"
+           "- 在 5B tokens 的长文本数据集上，对 Eider-7B-200K 进行继续预训练。\n\n"
+           "| 模型 | 预训练token数 | 生成2048个token的最小显存占用 | 下载 |\n|---|---|---|---|\n"
+           "| Eider-7B | 2.4T | 8.2GB | [hf](https://huggingface.co/x/a) |\n| Eider-7B-200K | 2.4T | 8.2GB | [hf](https://huggingface.co/x/b) |\n")
+    assert {r["name"]: r["training_tokens"] for r in extract(doc)} == {"Eider-7B": 2.4e12, "Eider-7B-200K": 2.4e12}

@@ -20,7 +20,8 @@ _PARAM_STATEMENT = re.compile(
 )
 _ACTIVE_AFTER = re.compile(rf"(?P<q>{QTY})\s+(?:parameters\s+)?(?:are\s+)?(?:activated|active)\b", re.I)
 
-_TOKENS_STATEMENT = re.compile(rf"(?P<q>{QTY}(?:\s*\+\s*{QTY})?)\+?\s+(?:[A-Za-z][\w-]*\s+){{0,3}}?tokens\b", re.I)
+# "3T tokens", and in Chinese text the singular: "3 万亿 token"
+_TOKENS_STATEMENT = re.compile(rf"(?P<q>{QTY}(?:\s*\+\s*{QTY})?)\+?\s+(?:[A-Za-z][\w-]*\s+){{0,3}}?(?:tokens\b|token(?=\s*[\u3000-\u9fff\uff00-\uffef]))", re.I)
 _RANGE_BEFORE = re.compile(rf"{QTY}\s*(?:to|-|–)\s*$", re.I)
 _SERIES_BEFORE = re.compile(rf"{QTY}\s*(?:,|\band\b)\s*$", re.I)
 _CONTEXT_STATEMENT = re.compile(
@@ -41,7 +42,7 @@ _NOT_CONTEXT = re.compile(r"vocab|generat|output|max_new|new tokens|tokens?/s|pe
 # document states no native one.
 _STRETCHED = re.compile(r"yarn|rope scal|扩展", re.I)
 _NOT_TRAINING = re.compile(r"batch|vocab|generat|per second|tokens?/s|context|window|sequence|prompt|output|cost|price|free tokens|上下文|生成|输出", re.I)
-_LATER_STAGE = re.compile(r"stage\s*[2-9]|mid-?train|anneal|fine-?tun|post-?train|\bsft\b|rlhf|alignment", re.I)
+_LATER_STAGE = re.compile(r"stage\s*[2-9]|mid-?train|anneal|fine-?tun|post-?train|\bsft\b|rlhf|alignment|微调|继续预训练", re.I)
 _TRAINING_WORDS = re.compile(r"train|pretrain|pre-train|corpus|训练|语料", re.I)
 
 
@@ -173,7 +174,8 @@ def read_quantity_statements(ctx: Context) -> None:
                     continue  # "10T to 12T tokens": a range over several models
                 if _SERIES_BEFORE.search(sentence[: match.start()]):
                     continue  # "checkpoints trained on 500B, 1T, …, 3T and 3.1T tokens": a series of checkpoints
-                if _UPPER_BOUND_BEFORE.search(sentence[: match.start()]) or re.search(r"additional|further|continu|\bstage\b", sentence[max(0, match.start() - 40): match.start()], re.I):
+                if _UPPER_BOUND_BEFORE.search(sentence[: match.start()]) or re.search(r"additional|further|continu|\bstage\b|继续|持续|增量", sentence[max(0, match.start() - 40): match.start()], re.I) \
+                        or re.search(r"继续预训练|持续预训练|continued pre-?training", sentence[match.end(): match.end() + 40], re.I):
                     continue
                 value = quantity(match.group("q").strip())
                 if value and value >= 1e9:

@@ -155,7 +155,9 @@ def _worth_reporting(cand: Candidate) -> bool:
 
 
 def _as_record(cand: Candidate, subject_evidence: str) -> dict:
-    record: dict = {"name": cand.name, "subject_evidence": subject_evidence}
+    # "Yi 9B 系列模型": Chinese words after a Latin name say "series models", not the name
+    name = re.sub(r"(?<=[A-Za-z0-9)])\s+[\u3000-\u9fff\uff00-\uffef].*$", "", cand.name)
+    record: dict = {"name": name, "subject_evidence": subject_evidence}
     for key in FIELDS:
         value = fact_value(cand, key)
         if isinstance(value, float) and value.is_integer() and key != "mmlu":

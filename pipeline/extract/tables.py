@@ -38,7 +38,7 @@ def _column_kind(label: str) -> str | None:
         return "params_active" if _H_ACTIVE.search(label) else "params_total"
     if _H_CONTEXT.search(label):
         return "context_length"
-    if _H_TOKENS.search(label) and not re.search(r"gpu|memory|generat|decode|prefill|speed|/s|per\s+(?:token|param)|expert|vocab|batch|\bbs\b", label, re.IGNORECASE):
+    if _H_TOKENS.search(label) and not re.search(r"gpu|memory|generat|decode|prefill|speed|/s|per\s+(?:token|param)|expert|vocab|batch|\bbs\b|显存|内存|生成|速度", label, re.IGNORECASE):
         return "training_tokens"
     if _H_MMLU.search(label):
         return "mmlu"
