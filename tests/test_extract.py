@@ -810,9 +810,11 @@ def test_a_tier_word_after_the_family_names_a_model_already_read():
 def test_a_context_window_in_the_model_s_name_over_the_family_s():
     doc = ("# Grebe2\n\nGrebe2 models support a context of 8K tokens.\n\n| Model | Download |\n|---|---|\n"
            "| Grebe2-35B | [hf](https://huggingface.co/x/a) |\n| Grebe2-35B-32K | [hf](https://huggingface.co/x/b) |\n"
-           "| Grebe2-M1-40k | [hf](https://huggingface.co/x/c) |\n")
+           "| Grebe2-M1-40k | [hf](https://huggingface.co/x/c) |\n| Grebe2-9B-Chat-1M | [hf](https://huggingface.co/x/d) |\n"
+           "| grebe2.base 140M | [hf](https://huggingface.co/x/e) |\n")
     contexts = {r["name"]: r["context_length"] for r in extract(doc)}
-    assert contexts == {"Grebe2-35B": 8_000, "Grebe2-35B-32K": 32_000, "Grebe2-M1-40k": None}
+    assert contexts == {"Grebe2-35B": 8_000, "Grebe2-35B-32K": 32_000, "Grebe2-M1-40k": None, "Grebe2-9B-Chat-1M": 1_000_000,
+                        "grebe2.base 140M": 8_000}  # its 140M is a size
 
 
 def test_chinese_token_counts_in_the_singular_and_continued_pretraining_left_out():

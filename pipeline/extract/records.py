@@ -115,17 +115,21 @@ def _inherit_from_siblings(ctx: Context) -> None:
                          if not (c.info.variant == "quantized" and (c.info.stem, c.info.nominal) in named_methods)]
 
 
-# "TeleChat2-35B-32K", "Nemotron-H-4B-Instruct-128K", "Aria-Base-64K": a window after the size or variant names the
+# "TeleChat2-35B-32K", "Nemotron-H-4B-Instruct-128K", "GLM-4-9B-Chat-1M": a window after the size or variant names the
 # model's context ("MiniMax-M1-40k" after a version word is not one: its 40k is a thinking budget).
-_CONTEXT_IN_NAME = re.compile(r"(?:\d[bBmM]|base|chat|instruct|it)[-_ ](?P<k>\d+)[kK](?:[-_ ](?:base|chat|instruct|it))?$", re.I)
+_CONTEXT_IN_NAME = re.compile(r"(?:\d[bBmM]|base|chat|instruct|it)[-_ ](?P<n>\d+)(?P<unit>[kKmM])(?:[-_ ](?:base|chat|instruct|it))?$", re.I)
 
 
 def _context_from_names(ctx: Context) -> None:
     """A context window the model's name states, over one stated for its family in general."""
     for cand in ctx.candidates:
         match = _CONTEXT_IN_NAME.search(cand.name)
+        millions = bool(match) and match.group("unit").lower() == "m"
+        if millions and not (int(match.group("n")) <= 10 and re.search(r"\d[bB][-_ ]", cand.name[: match.start()] + "-")):
+            continue  # "bart.base 140M" is a size; "-Chat-1M" after a size in billions is a window
         if match and cand.facts.get("context_length", (0,))[0] <= GENERAL:
-            cand.facts["context_length"] = (NAMED, float(match.group("k")) * 1000, cand.name)
+            scale = 1e6 if millions else 1e3
+            cand.facts["context_length"] = (NAMED, float(match.group("n")) * scale, cand.name)
 
 
 def _without_copies_or_heads(ctx: Context, accepted: list[tuple[Candidate, str]]) -> list[tuple[Candidate, str]]:
