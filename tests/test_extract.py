@@ -823,3 +823,11 @@ def test_chinese_token_counts_in_the_singular_and_continued_pretraining_left_out
            "| 模型 | 预训练token数 | 生成2048个token的最小显存占用 | 下载 |\n|---|---|---|---|\n"
            "| Eider-7B | 2.4T | 8.2GB | [hf](https://huggingface.co/x/a) |\n| Eider-7B-200K | 2.4T | 8.2GB | [hf](https://huggingface.co/x/b) |\n")
     assert {r["name"]: r["training_tokens"] for r in extract(doc)} == {"Eider-7B": 2.4e12, "Eider-7B-200K": 2.4e12}
+
+
+def test_rows_without_a_family_word_or_a_capital_are_not_models_and_badges_are_not_part_of_names():
+    doc = ("# Puffin\n\n| Model | Branch | Note |\n|---|---|---|\n| Puffin-7B | main | [hf](https://huggingface.co/x/a) |\n"
+           "| final souped model | main | [hf](https://huggingface.co/x/b) |\n\n"
+           "| 模型 | 下载 |\n|---|---|\n| 基座 Int4 量化模型 | [Puffin-7B-Int4](https://huggingface.co/x/c) |\n\n"
+           "## News\n\n- We release `Puffin-2-13B` ( New! ).\n")
+    assert sorted(r["name"] for r in extract(doc)) == ["Puffin-2-13B", "Puffin-7B"]

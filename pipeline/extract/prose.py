@@ -138,8 +138,9 @@ def _apply_param(ctx: Context, subject: NameInfo | None, kind: str, value: float
         name = base if not family else f"{base} {size_label(value)}"
         if subject is not None:
             name = display_for(ctx, subject, sentence, len(sentence)) or name
-            if family or subject.nominal:
-                name = f"{name} {size_label(subject.nominal or value)}"
+            size = size_label(subject.nominal or value)
+            if (family or subject.nominal) and not name.endswith(size):
+                name = f"{name} {size}"
         nominal = subject.nominal if subject and subject.nominal else (value if family else None)
         cand = Candidate(name=name, info=NameInfo(stem, "", nominal, value, None), source="prose",
                          introduced_by="parameter statement", origin=sentence)

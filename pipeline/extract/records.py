@@ -161,6 +161,7 @@ def _worth_reporting(cand: Candidate) -> bool:
 def _as_record(cand: Candidate, subject_evidence: str) -> dict:
     # "Yi 9B 系列模型": Chinese words after a Latin name say "series models", not the name
     name = re.sub(r"(?<=[A-Za-z0-9)])\s+[\u3000-\u9fff\uff00-\uffef].*$", "", cand.name)
+    name = re.sub(r"\s*\(\s*new!?\s*\)", "", name, flags=re.I)  # "Kanana-1.5-15.7B-A3B ( New! )": a badge
     record: dict = {"name": name, "subject_evidence": subject_evidence}
     for key in FIELDS:
         value = fact_value(cand, key)
