@@ -831,3 +831,9 @@ def test_rows_without_a_family_word_or_a_capital_are_not_models_and_badges_are_n
            "| 模型 | 下载 |\n|---|---|\n| 基座 Int4 量化模型 | [Puffin-7B-Int4](https://huggingface.co/x/c) |\n\n"
            "## News\n\n- We release `Puffin-2-13B` ( New! ).\n")
     assert sorted(r["name"] for r in extract(doc)) == ["Puffin-2-13B", "Puffin-7B"]
+
+
+def test_a_trillion_in_a_name_is_its_size_unless_it_counts_tokens():
+    doc = ("# Ruff-2.5\n\n| Model | Download |\n|---|---|\n| Ruff-2.5-1T | [hf](https://huggingface.co/x/a) |\n"
+           "| Ruff-2.5-13B-Base-3.1T | [hf](https://huggingface.co/x/b) |\n")
+    assert {r["name"]: r["params_total"] for r in extract(doc)} == {"Ruff-2.5-1T": 1e12, "Ruff-2.5-13B-Base-3.1T": 13e9}

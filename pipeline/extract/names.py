@@ -14,6 +14,7 @@ SIZE_IN_NAME = re.compile(
     rf"(?<![\w.])(?:(?P<moe>\d+)x{NUM}[bB]|(?P<tot>{NUM})\s?(?P<unit>[bBmM])(?:-[aA](?P<act>{NUM})(?P<act_unit>[bBmM]))?"
     rf"(?:x(?P<experts>\d+)E)?|A(?P<act_only>{NUM})[bB])(?![a-zA-Z0-9])"
 )
+_TRILLION_IN_NAME = re.compile(rf"(?<![\w.])(?P<t>{NUM})[tT](?![a-zA-Z0-9])")
 # Two sizes in a row, the smaller first: the active and the total count ("OLMoE-1B-7B").
 _ACTIVE_THEN_TOTAL = re.compile(rf"(?<![\w.])(?P<a>{NUM})(?P<a_unit>[bBmM])-(?P<t>{NUM})(?P<t_unit>[bB])(?![a-zA-Z0-9])")
 _VARIANT_WORDS = {
@@ -84,6 +85,11 @@ def parse_name(name: str, org_tokens: tuple[str, ...] = ()) -> NameInfo:
                 nominal = total = value
                 if match.group("act"):
                     active = float(match.group("act")) * (1e9 if match.group("act_unit").lower() == "b" else 1e6)
+    trillion = _TRILLION_IN_NAME.search(name)
+    if nominal is None and trillion and float(trillion.group("t")) <= 2:
+        # "Ring-2.5-1T": a trillion parameters; a bigger "-5T", or one beside a size, counts training tokens
+        nominal = total = float(trillion.group("t")) * 1e12
+        name = name[: trillion.start()] + name[trillion.end():]
     pair = _ACTIVE_THEN_TOTAL.search(name)
     if pair and active is None:  # "OLMoE-1B-7B": about 1B active of 7B, too rounded to state the active count
         small, large = (float(pair.group(g)) * (1e9 if pair.group(g + "_unit").lower() == "b" else 1e6) for g in ("a", "t"))
