@@ -837,3 +837,15 @@ def test_a_trillion_in_a_name_is_its_size_unless_it_counts_tokens():
     doc = ("# Ruff-2.5\n\n| Model | Download |\n|---|---|\n| Ruff-2.5-1T | [hf](https://huggingface.co/x/a) |\n"
            "| Ruff-2.5-13B-Base-3.1T | [hf](https://huggingface.co/x/b) |\n")
     assert {r["name"]: r["params_total"] for r in extract(doc)} == {"Ruff-2.5-1T": 1e12, "Ruff-2.5-13B-Base-3.1T": 13e9}
+
+
+def test_names_opening_with_digits_size_word_rows_and_descriptions_after_names():
+    doc = ("# 360Loon (360 潜鸟)\n\n- [2024.04.12] We released **360Loon-7B** v1.0, with chat models of 4K and 32K context.\n\n"
+           "| Size | Model | Download |\n|---|---|---|\n| 7B | 360Loon-7B-Base | [hf](https://huggingface.co/q/a) |\n"
+           "| 7B | 360Loon-7B-Chat-32K (32K Long Context) | [hf](https://huggingface.co/q/b) |\n\n"
+           "## 360Loon-7B-Chat-32K Long Context Model Introduction\n\nIt needs the 360Loon Backend to serve it.\n\n"
+           "- 360Loon-sft-data: the data we tuned on\n")
+    names = sorted(r["name"] for r in extract(doc))
+    assert names == ["360Loon-7B v1.0", "360Loon-7B-Base", "360Loon-7B-Chat-32K"]
+    table = "# Kestrel\n\nKestrel is a family of protein models.\n\nModel | #Params | d_model\n---|---|---\n[Small](https://x/s) | 85M | 768\n[XLarge](https://x/xl) | 1.2B | 2048\n"
+    assert {r["name"]: r["params_total"] for r in extract(table)} == {"Kestrel Small 85M": 85e6, "Kestrel XLarge 1.2B": 1.2e9}

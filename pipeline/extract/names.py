@@ -34,6 +34,12 @@ LEADING_WORDS = {
 # Words that close a title or phrase but never a model name ("GPT-3 Model Card", "the Qwen1.5 series").
 _TRAILING_WORDS = {"model", "models", "card", "series", "family", "collection", "readme", "report", "technical", "blog",
                    "language", "foundation"}
+# Words a heading or title puts after a model's name ("… Long Context Model Introduction", "… Technical Report").
+_DESCRIPTIVE_WORDS = _TRAILING_WORDS | {
+    "long", "context", "introduction", "overview", "release", "releases", "update", "updates", "performance",
+    "evaluation", "results", "usage", "quickstart", "deployment", "inference", "training", "architecture",
+    "highlights", "details", "summary", "news", "download", "downloads", "weights", "checkpoints", "paper",
+}
 # Words that name what surrounds a model (files, tools, settings), never a model of their own:
 # "Checkpoint", "WandB", "seed", "learning rate" as rows or mentions are not announcements.
 _NOT_MODEL_WORDS = {
@@ -107,15 +113,20 @@ def parse_name(name: str, org_tokens: tuple[str, ...] = ()) -> NameInfo:
         and tokens[1] not in _VARIANT_WORDS  # "Baichuan-13B-Base" by Baichuan: "base" is no family name
     ):
         tokens = tokens[1:]
-    variant_words = [_VARIANT_CANONICAL.get(t, t) for t in tokens if t in _VARIANT_WORDS]
+    variants = [_VARIANT_CANONICAL.get(t, t) for t in tokens if t in _VARIANT_WORDS]
     # Words in parentheses ("Chat (RL)") still tell variants apart.
-    for inner in re.findall(r"\(([^)]*)\)", name.lower()):
-        variant_words += [t for t in re.split(r"[^a-z0-9]+", inner) if t in _VARIANT_WORDS]
+    for inner in re.findall(r"\(([^)]*)\)", name):
+        variants += variant_words(inner)
     while len(tokens) > 1 and tokens[-1] in _TRAILING_WORDS:
         tokens = tokens[:-1]
     # Four-digit suffixes are dates ("2407", "0905"), not part of the family name.
     stem = tuple(t for t in tokens if t not in _VARIANT_WORDS and not re.fullmatch(r"\d{4}", t))
-    return NameInfo(stem, "".join(variant_words), nominal, total, active)
+    return NameInfo(stem, "".join(variants), nominal, total, active)
+
+
+def variant_words(text: str) -> list[str]:
+    """The variant words in a piece of a name: "(instruct)" has one, "(32K Long Context)" none."""
+    return [t for t in re.split(r"[^a-z0-9]+", text.lower()) if t in _VARIANT_WORDS]
 
 
 def _without_sizes(name: str) -> str:
@@ -132,10 +143,18 @@ def _without_sizes(name: str) -> str:
     return SIZE_IN_NAME.sub(blank, name)
 
 
+# Words that make a whole name something else than a model: "moss-003-sft-data", "MOSS Backend", "X-DockerFile".
+_NEVER_MODEL_WORDS = {"data", "dataset", "datasets", "corpus", "backend", "frontend", "dockerfile", "docker", "tool", "tools",
+                      "websearchtool", "api", "sdk", "cli", "webui", "app", "benchmark", "leaderboard", "toolkit"}
+
+
 def is_model_name(info: NameInfo, family: tuple[str, ...] = ()) -> bool:
-    """A name is not a model's when its words beyond `family` all name a file, tool or setting."""
+    """A name is not a model's when its words beyond `family` all name a file, tool or setting, or one of them
+    names data, a service or a tool."""
     rest = info.stem[len(family):] if starts_with(info.stem, family) else info.stem
     words = [t for t in rest if re.search(r"[a-z]", t)]
+    if any(t in _NEVER_MODEL_WORDS for t in words):
+        return False
     return not words or not all(t in _NOT_MODEL_WORDS for t in words)
 
 
@@ -172,7 +191,8 @@ def size_label(value: float) -> str:
 # Chains of capitalised or numbered tokens ("DeepSeek LLM 7B Base", "Qwen1.5-MoE-A2.7B"), and
 # lower-case hyphenated names with a number in them, as repositories spell them ("gpt-oss-120b").
 MENTION = re.compile(
-    r"(?<![\w.-])(?:[A-Z][A-Za-z0-9.]*[A-Za-z0-9](?:(?:-| |_)(?:[A-Z0-9][A-Za-z0-9.]*[A-Za-z0-9]|[A-Z0-9]|v\d[\w.]*)"
+    # a name may open with digits fused to a capitalised word ("360Zhinao-7B")
+    r"(?<![\w.-])(?:(?:[A-Z]|\d+(?=[A-Z][a-z]{2}))[A-Za-z0-9.]*[A-Za-z0-9](?:(?:-| |_)(?:[A-Z0-9][A-Za-z0-9.]*[A-Za-z0-9]|[A-Z0-9]|v\d[\w.]*)"
     r"|-[a-z][a-z0-9.]*[a-z0-9](?=[\w.-]*\d))*"
     r"|(?=[a-z0-9.-]*\d)[a-z][a-z0-9]*(?:-[a-z0-9](?:[a-zA-Z0-9.]*[a-zA-Z0-9])?)+(?![\w/-])"
     # "dots.llm1.inst": words joined by dots, a number in them (not a version "v1.5")
@@ -187,6 +207,11 @@ def mentions(text: str) -> list[tuple[int, str]]:
         opening = re.match(r"(?:(?:The|This|These|Our|Introducing|Meet|Today)\s+)+(?=\S)", chain)
         start = match.start() + (opening.end() if opening else 0)
         chain = chain[opening.end():] if opening else chain  # "The InternVL2 76B" mentions "InternVL2 76B"
+        # "Index-1.9B-32K Long Context Model Introduction": a heading's words after the name are not part of it
+        words = chain.split(" ")
+        while len(words) > 1 and words[-1].lower() in _DESCRIPTIVE_WORDS:
+            words.pop()
+        chain = " ".join(words)
         tokens = re.split(r"[- _]", chain)
         # A number, an inner capital ("DeepSeek") or capitalised words joined by a hyphen ("Hunyuan-Large").
         if any(re.search(r"\d", t) for t in tokens) or any(len(re.findall(r"[A-Z]", t)) >= 2 for t in tokens) \

@@ -11,7 +11,7 @@ from pipeline.extract.candidates import FIELDS, GENERAL, NAMED, Candidate, Conte
 from pipeline.extract.naming import (read_download_lists, read_model_lists, read_release_names, read_repository_lists,
                                      read_size_lists)
 from pipeline.extract.prose import read_dates, read_param_statements, read_quantity_statements
-from pipeline.extract.names import of_family, parse_name
+from pipeline.extract.names import of_family, parse_name, variant_words
 from pipeline.extract.subject import Family, find_org, judge, rank_families
 from pipeline.extract.tables import read_column_table, read_model_sheet, read_row_table, read_spec_sheet, table_kind
 from pipeline.extract.text import Document, load_document
@@ -161,7 +161,8 @@ def _worth_reporting(cand: Candidate) -> bool:
 def _as_record(cand: Candidate, subject_evidence: str) -> dict:
     # "Yi 9B 系列模型": Chinese words after a Latin name say "series models", not the name
     name = re.sub(r"(?<=[A-Za-z0-9)])\s+[\u3000-\u9fff\uff00-\uffef].*$", "", cand.name)
-    name = re.sub(r"\s*\(\s*new!?\s*\)", "", name, flags=re.I)  # "Kanana-1.5-15.7B-A3B ( New! )": a badge
+    # "( New! )", "(32K Long Context)", "(Role-playing)": a badge or a description, unless it names the variant
+    name = re.sub(r"\s*\(([^()]*)\)", lambda m: m.group(0) if variant_words(m.group(1)) else "", name).strip()
     record: dict = {"name": name, "subject_evidence": subject_evidence}
     for key in FIELDS:
         value = fact_value(cand, key)

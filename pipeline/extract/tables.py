@@ -28,6 +28,8 @@ _H_SCORE = re.compile(
     r"c-?eval|cmmlu|average|avg|score|accuracy|elo|pass@|win rate|arena",
     re.IGNORECASE,
 )
+# A row named by a size word alone ("Small", "XLarge") is the family's model of that size.
+_SIZE_WORD = re.compile(r"(?i)(?:x{0,3}[- ]?(?:small|large)|tiny|mini|medium|base|huge|giant|nano|micro|x{1,3}l)")
 _SKIP_NAME = re.compile(r"\s\+\s|[*†]\s*$")  # "X + MC" is a recipe variant; "X**" points to a footnote
 
 
@@ -149,7 +151,8 @@ def read_row_table(ctx: Context, table: Table) -> None:
         # "1B-FP16", "7B Instruct", "12B-v2-FP16": a size, a variant or version, no family either
         unnamed = all(re.fullmatch(r"v\d[\d.]*", t) for t in ctx.info(bare).stem)
         size_only = bare_size or unnamed and bool(ctx.info(bare).nominal)
-        size_named = kinds[0] == "params_total" and kinds[1:].count("params_total") == 1 and re.fullmatch(r"[a-z][a-z-]*", name)
+        size_named = kinds[0] == "params_total" and kinds[1:].count("params_total") == 1 and re.fullmatch(r"[a-z][a-z-]*", name) \
+            or "params_total" in kinds[1:] and bool(_SIZE_WORD.fullmatch(name))  # "| Model | #Params |" over "Small | 85M"
         if kinds[0] == "params_total" and not size_only and not size_named:
             ctx.reject(name, f"not a model name (a row of a table whose first column is '{table.header[0]}')", evidence)
             continue
@@ -212,6 +215,10 @@ def _read_model_row(ctx: Context, table: Table, kinds: list[str | None], row: tu
         ctx.reject(name, f"another model, in the document's {role}", evidence)
         return
     cand = ctx.find(info) or (ctx.find(info, exact_variant=False) if any_variant else None)
+    if cand is None and role == "evaluation table" and info.variant == "":
+        # "Index-1.9B-Pure" in a score table is the "Index-1.9B-Base-Pure" of the downloads
+        listed = ctx.find(NameInfo(info.stem, "base", info.nominal, info.total, info.active))
+        cand = listed if listed is not None and listed.introduced_by != role else None
     if cand is None:
         mmlu = [mmlu_value(row[c]) for c, k in enumerate(kinds) if k == "mmlu" and c < len(row)]
         if not (listing or specs or any(mmlu) and info.nominal):
