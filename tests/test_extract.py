@@ -849,3 +849,11 @@ def test_names_opening_with_digits_size_word_rows_and_descriptions_after_names()
     assert names == ["360Loon-7B v1.0", "360Loon-7B-Base", "360Loon-7B-Chat-32K"]
     table = "# Kestrel\n\nKestrel is a family of protein models.\n\nModel | #Params | d_model\n---|---|---\n[Small](https://x/s) | 85M | 768\n[XLarge](https://x/xl) | 1.2B | 2048\n"
     assert {r["name"]: r["params_total"] for r in extract(table)} == {"Kestrel Small 85M": 85e6, "Kestrel XLarge 1.2B": 1.2e9}
+
+
+def test_a_version_that_is_available_and_bare_repository_links_in_a_list():
+    doc = ("# P-Zero\n\nP0 is the model developed in our paper. If you lack resources, a smaller version with 3 billion "
+           "parameters ([P0 3B](https://huggingface.co/bs/P0_3B)) is also available. The paper is available on arXiv, "
+           "and the original Pk runs are available under the name `bs/pk-160m-v0`.\n\n"
+           "- P-Zero ++: https://huggingface.co/bs/P0pp\n- Data: https://huggingface.co/datasets/bs/p3\n")
+    assert {r["name"]: r["params_total"] for r in extract(doc)} == {"P0 3B": 3e9, "P0pp": None}

@@ -170,7 +170,8 @@ def naming_places(ctx: Context) -> Places:
     for position, (text, evidence) in enumerate(places):
         for match in MENTION.finditer(text):
             mentioned = ctx.info(match.group(0))
-            if mentioned.stem and re.search(r"[a-z]{2}", " ".join(mentioned.stem)):
+            # a word, or a letter with its number ("T0", "T5"), as family names go
+            if mentioned.stem and (re.search(r"[a-z]{2}", " ".join(mentioned.stem)) or re.fullmatch(r"[a-z]\d+", mentioned.stem[0])):
                 index.setdefault(mentioned.stem, []).append((position, mentioned.nominal, evidence))
     return index
 

@@ -152,19 +152,27 @@ _HUB_LINK = re.compile(
     r"(?!(?:datasets|spaces|collections|docs|papers|blog|models|organizations|posts)/)(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+)/?\)"
 )
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
+_BARE_HUB_ITEM = re.compile(
+    r"^\s*(?:[-*+]|\d+[.)])\s+(?P<text>[^:<>\[\]()]{2,60}):\s*<?https?://(?:huggingface\.co|hf\.co)/"
+    r"(?!(?:datasets|spaces|collections|docs|papers|blog|models|organizations|posts)/)(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+)/?>?\s*$"
+)
 
 
 def _download_links(text: str) -> tuple[tuple[HubLink, ...], str]:
     """Links of list items that hold nothing but model-repository links ("1. [X-8B-Base](…) / [Instruct](…)"),
     and the owner most model links of the document point to (the developer's account)."""
     owners: dict[str, int] = {}
-    for match in _HUB_LINK.finditer(text):
+    for match in list(_HUB_LINK.finditer(text)) + [m for line in text.split("\n") if (m := _BARE_HUB_ITEM.match(line))]:
         owners[match.group("owner")] = owners.get(match.group("owner"), 0) + 1
     links = []
     for line in text.split("\n"):
         if not _LIST_ITEM.match(line):
             continue
         found = list(_HUB_LINK.finditer(line))
+        bare = _BARE_HUB_ITEM.match(line)
+        if not found and bare:  # "- T-Zero 3B: https://huggingface.co/bigscience/T0_3B"
+            links.append(HubLink(bare.group("text").strip(" `*"), bare.group("owner"), bare.group("repo"), _clean_cell(line)))
+            continue
         rest = re.sub(r"[^A-Za-z\s]", " ", _HUB_LINK.sub(" ", _LIST_ITEM.sub(" ", line)))
         if found and not set(rest.lower().split()) - {"and", "or"}:
             links += [HubLink(m.group("text").strip(" `*"), m.group("owner"), m.group("repo"), _clean_cell(line))
