@@ -857,3 +857,12 @@ def test_a_version_that_is_available_and_bare_repository_links_in_a_list():
            "and the original Pk runs are available under the name `bs/pk-160m-v0`.\n\n"
            "- P-Zero ++: https://huggingface.co/bs/P0pp\n- Data: https://huggingface.co/datasets/bs/p3\n")
     assert {r["name"]: r["params_total"] for r in extract(doc)} == {"P0 3B": 3e9, "P0pp": None}
+
+
+def test_a_labelled_line_of_links_lists_models():
+    doc = ("# Shorn Gull\n\nBase models: [Shorn-Gull-1.3B](https://huggingface.co/pr/Shorn-Gull-1.3B) | "
+           "[Shorn-Gull-2.7B](https://huggingface.co/pr/Shorn-Gull-2.7B)\n"
+           "Pruned models without continued training: [Shorn-Gull-1.3B-Pruned](https://huggingface.co/pr/Shorn-Gull-1.3B-Pruned)\n"
+           "Our paper: [arXiv](https://arxiv.org/abs/1) and [code](https://huggingface.co/pr/Shorn-Gull-9B-code)\n")
+    assert {r["name"]: r["params_total"] for r in extract(doc)} == {
+        "Shorn-Gull-1.3B": 1.3e9, "Shorn-Gull-2.7B": 2.7e9, "Shorn-Gull-1.3B-Pruned": 1.3e9}

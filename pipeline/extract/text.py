@@ -152,6 +152,7 @@ _HUB_LINK = re.compile(
     r"(?!(?:datasets|spaces|collections|docs|papers|blog|models|organizations|posts)/)(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+)/?\)"
 )
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
+_LINK_LINE_LABEL = re.compile(r"^\s*\**(?=[^:\[\]]{0,60}\b(?:models?|checkpoints?|weights|downloads?)\b)[^:\[\]]{2,60}:\**\s*(?=\[)", re.I)
 _BARE_HUB_ITEM = re.compile(
     r"^\s*(?:[-*+]|\d+[.)])\s+(?P<text>[^:<>\[\]()]{2,60}):\s*<?https?://(?:huggingface\.co|hf\.co)/"
     r"(?!(?:datasets|spaces|collections|docs|papers|blog|models|organizations|posts)/)(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+)/?>?\s*$"
@@ -166,14 +167,16 @@ def _download_links(text: str) -> tuple[tuple[HubLink, ...], str]:
         owners[match.group("owner")] = owners.get(match.group("owner"), 0) + 1
     links = []
     for line in text.split("\n"):
-        if not _LIST_ITEM.match(line):
+        labelled = _LINK_LINE_LABEL.match(line)  # "Base models: [A-1.3B](…) | [A-2.7B](…)"
+        if not _LIST_ITEM.match(line) and not labelled:
             continue
-        found = list(_HUB_LINK.finditer(line))
+        item = line[labelled.end():] if labelled else line
+        found = list(_HUB_LINK.finditer(item))
         bare = _BARE_HUB_ITEM.match(line)
         if not found and bare:  # "- T-Zero 3B: https://huggingface.co/bigscience/T0_3B"
             links.append(HubLink(bare.group("text").strip(" `*"), bare.group("owner"), bare.group("repo"), _clean_cell(line)))
             continue
-        rest = re.sub(r"[^A-Za-z\s]", " ", _HUB_LINK.sub(" ", _LIST_ITEM.sub(" ", line)))
+        rest = re.sub(r"[^A-Za-z\s]", " ", _HUB_LINK.sub(" ", _LIST_ITEM.sub(" ", item)))
         if found and not set(rest.lower().split()) - {"and", "or"}:
             links += [HubLink(m.group("text").strip(" `*"), m.group("owner"), m.group("repo"), _clean_cell(line))
                       for m in found]
