@@ -866,3 +866,11 @@ def test_a_labelled_line_of_links_lists_models():
            "Our paper: [arXiv](https://arxiv.org/abs/1) and [code](https://huggingface.co/pr/Shorn-Gull-9B-code)\n")
     assert {r["name"]: r["params_total"] for r in extract(doc)} == {
         "Shorn-Gull-1.3B": 1.3e9, "Shorn-Gull-2.7B": 2.7e9, "Shorn-Gull-1.3B-Pruned": 1.3e9}
+
+
+def test_a_dash_cell_is_no_number_and_a_new_badge_is_no_footnote():
+    doc = ("# Rook\n\n| **Model (2024/10/01)** | #Total Params | Training Tokens | Download |\n|---|---|---|---|\n"
+           "| Rook-1.6B-Base | 1.6B | 8.2T | [hf](https://huggingface.co/x/a) |\n| Rook-1.6B-Chat | 1.6B | - | [hf](https://huggingface.co/x/b) |\n"
+           "| Rook-2B-Mars <sup>*New*</sup> | 2B | 1T | [hf](https://huggingface.co/x/c) |\n")
+    assert {r["name"]: r["training_tokens"] for r in extract(doc)} == {
+        "Rook-1.6B-Base": 8.2e12, "Rook-1.6B-Chat": None, "Rook-2B-Mars": 1e12}

@@ -33,6 +33,7 @@ class Candidate:
     claimed: bool = False  # a benchmark column already merged into this spec row
     introduced_by: str = ""  # what first named it: "size table", "evaluation table", "size list", …
     origin: str = ""  # the row or sentence that first named it
+    absent: set[str] = field(default_factory=set)  # facts its own row marks as not given ("-")
 
     def put(self, key: str, value: object, evidence: str, priority: int) -> None:
         if value is None:

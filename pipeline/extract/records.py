@@ -108,7 +108,7 @@ def _inherit_from_siblings(ctx: Context) -> None:
             if fact_value(cand, "params_total") == cand.info.nominal and isinstance(total, float) and total != cand.info.nominal:
                 cand.facts["params_total"] = other.facts["params_total"]
             for key in _SHARED_FIELDS:
-                if key not in cand.facts and key in other.facts:
+                if key not in cand.facts and key in other.facts and key not in cand.absent:
                     cand.facts[key] = other.facts[key]
     named_methods = {(c.info.stem, c.info.nominal) for c in ctx.candidates if _QUANT_VARIANTS.search(c.info.variant)}
     ctx.candidates[:] = [c for c in ctx.candidates

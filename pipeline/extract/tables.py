@@ -19,7 +19,7 @@ _H_CONTEXT = re.compile(r"context|max(imum)?\s*length|sequence\s*length|seq\.?\s
 _H_TOKENS = re.compile(r"tokens?\b(?!\s*/)|token count|训练数据量|词元", re.IGNORECASE)
 _H_MMLU = re.compile(r"^\s*mmlu\b(?![-\s]*(pro|redux))", re.IGNORECASE)
 _H_DATE = re.compile(r"release\s*date|^\s*date\s*$|发布(?:日期|时间)", re.IGNORECASE)
-_H_NAME = re.compile(r"^\s*(models?|model name|names?|variant|checkpoint|模型(?:名称|版本)?)?(\s+\d+-shot)?\s*$", re.IGNORECASE)
+_H_NAME = re.compile(r"^\s*(models?|model name|names?|variant|checkpoint|模型(?:名称|版本)?)?(\s+\d+-shot)?(\s*\([^()]*\))?\s*$", re.IGNORECASE)
 _H_LISTING = re.compile(r"download|weights|url|link|^\s*id\s*$|md5|hugging|modelscope|下载|链接", re.IGNORECASE)
 _H_LABEL = re.compile(r"categor|benchmark|metric|shots|domain|language|capabilit|task|dataset|^\s*$", re.IGNORECASE)
 # Benchmark and score columns: a table with them compares models.
@@ -130,7 +130,7 @@ def read_row_table(ctx: Context, table: Table) -> None:
     previous: tuple[str, ...] = ()
     for row in table.rows:
         repository = _REPOSITORY_ID.fullmatch(row[checkpoints]) if checkpoints is not None and checkpoints < len(row) else None
-        name = repository.group("name") if repository else _without_icon(row[0])
+        name = repository.group("name") if repository else _without_badge(_without_icon(row[0]))
         name = re.sub(r"^[\w.-]+/(?=[\w.-]+$)", "", name)  # "BAAI/bge-m3": a repository id names its model
         if name and name == table.header[0]:
             continue
@@ -231,6 +231,9 @@ def _read_model_row(ctx: Context, table: Table, kinds: list[str | None], row: tu
     for col, kind in enumerate(kinds):
         if col == 0 or not kind or kind in {"params_total", "params_active"} or col >= len(row) or not row[col]:
             continue
+        if re.fullmatch(r"\s*(?:-+|–|—|/|n/?a)\s*", row[col], re.I):
+            cand.absent.add(kind)  # "| X-Chat | 1.6B | - |": the row says it has no such number, not its sibling's
+            continue
         cand.put(kind, cell_value(kind, row[col], table.header[col]), evidence, TABLE)
 
 
@@ -276,6 +279,10 @@ def read_spec_sheet(ctx: Context, table: Table) -> None:
         value = _labelled_value(kind, cell, label)
         for cand in targets:
             cand.put(kind, value, f"{label} | {cell}", TABLE)
+
+
+def _without_badge(cell: str) -> str:
+    return re.sub(r"\s*\(?\bnew\b!?\)?†?$", "", cell, flags=re.I)  # "Yuan2.0-2B-Mars-hf *New*": a badge, not a footnote
 
 
 def _without_icon(cell: str) -> str:
