@@ -874,3 +874,19 @@ def test_a_dash_cell_is_no_number_and_a_new_badge_is_no_footnote():
            "| Rook-2B-Mars <sup>*New*</sup> | 2B | 1T | [hf](https://huggingface.co/x/c) |\n")
     assert {r["name"]: r["training_tokens"] for r in extract(doc)} == {
         "Rook-1.6B-Base": 8.2e12, "Rook-1.6B-Chat": None, "Rook-2B-Mars": 1e12}
+
+
+def test_tables_of_repository_ids_and_grids_of_sized_names():
+    doc = ("# Tattler: Pretrained Models for Forecasting\n\n| Model ID | Parameters |\n|---|---|\n"
+           "| [`acme/tattler-bolt-tiny`](https://huggingface.co/acme/tattler-bolt-tiny) | 9M |\n"
+           "| [`acme/tattler-t5-large`](https://huggingface.co/acme/tattler-t5-large) | 710M |\n\n"
+           "| Architecture | Size | Tokens | HuggingFace |\n|---|---|---|---|\n| Tattler | 1.4b | 10b | acme/tattler-1b |\n")
+    sizes = {r["name"]: r["params_total"] for r in extract(doc)}
+    assert sizes == {"tattler-bolt-tiny 9M": 9e6, "tattler-t5-large 710M": 710e6, "tattler-1b": 1.4e9}
+    grid = ("# Wagtail-LM: distilled models\n\n<table><tr><th>Base model</th><th>Wagtail-LM series</th><th></th><th></th></tr>"
+            "<tr><td>T5</td><td><a href='https://huggingface.co/m/a'>Wagtail-T5-61M</a></td><td><a href='https://huggingface.co/m/b'>Wagtail-T5-223M</a></td><td>coming soon</td></tr>"
+            "<tr><td>GPT</td><td><a href='https://huggingface.co/m/c'>Wagtail-GPT-124M</a> ✩</td><td>coming soon</td><td>coming soon</td></tr></table>\n"
+            "\n## Downloads\n\n- [Wagtail-LM-05B](https://huggingface.co/m/d)\n")
+    assert {r["name"]: r["params_total"] for r in extract(grid)} == {
+        "Wagtail-T5-61M": 61e6, "Wagtail-T5-223M": 223e6, "Wagtail-GPT-124M": 124e6,
+        "Wagtail-LM-05B": 0.5e9}  # a leading zero is the decimal point left out

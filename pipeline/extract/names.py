@@ -86,7 +86,9 @@ def parse_name(name: str, org_tokens: tuple[str, ...] = ()) -> NameInfo:
             active = active or float(match.group("act_only")) * 1e9
         elif match.group("tot") and nominal is None:
             scale = 1e9 if match.group("unit").lower() == "b" else 1e6
-            value = float(match.group("tot")) * scale
+            digits = match.group("tot")
+            # "MobiLlama-05B": a leading zero is the decimal point left out (0.5B)
+            value = float(f"0.{digits[1:]}" if re.fullmatch(r"0\d+", digits) else digits) * scale
             if match.group("experts"):
                 active = value
             else:

@@ -13,7 +13,8 @@ from pipeline.extract.naming import (read_download_lists, read_model_lists, read
 from pipeline.extract.prose import read_dates, read_param_statements, read_quantity_statements
 from pipeline.extract.names import of_family, parse_name, variant_words
 from pipeline.extract.subject import Family, find_org, judge, rank_families
-from pipeline.extract.tables import read_column_table, read_model_sheet, read_row_table, read_spec_sheet, table_kind
+from pipeline.extract.tables import (read_column_table, read_model_sheet, read_name_grid, read_row_table, read_spec_sheet,
+                                     table_kind)
 from pipeline.extract.text import Document, load_document
 
 
@@ -57,6 +58,8 @@ def _read(doc: Document, kinds: list, org: str | None, org_line: str, org_tokens
             read_row_table(ctx, table)
         elif kind == "sheet":
             read_model_sheet(ctx, table)
+        elif kind == "grid":
+            read_name_grid(ctx, table)
     read_download_lists(ctx)  # before size lists: "Minitron-8B-Base" is the "8B" of "Minitron 8B and 4B"
     read_size_lists(ctx)
     read_model_lists(ctx)

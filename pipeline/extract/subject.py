@@ -120,7 +120,7 @@ def judge(ctx: Context) -> list[tuple[Candidate, str]]:
     for cand in [c for c in ctx.candidates if c.introduced_by not in SCORES_ONLY] + later:
         # A lower-case word is no name ("final souped model"), unless a repository spells it so ("snowflake-arctic-base");
         # nor is a row without a family word ("基座 Int4 量化模型").
-        repository_spelt = cand.introduced_by in DOWNLOADS and re.fullmatch(r"[a-z][\w.]*(?:[-_.][\w.]+)+", cand.name)
+        repository_spelt = cand.introduced_by in OWN_TABLES and re.fullmatch(r"[a-z][\w.]*(?:[-_.][\w.]+)+", cand.name)
         if not cand.info.stem or not is_model_name(cand.info, ctx.primary) or \
                 not (re.search(r"[A-Z0-9]", cand.name) or repository_spelt):
             _review(ctx, cand, "not a model name")

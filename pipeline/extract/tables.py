@@ -19,7 +19,8 @@ _H_CONTEXT = re.compile(r"context|max(imum)?\s*length|sequence\s*length|seq\.?\s
 _H_TOKENS = re.compile(r"tokens?\b(?!\s*/)|token count|训练数据量|词元", re.IGNORECASE)
 _H_MMLU = re.compile(r"^\s*mmlu\b(?![-\s]*(pro|redux))", re.IGNORECASE)
 _H_DATE = re.compile(r"release\s*date|^\s*date\s*$|发布(?:日期|时间)", re.IGNORECASE)
-_H_NAME = re.compile(r"^\s*(models?|model name|names?|variant|checkpoint|模型(?:名称|版本)?)?(\s+\d+-shot)?(\s*\([^()]*\))?\s*$", re.IGNORECASE)
+_H_NAME = re.compile(r"^\s*(models?|model (?:name|ids?)|names?|variant|checkpoint|模型(?:名称|版本)?)?(\s+\d+-shot)?(\s*\([^()]*\))?\s*$",
+                     re.IGNORECASE)
 _H_LISTING = re.compile(r"download|weights|url|link|^\s*id\s*$|md5|hugging|modelscope|下载|链接", re.IGNORECASE)
 _H_LABEL = re.compile(r"categor|benchmark|metric|shots|domain|language|capabilit|task|dataset|^\s*$", re.IGNORECASE)
 # Benchmark and score columns: a table with them compares models.
@@ -59,7 +60,7 @@ def _checkpoint_column(table: Table) -> int | None:
     """A column of repository ids ("Checkpoint: liuhaotian/llava-v1.5-7b"): each row is the checkpoint it names."""
     for c in range(1, len(table.header)):
         cells = [row[c] for row in table.rows if c < len(row) and row[c]]
-        if re.search(r"checkpoint|model\s*id|repo", table.header[c], re.I) and cells and \
+        if re.search(r"checkpoint|model\s*id|repo|hugging\s*face|^\s*hf\s*$|modelscope", table.header[c], re.I) and cells and \
                 2 * sum(bool(_REPOSITORY_ID.fullmatch(cell)) for cell in cells) >= len(cells):
             return c
     return None
@@ -91,6 +92,8 @@ def table_kind(table: Table) -> str | None:
         return "rows"
     if metric_labels and _H_LABEL.search(first):
         return "columns"
+    if _grid_names(table):
+        return "grid"  # a grid of sized names, one model per cell
     return None
 
 
@@ -235,6 +238,30 @@ def _read_model_row(ctx: Context, table: Table, kinds: list[str | None], row: tu
             cand.absent.add(kind)  # "| X-Chat | 1.6B | - |": the row says it has no such number, not its sibling's
             continue
         cand.put(kind, cell_value(kind, row[col], table.header[col]), evidence, TABLE)
+
+
+def _grid_names(table: Table) -> list[tuple[int, str]]:
+    """(column, name) of a grid of sized model names ("| T5 | LaMini-T5-61M | LaMini-T5-223M |"): at least three
+    cells beyond the first column, two thirds of the filled ones, are names with a size in them."""
+    cells = [(c, _without_icon(re.sub(r"[^\w)]+$", "", row[c]))) for row in table.rows for c in range(1, len(row))
+             if re.search(r"[A-Z0-9]", row[c])]  # "coming soon" is a place kept for a name
+    named = [(c, cell) for c, cell in cells if MENTION.fullmatch(cell) and SIZE_IN_NAME.search(cell)]
+    return named if len(named) >= 3 and 3 * len(named) >= 2 * len(cells) else []
+
+
+def read_name_grid(ctx: Context, table: Table) -> None:
+    """Each sized name in a grid is a model of the document: of its family, or, where the grid links each name
+    to its repository, of its developer's brand ("LaMini-T5-61M" in a LaMini-LM README)."""
+    for col, name in _grid_names(table):
+        info = ctx.info(name)
+        brand = bool(ctx.primary) and info.stem[:1] == ctx.primary[:1] and table.has_links[col]
+        if not info.nominal or ctx.find(info) or not (ctx.announced(info) or brand):
+            continue
+        role = "download table" if table.has_links[col] else "size table"
+        cand = Candidate(name=name, info=info, source="table", introduced_by=role, origin=f"{table.section}: {name}".strip(": "))
+        cand.put("params_total", info.total, name, TABLE)
+        cand.put("params_active", info.active, name, TABLE)
+        ctx.candidates.append(cand)
 
 
 def read_model_sheet(ctx: Context, table: Table) -> None:
