@@ -890,3 +890,12 @@ def test_tables_of_repository_ids_and_grids_of_sized_names():
     assert {r["name"]: r["params_total"] for r in extract(grid)} == {
         "Wagtail-T5-61M": 61e6, "Wagtail-T5-223M": 223e6, "Wagtail-GPT-124M": 124e6,
         "Wagtail-LM-05B": 0.5e9}  # a leading zero is the decimal point left out
+
+
+def test_generic_headings_demos_and_a_token_dataset():
+    doc = ("# Releases\n\nWe are releasing checkpoints of Linnet, trained at the 360M and 1.3B parameter scales.\n\n"
+           "## Linnet 1B\n\nLinnet 1B is a ~1Billion parameter model trained on a 1.6T token dataset.\n\n"
+           "- [Linnet-2 Real-World Demo](https://example.org/demo)\n- Linnet-2 Quick Start\n")
+    records = by_name(extract(doc))
+    assert "Releases 360M" not in records and not any("Demo" in n or "Start" in n for n in records)
+    assert records["Linnet 1B"]["training_tokens"] == 1.6e12

@@ -54,7 +54,7 @@ _NOT_MODEL_WORDS = {
     "abstract", "summary", "highlights", "contents", "features", "architecture", "performance", "requirements",
     "api", "apis", "sdk", "cli", "webui", "demo", "playground", "server",
     "tpu", "gpu", "npu", "cpu", "onnx", "mlx", "tensorrt", "openvino", "replication", "reproduction", "of", "per",
-    "documentation", "docs", "resources", "tutorial", "tutorials", "news", "updates", "faq",
+    "documentation", "docs", "resources", "tutorial", "tutorials", "news", "updates", "faq", "release", "releases",
     "moe", "dense", "mixture", "experts", "expert",
 }
 # Accelerators and their makers: "fits a single 80GB GPU (like NVIDIA H100 or AMD MI300X)" names no model.
@@ -149,7 +149,8 @@ def _without_sizes(name: str) -> str:
 
 # Words that make a whole name something else than a model: "moss-003-sft-data", "MOSS Backend", "X-DockerFile".
 _NEVER_MODEL_WORDS = {"data", "dataset", "datasets", "corpus", "backend", "frontend", "dockerfile", "docker", "tool", "tools",
-                      "websearchtool", "api", "sdk", "cli", "webui", "app", "benchmark", "leaderboard", "toolkit"}
+                      "websearchtool", "api", "sdk", "cli", "webui", "app", "benchmark", "leaderboard", "toolkit", "demo",
+                      "start", "quickstart", "notebook", "guide", "tutorial"}
 
 
 def is_model_name(info: NameInfo, family: tuple[str, ...] = ()) -> bool:
@@ -196,7 +197,7 @@ def size_label(value: float) -> str:
 # lower-case hyphenated names with a number in them, as repositories spell them ("gpt-oss-120b").
 MENTION = re.compile(
     # a name may open with digits fused to a capitalised word ("360Zhinao-7B")
-    r"(?<![\w.-])(?:(?:[A-Z]|\d+(?=[A-Z][a-z]{2}))[A-Za-z0-9.]*[A-Za-z0-9](?:(?:-| |_)(?:[A-Z0-9][A-Za-z0-9.]*[A-Za-z0-9]|[A-Z0-9]|v\d[\w.]*)"
+    r"(?<![\w.-])(?:(?:[A-Z]|\d+(?=[A-Z][a-z]{2})(?!\d*(?:Billion|Million|Trillion|Thousand)))[A-Za-z0-9.]*[A-Za-z0-9](?:(?:-| |_)(?:[A-Z0-9][A-Za-z0-9.]*[A-Za-z0-9]|[A-Z0-9]|v\d[\w.]*)"
     r"|-[a-z][a-z0-9.]*[a-z0-9](?=[\w.-]*\d))*"
     r"|(?=[a-z0-9.-]*\d)[a-z][a-z0-9]*(?:-[a-z0-9](?:[a-zA-Z0-9.]*[a-zA-Z0-9])?)+(?![\w/-])"
     # "dots.llm1.inst": words joined by dots, a number in them (not a version "v1.5")
