@@ -899,3 +899,10 @@ def test_generic_headings_demos_and_a_token_dataset():
     records = by_name(extract(doc))
     assert "Releases 360M" not in records and not any("Demo" in n or "Start" in n for n in records)
     assert records["Linnet 1B"]["training_tokens"] == 1.6e12
+
+
+def test_a_release_sentence_names_models_by_their_links_and_sizes_them_by_their_repositories():
+    doc = ("# Pipit-MoE: forecasting\n\n- **News**: [Pipit-MoE (base)](https://huggingface.co/m7/PipitMoE-50M) and "
+           "[Pipit-MoE (large)](https://huggingface.co/m7/PipitMoE-200M) are made available. "
+           "We release [Pipit-MoE TGI Weight](https://huggingface.co/m7/pipit-moe-200m-tgi).\n")
+    assert {r["name"]: r["params_total"] for r in extract(doc)} == {"Pipit-MoE (base) 50M": 50e6, "Pipit-MoE (large) 200M": 200e6}

@@ -153,6 +153,15 @@ _NEVER_MODEL_WORDS = {"data", "dataset", "datasets", "corpus", "backend", "front
                       "start", "quickstart", "notebook", "guide", "tutorial"}
 
 
+_FILE_WORDS = {"weight", "weights", "checkpoint", "checkpoints", "tgi", "demo", "code", "data", "dataset", "paper", "blog",
+               "report", "config", "tokenizer", "logs"}
+
+
+def names_a_file(text: str) -> bool:
+    """Does a word of `text` name weights, code or a document rather than a model ("CogVLM2 TGI Weight")?"""
+    return any(t in _FILE_WORDS for t in re.split(r"[^a-z0-9]+", text.lower()))
+
+
 def is_model_name(info: NameInfo, family: tuple[str, ...] = ()) -> bool:
     """A name is not a model's when its words beyond `family` all name a file, tool or setting, or one of them
     names data, a service or a tool."""

@@ -7,7 +7,7 @@ import re
 
 from pipeline.extract.about import subject_of
 from pipeline.extract.candidates import NAMED, Candidate, Context, fact_value
-from pipeline.extract.names import (LEADING_WORDS, MENTION, RELEASE_VERBS, SIZE_IN_NAME, NameInfo, before_comparison,
+from pipeline.extract.names import (LEADING_WORDS, MENTION, RELEASE_VERBS, SIZE_IN_NAME, NameInfo, before_comparison, names_a_file,
                                     contains, mentions, size_label, starts_with)
 from pipeline.extract.numbers import LIST_SEPARATOR, NUM, SIZE_LIST, quantity
 from pipeline.extract.text import sentences
@@ -144,6 +144,14 @@ def read_download_lists(ctx: Context) -> None:
         # "OpenLLaMA 3B for EasyLM": the model in another framework's format is the model again.
         text = re.sub(r"\s+(?:for|in)\s+\S.*$", "", link.text.split("/")[-1]).strip()
         name = text if MENTION.fullmatch(text) and ctx.info(text).stem and ctx.info(text).nominal else link.repository
+        size = ctx.info(link.repository).nominal
+        if link.released:
+            # a sentence names the model by its link ("Time-MoE (base)"), its repository by size ("TimeMoE-50M")
+            if not size or not ctx.info(text).stem or ctx.info(text).nominal or names_a_file(text):
+                continue  # "[CogVLM2 TGI Weight](…)": the weights in a format, not a model
+            name = f"{text} {size_label(size)}"
+            if not ctx.announced(ctx.info(name)):
+                continue
         info = ctx.info(name)
         if not info.stem or ctx.find(info) or any(c.name == name for c in ctx.candidates):
             continue

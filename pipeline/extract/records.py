@@ -161,11 +161,15 @@ def _worth_reporting(cand: Candidate) -> bool:
     return cand.source != "bench" or any(k in cand.facts for k in ("params_total", "mmlu"))
 
 
+_SIZE_WORDS = re.compile(r"(?i)\b(?:x*small|x*large|medium|tiny|mini|huge|x+l)\b")  # "(large)" names the model
+
+
 def _as_record(cand: Candidate, subject_evidence: str) -> dict:
     # "Yi 9B 系列模型": Chinese words after a Latin name say "series models", not the name
     name = re.sub(r"(?<=[A-Za-z0-9)])\s+[\u3000-\u9fff\uff00-\uffef].*$", "", cand.name)
     # "( New! )", "(32K Long Context)", "(Role-playing)": a badge or a description, unless it names the variant
-    name = re.sub(r"\s*\(([^()]*)\)", lambda m: m.group(0) if variant_words(m.group(1)) else "", name).strip()
+    name = re.sub(r"\s*\(([^()]*)\)", lambda m: m.group(0) if variant_words(m.group(1)) or _SIZE_WORDS.search(m.group(1))
+                  else "", name).strip()
     record: dict = {"name": name, "subject_evidence": subject_evidence}
     for key in FIELDS:
         value = fact_value(cand, key)

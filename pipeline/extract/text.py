@@ -38,6 +38,7 @@ class HubLink:
     owner: str  # the repository's owner on the hub ("nvidia")
     repository: str  # the repository's name ("Nemotron-Mini-4B-Instruct")
     line: str  # the list item, markup removed
+    released: bool = False  # from a sentence that releases it, among other words, not from a list of links
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,7 @@ _HUB_LINK = re.compile(
     r"(?!(?:datasets|spaces|collections|docs|papers|blog|models|organizations|posts)/)(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+)/?\)"
 )
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
+_RELEASING = re.compile(r"\b(?:releas\w*|made available|now available|open-?sourc\w*)\b", re.I)
 _LINK_LINE_LABEL = re.compile(r"^\s*\**(?=[^:\[\]]{0,60}\b(?:models?|checkpoints?|weights|downloads?)\b)[^:\[\]]{2,60}:\**\s*(?=\[)", re.I)
 _BARE_HUB_ITEM = re.compile(
     r"^\s*(?:[-*+]|\d+[.)])\s+(?P<text>[^:<>\[\]()]{2,60}):\s*<?https?://(?:huggingface\.co|hf\.co)/"
@@ -168,7 +170,7 @@ def _download_links(text: str) -> tuple[tuple[HubLink, ...], str]:
     links = []
     for line in text.split("\n"):
         labelled = _LINK_LINE_LABEL.match(line)  # "Base models: [A-1.3B](…) | [A-2.7B](…)"
-        if not _LIST_ITEM.match(line) and not labelled:
+        if not _LIST_ITEM.match(line) and not labelled and not _RELEASING.search(line):
             continue
         item = line[labelled.end():] if labelled else line
         found = list(_HUB_LINK.finditer(item))
@@ -179,6 +181,9 @@ def _download_links(text: str) -> tuple[tuple[HubLink, ...], str]:
         rest = re.sub(r"[^A-Za-z\s]", " ", _HUB_LINK.sub(" ", _LIST_ITEM.sub(" ", item)))
         if found and not set(rest.lower().split()) - {"and", "or"}:
             links += [HubLink(m.group("text").strip(" `*"), m.group("owner"), m.group("repo"), _clean_cell(line))
+                      for m in found]
+        elif found and _RELEASING.search(rest):  # "[Time-MoE (base)](…/TimeMoE-50M) … are made available"
+            links += [HubLink(m.group("text").strip(" `*"), m.group("owner"), m.group("repo"), _clean_cell(line), True)
                       for m in found]
     owner = max(owners, key=lambda o: (owners[o], o)) if owners else ""
     return tuple(links), owner
