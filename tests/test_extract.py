@@ -906,3 +906,12 @@ def test_a_release_sentence_names_models_by_their_links_and_sizes_them_by_their_
            "[Pipit-MoE (large)](https://huggingface.co/m7/PipitMoE-200M) are made available. "
            "We release [Pipit-MoE TGI Weight](https://huggingface.co/m7/pipit-moe-200m-tgi).\n")
     assert {r["name"]: r["params_total"] for r in extract(doc)} == {"Pipit-MoE (base) 50M": 50e6, "Pipit-MoE (large) 200M": 200e6}
+
+
+def test_a_lower_case_word_before_a_version_a_value_sheet_and_a_sized_release_beside_the_family():
+    doc = ("# LLM-xy v3 172B experiment 2\n\n# Model specs\n\n|Spec name|Value|\n|:---|:---|\n|num_hidden_layers|96|\n"
+           "|max_position_embeddings|4096|\n\n# Dataset specs\n\n|Spec name|Value|\n|:---|:---|\n|Number of tokens|2,072,488,058,295|\n")
+    only(extract(doc), name="LLM-xy v3 172B", params_total=172e9, context_length=4096, training_tokens=2_072_488_058_295)
+    doc = ("# Corvid: function calling\n\n- Corvid: Surpassing the state of the art\n\n## Introducing Corvid-13B\n\n"
+           "Corvid-13B achieves a 95% success rate.\n")
+    assert {r["name"]: r["params_total"] for r in extract(doc)}["Corvid-13B"] == 13e9

@@ -207,7 +207,7 @@ def size_label(value: float) -> str:
 MENTION = re.compile(
     # a name may open with digits fused to a capitalised word ("360Zhinao-7B")
     r"(?<![\w.-])(?:(?:[A-Z]|\d+(?=[A-Z][a-z]{2})(?!\d*(?:Billion|Million|Trillion|Thousand)))[A-Za-z0-9.]*[A-Za-z0-9](?:(?:-| |_)(?:[A-Z0-9][A-Za-z0-9.]*[A-Za-z0-9]|[A-Z0-9]|v\d[\w.]*)"
-    r"|-[a-z][a-z0-9.]*[a-z0-9](?=[\w.-]*\d))*"
+    r"|-[a-z][a-z0-9.]*[a-z0-9](?=[\w.-]*\d|\s+v?\d))*"
     r"|(?=[a-z0-9.-]*\d)[a-z][a-z0-9]*(?:-[a-z0-9](?:[a-zA-Z0-9.]*[a-zA-Z0-9])?)+(?![\w/-])"
     # "dots.llm1.inst": words joined by dots, a number in them (not a version "v1.5")
     r"|(?!v\d)(?=[a-z0-9.]*[a-z]{2}\d)[a-z]{2,}[a-z0-9]*(?:\.[a-z][a-z0-9]*)+(?![\w/.-]))"

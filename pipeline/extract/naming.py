@@ -161,7 +161,10 @@ def read_download_lists(ctx: Context) -> None:
 def _add_released_size(ctx: Context, mention: str, info: NameInfo, sentence: str) -> None:
     """"Pretrained models are uploaded to Hugging Face: `mamba-130m`, `mamba2-370m`, …": each sized name of the
     document's family that a release sentence lists is a model, its size from its name."""
-    if not starts_with(info.stem, ctx.primary) or not ctx.announced(info) or ctx.find(info) or info.total is None:
+    found = ctx.find(info)
+    # an unsized record of the family ("NexusRaven") does not stand for the sized model a sentence releases
+    if not starts_with(info.stem, ctx.primary) or not ctx.announced(info) or info.total is None or \
+            found is not None and (found.info.nominal is not None or fact_value(found, "params_total") is not None):
         return
     if any(c.info.stem == info.stem and c.info.nominal == info.nominal for c in ctx.candidates):
         return

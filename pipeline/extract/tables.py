@@ -14,7 +14,8 @@ from pipeline.extract.text import Table
 # Column headers and row labels, by meaning.
 _H_ACTIVE = re.compile(r"activ", re.IGNORECASE)
 _H_PARAMS = re.compile(r"param|^\s*#?\s*size\s*$|model size$|参数|模型大小|模型规模", re.IGNORECASE)
-_H_CONTEXT = re.compile(r"context|max(imum)?\s*length|sequence\s*length|seq\.?\s*len|^\s*(?:text\s*)?length\s*$|上下文|最大长度|序列长度",
+_H_CONTEXT = re.compile(r"context|max(imum)?\s*length|sequence\s*length|seq\.?\s*len|^\s*(?:text\s*)?length\s*$|上下文|最大长度|序列长度"
+                        r"|max_position_embeddings|max_seq_len",
                         re.IGNORECASE)
 _H_TOKENS = re.compile(r"tokens?\b(?!\s*/)|token count|训练数据量|词元", re.IGNORECASE)
 _H_MMLU = re.compile(r"^\s*mmlu\b(?![-\s]*(pro|redux))", re.IGNORECASE)
@@ -71,7 +72,8 @@ def table_kind(table: Table) -> str | None:
     sheet of one model's facts ("Total Parameters | 1T"), else None."""
     if not table.header or not table.rows:
         return None
-    if len(table.header) == 2 and sum(_column_kind(row[0]) in _ROW_FACTS for row in table.rows) >= 2:
+    facts = sum(_column_kind(row[0]) in _ROW_FACTS for row in table.rows)
+    if len(table.header) == 2 and (facts >= 2 or facts and re.fullmatch(r"\s*(?:values?|details?|specs?)\s*", table.header[1], re.I)):
         return "spec"
     if _checkpoint_column(table) is not None:
         return "rows"
