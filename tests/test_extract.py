@@ -915,3 +915,12 @@ def test_a_lower_case_word_before_a_version_a_value_sheet_and_a_sized_release_be
     doc = ("# Corvid: function calling\n\n- Corvid: Surpassing the state of the art\n\n## Introducing Corvid-13B\n\n"
            "Corvid-13B achieves a 95% success rate.\n")
     assert {r["name"]: r["params_total"] for r in extract(doc)}["Corvid-13B"] == 13e9
+
+
+def test_a_developer_named_after_its_family_keeps_the_family_word_in_names():
+    doc = ("# 360Wren (360 鹪鹩)\n\n- **Base Model:** Leveraging a corpus of 3.4 trillion tokens, we trained 360Wren-7B.\n\n"
+           "| Size | Model | BF16 |\n|-|-|-|\n| 7B | 360Wren-7B-Base | [hf](https://huggingface.co/q/a) |\n"
+           "| 1.8B | 360Wren-1.8B-Reranking | [hf](https://huggingface.co/q/b) |\n\n"
+           "```\n@article{wren,\n  author={360Wren-Team},\n  year={2024}\n}\n```\n")
+    names = {r["name"] for r in extract(doc)}
+    assert "360Wren-1.8B-Reranking" in names and "360Wren 1.8B" not in names

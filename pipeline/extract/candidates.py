@@ -73,7 +73,13 @@ class Context:
         self.review.append({"name": name, "field": key, "value": value, "reason": reason, "evidence": evidence[:300]})
 
     def info(self, name: str) -> NameInfo:
-        return parse_name(name, self.org_tokens)
+        info = parse_name(name, self.org_tokens)
+        if self.primary and not of_family(info.stem, self.primary):
+            # the developer named after its family ("360Zhinao-Team"): "360Zhinao-search" keeps its family word
+            whole = parse_name(name)
+            if of_family(whole.stem, self.primary):
+                return whole
+        return info
 
     def announced(self, info: NameInfo) -> bool:
         if not self.primary:
