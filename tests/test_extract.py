@@ -924,3 +924,16 @@ def test_a_developer_named_after_its_family_keeps_the_family_word_in_names():
            "```\n@article{wren,\n  author={360Wren-Team},\n  year={2024}\n}\n```\n")
     names = {r["name"] for r in extract(doc)}
     assert "360Wren-1.8B-Reranking" in names and "360Wren 1.8B" not in names
+
+
+def test_chinese_numerals_special_tokens_lower_case_prefixes_and_single_dash_separators():
+    doc = ("# CodeTern\n\nCodeTern是代码大模型基座。CodeTern具有70亿参数，在五千亿Tokens的高质量语料上训练。\n\n"
+           "| Hyper | Value |\n|-|-|\n| seq-length | 8192 |\n| n_layer | 42 |\n")
+    only(extract(doc), params_total=7e9, training_tokens=5e11, context_length=8192)
+    doc = ("# tern-pretrained-models\n\nThe Tern-GPT models are trained on Japanese text.\n\n"
+           "* Use `[CLS]` before the sentence; `[MASK]` marks a token. Add `[CLS]` first. `[CLS]` `[MASK]` `[MASK]`\n\n"
+           "| language model | # params | # layers |\n|-|-|-|\n| [acme/tern-gpt-1b](https://huggingface.co/acme/tern-gpt-1b) | 1.3B | 24 |\n"
+           "| [acme/tern-gpt2-medium](https://huggingface.co/acme/tern-gpt2-medium) | 336M | 24 |\n\n"
+           "We also trained mTern-XL and ruTern3Large on 80B tokens.\n")
+    assert {r["name"]: r["params_total"] for r in extract(doc)} == {"tern-gpt-1b": 1.3e9, "tern-gpt2-medium 336M": 336e6}
+    assert [m for _, m in __import__("pipeline.extract.names", fromlist=["mentions"]).mentions("mT5-XL and ruGPT3XL, an iPhone")] == ["mT5-XL", "ruGPT3XL"]

@@ -206,7 +206,9 @@ def size_label(value: float) -> str:
 # lower-case hyphenated names with a number in them, as repositories spell them ("gpt-oss-120b").
 MENTION = re.compile(
     # a name may open with digits fused to a capitalised word ("360Zhinao-7B")
-    r"(?<![\w.-])(?:(?:[A-Z]|\d+(?=[A-Z][a-z]{2})(?!\d*(?:Billion|Million|Trillion|Thousand)))[A-Za-z0-9.]*[A-Za-z0-9](?:(?:-| |_)(?:[A-Z0-9][A-Za-z0-9.]*[A-Za-z0-9]|[A-Z0-9]|v\d[\w.]*)"
+    # … or with a short lower-case prefix before capitals ("mT5", "ruGPT3XL", "xLSTM")
+    r"(?<![\w.-])(?:(?:[A-Z]|[a-z]{1,3}(?=[A-Z]{1,}[A-Z0-9])|\d+(?=[A-Z][a-z]{2})(?!\d*(?:Billion|Million|Trillion|Thousand)))"
+    r"[A-Za-z0-9.]*[A-Za-z0-9](?:(?:-| |_)(?:[A-Z0-9][A-Za-z0-9.]*[A-Za-z0-9]|[A-Z0-9]|v\d[\w.]*)"
     r"|-[a-z][a-z0-9.]*[a-z0-9](?=[\w.-]*\d|\s+v?\d))*"
     r"|(?=[a-z0-9.-]*\d)[a-z][a-z0-9]*(?:-[a-z0-9](?:[a-zA-Z0-9.]*[a-zA-Z0-9])?)+(?![\w/-])"
     # "dots.llm1.inst": words joined by dots, a number in them (not a version "v1.5")
@@ -214,9 +216,16 @@ MENTION = re.compile(
 )
 
 
+def special_token(text: str, match: re.Match) -> bool:
+    """"[CLS]", "<MASK>": a tokenizer's special token, not a model."""
+    return text[match.start() - 1: match.start()] in ("[", "<") and text[match.end(): match.end() + 1] in ("]", ">")
+
+
 def mentions(text: str) -> list[tuple[int, str]]:
     found = []
     for match in MENTION.finditer(text):
+        if special_token(text, match):
+            continue
         chain = match.group(0).rstrip(".")
         opening = re.match(r"(?:(?:The|This|These|Our|Introducing|Meet|Today)\s+)+(?=\S)", chain)
         start = match.start() + (opening.end() if opening else 0)

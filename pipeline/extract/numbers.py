@@ -9,7 +9,10 @@ from pipeline.units import UnitParseError, parse_quantity
 
 
 NUM = r"(?<!\d)\d+(?:\.\d+)?"  # never starting inside a digit run: long runs cost linear time
-QTY = rf"(?:~|≈|about |around |approximately |nearly |roughly )?{NUM}(?:,\d{{3}})*\s?(?:(?:thousand|million|billion|trillion)\b|[KMBTkmbt](?![a-zA-Z])|万亿|千亿|亿|万)?"
+# "五千亿" (five hundred billion), "两万亿": a number written in Chinese numerals, with its magnitude
+CJK_QTY = r"[一二两三四五六七八九十百千]+\s?(?:万亿|千亿|亿|万)"
+QTY = (rf"(?:(?:~|≈|about |around |approximately |nearly |roughly )?{NUM}(?:,\d{{3}})*\s?"
+       rf"(?:(?:thousand|million|billion|trillion)\b|[KMBTkmbt](?![a-zA-Z])|万亿|千亿|亿|万)?|{CJK_QTY})")
 # Chinese magnitudes: 万亿 (10^12), 千亿 (10^11), 亿 (10^8), 万 (10^4).
 _CJK_MAGNITUDES = (("万亿", 1e12), ("千亿", 1e11), ("亿", 1e8), ("万", 1e4))
 # "6.98B (without embeddings)", "Non-embedding parameters": a count that leaves out the embeddings, not the total.
@@ -63,7 +66,31 @@ def composite_total(text: str) -> float | None:
     return None
 
 
+_CJK_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CJK_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+
+def _cjk_number(text: str) -> float | None:
+    """"五千" -> 5000, "十二" -> 12, "三" -> 3."""
+    total, digit = 0, None
+    for char in text:
+        if char in _CJK_DIGITS:
+            digit = _CJK_DIGITS[char]
+        elif char in _CJK_UNITS:
+            total += (1 if digit is None else digit) * _CJK_UNITS[char]
+            digit = None
+        else:
+            return None
+    return float(total + (digit or 0)) if text else None
+
+
 def quantity(text: str, unitless_scale: float = 1.0) -> float | None:
+    if re.fullmatch(r"[一二两三四五六七八九十百千]+", text.strip().rstrip("万亿千").strip() or "-"):
+        text = text.strip()
+        for word, scale in _CJK_MAGNITUDES:
+            if text.endswith(word):
+                number = _cjk_number(text[: -len(word)].strip())
+                return number * scale if number is not None else None
     for word, scale in _CJK_MAGNITUDES:
         if text.rstrip().endswith(word):
             number = quantity(text.rstrip()[: -len(word)])

@@ -43,7 +43,7 @@ _NOT_CONTEXT = re.compile(r"vocab|generat|output|max_new|new tokens|tokens?/s|pe
 _STRETCHED = re.compile(r"yarn|rope scal|扩展", re.I)
 _NOT_TRAINING = re.compile(r"batch|vocab|generat|per second|tokens?/s|context|window|sequence|prompt|output|cost|price|free tokens|上下文|生成|输出", re.I)
 _LATER_STAGE = re.compile(r"stage\s*[2-9]|mid-?train|anneal|fine-?tun|post-?train|\bsft\b|rlhf|alignment|微调|继续预训练", re.I)
-_TRAINING_WORDS = re.compile(r"train|pretrain|pre-train|corpus|训练|语料", re.I)
+_TRAINING_WORDS = re.compile(r"train|pretrain|pre-train|corpus|consumed|训练|语料", re.I)  # "it consumed 300B tokens"
 
 
 # "For MiniMax-VL-01, the additional ViT architecture details is as follows:": the list below describes a part.

@@ -14,13 +14,13 @@ from pipeline.extract.text import Table
 # Column headers and row labels, by meaning.
 _H_ACTIVE = re.compile(r"activ", re.IGNORECASE)
 _H_PARAMS = re.compile(r"param|^\s*#?\s*size\s*$|model size$|参数|模型大小|模型规模", re.IGNORECASE)
-_H_CONTEXT = re.compile(r"context|max(imum)?\s*length|sequence\s*length|seq\.?\s*len|^\s*(?:text\s*)?length\s*$|上下文|最大长度|序列长度"
+_H_CONTEXT = re.compile(r"context|max(imum)?\s*length|sequence\s*length|seq\.?[-_ ]?len|^\s*(?:text\s*)?length\s*$|上下文|最大长度|序列长度"
                         r"|max_position_embeddings|max_seq_len",
                         re.IGNORECASE)
 _H_TOKENS = re.compile(r"tokens?\b(?!\s*/)|token count|训练数据量|词元", re.IGNORECASE)
 _H_MMLU = re.compile(r"^\s*mmlu\b(?![-\s]*(pro|redux))", re.IGNORECASE)
 _H_DATE = re.compile(r"release\s*date|^\s*date\s*$|发布(?:日期|时间)", re.IGNORECASE)
-_H_NAME = re.compile(r"^\s*(models?|model (?:name|ids?)|names?|variant|checkpoint|模型(?:名称|版本)?)?(\s+\d+-shot)?(\s*\([^()]*\))?\s*$",
+_H_NAME = re.compile(r"^\s*((?:(?:masked|causal)\s+)?(?:language\s+)?models?|model (?:name|ids?)|names?|variant|checkpoint|模型(?:名称|版本)?)?(\s+\d+-shot)?(\s*\([^()]*\))?\s*$",
                      re.IGNORECASE)
 _H_LISTING = re.compile(r"download|weights|url|link|^\s*id\s*$|md5|hugging|modelscope|下载|链接", re.IGNORECASE)
 _H_LABEL = re.compile(r"categor|benchmark|metric|shots|domain|language|capabilit|task|dataset|^\s*$", re.IGNORECASE)

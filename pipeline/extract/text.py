@@ -144,7 +144,7 @@ def _pipe_cells(line: str) -> list[str]:
 
 
 def _is_separator(line: str) -> bool:
-    return bool(re.fullmatch(r"\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*", line))
+    return bool(re.fullmatch(r"\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*", line)) and "|" in line
 
 
 # A model repository on the Hugging Face Hub or ModelScope; datasets, spaces, collections and docs are not models.
