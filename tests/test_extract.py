@@ -937,3 +937,10 @@ def test_chinese_numerals_special_tokens_lower_case_prefixes_and_single_dash_sep
            "We also trained mTern-XL and ruTern3Large on 80B tokens.\n")
     assert {r["name"]: r["params_total"] for r in extract(doc)} == {"tern-gpt-1b": 1.3e9, "tern-gpt2-medium 336M": 336e6}
     assert [m for _, m in __import__("pipeline.extract.names", fromlist=["mentions"]).mentions("mT5-XL and ruGPT3XL, an iPhone")] == ["mT5-XL", "ruGPT3XL"]
+
+
+def test_a_grouping_first_column_and_a_method_column_name_the_rows():
+    doc = ("# Owlet2\n\nWe release Owlet2.\n\n| | Method | #Params | COCO | VQAv2 |\n|---|---|---|---|---|\n"
+           "| Generalists | Rival-2 | 8.2B | - | 65.0 |\n| | Owlet2 | 8.2B | 137.3 | 79.4 |\n\n"
+           "| Method | MMLU | BBH |\n|---|---|---|\n| Rival-2 | 46.8 | 38.2 |\n| Owlet2 | 53.4 | 45.0 |\n")
+    only(extract(doc), name="Owlet2 8.2B", params_total=8.2e9, mmlu=53.4)

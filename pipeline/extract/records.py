@@ -14,7 +14,7 @@ from pipeline.extract.prose import read_dates, read_param_statements, read_quant
 from pipeline.extract.names import of_family, parse_name, variant_words
 from pipeline.extract.subject import Family, find_org, judge, rank_families
 from pipeline.extract.tables import (read_column_table, read_model_sheet, read_name_grid, read_row_table, read_spec_sheet,
-                                     table_kind)
+                                     table_kind, without_group_column)
 from pipeline.extract.text import Document, load_document
 
 
@@ -37,7 +37,7 @@ def extract_with_review(text: str, *, content_type: str | None = None, url: str 
     doc = load_document(text, content_type, url)
     org, org_line = find_org(doc)
     org_tokens = tuple(t for t in re.split(r"[^a-z0-9]+", (org or "").lower()) if t and t not in {"the", "ai", "team", "inc"})
-    kinds = [(table, table_kind(table)) for table in doc.tables]
+    kinds = [(table, table_kind(table)) for table in map(without_group_column, doc.tables)]
     # The likeliest family first; a README titled after its organisation ("Smol Models") may announce only the
     # runner-up ("SmolLM3"), so when the first reading finds no model, the second family is read.
     # A reading finds its family when a record is of it; links to other families alone do not settle it.

@@ -20,7 +20,7 @@ _H_CONTEXT = re.compile(r"context|max(imum)?\s*length|sequence\s*length|seq\.?[-
 _H_TOKENS = re.compile(r"tokens?\b(?!\s*/)|token count|训练数据量|词元", re.IGNORECASE)
 _H_MMLU = re.compile(r"^\s*mmlu\b(?![-\s]*(pro|redux))", re.IGNORECASE)
 _H_DATE = re.compile(r"release\s*date|^\s*date\s*$|发布(?:日期|时间)", re.IGNORECASE)
-_H_NAME = re.compile(r"^\s*((?:(?:masked|causal)\s+)?(?:language\s+)?models?|model (?:name|ids?)|names?|variant|checkpoint|模型(?:名称|版本)?)?(\s+\d+-shot)?(\s*\([^()]*\))?\s*$",
+_H_NAME = re.compile(r"^\s*((?:(?:masked|causal)\s+)?(?:language\s+)?models?|model (?:name|ids?)|names?|variant|checkpoint|methods?|模型(?:名称|版本)?)?(\s+\d+-shot)?(\s*\([^()]*\))?\s*$",
                      re.IGNORECASE)
 _H_LISTING = re.compile(r"download|weights|url|link|^\s*id\s*$|md5|hugging|modelscope|下载|链接", re.IGNORECASE)
 _H_LABEL = re.compile(r"categor|benchmark|metric|shots|domain|language|capabilit|task|dataset|^\s*$", re.IGNORECASE)
@@ -65,6 +65,13 @@ def _checkpoint_column(table: Table) -> int | None:
                 2 * sum(bool(_REPOSITORY_ID.fullmatch(cell)) for cell in cells) >= len(cells):
             return c
     return None
+
+
+def without_group_column(table: Table) -> Table:
+    """"| | Method | #Params |" over "Generalists | BLIP-2 | 8.2B": a first column that groups rows, the names beside it."""
+    if len(table.header) > 2 and not table.header[0] and table.header[1] and _H_NAME.match(table.header[1]):
+        return Table(table.header[1:], tuple(row[1:] for row in table.rows), table.section, table.has_links[1:])
+    return table
 
 
 def table_kind(table: Table) -> str | None:
