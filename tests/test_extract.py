@@ -944,3 +944,9 @@ def test_a_grouping_first_column_and_a_method_column_name_the_rows():
            "| Generalists | Rival-2 | 8.2B | - | 65.0 |\n| | Owlet2 | 8.2B | 137.3 | 79.4 |\n\n"
            "| Method | MMLU | BBH |\n|---|---|---|\n| Rival-2 | 46.8 | 38.2 |\n| Owlet2 | 53.4 | 45.0 |\n")
     only(extract(doc), name="Owlet2 8.2B", params_total=8.2e9, mmlu=53.4)
+
+
+def test_sizes_with_a_digit_after_the_unit_and_expert_counts_in_names():
+    doc = ("# Skua\n\n| Model | Download |\n|---|---|\n| Skua-7B1 | [hf](https://huggingface.co/x/a) |\n"
+           "| Skua-MoE-2.7B-4e | [hf](https://huggingface.co/x/b) |\n")
+    assert {r["name"]: r["params_total"] for r in extract(doc)} == {"Skua-7B1": 7.1e9, "Skua-MoE-2.7B-4e": None}

@@ -14,6 +14,7 @@ SIZE_IN_NAME = re.compile(
     rf"(?<![\w.])(?:(?P<moe>\d+)x{NUM}[bB]|(?P<tot>{NUM})\s?(?P<unit>[bBmM])(?:-[aA](?P<act>{NUM})(?P<act_unit>[bBmM]))?"
     rf"(?:x(?P<experts>\d+)E)?|A(?P<act_only>{NUM})[bB])(?![a-zA-Z0-9])"
 )
+_EXPERTS_SUFFIX = re.compile(r"\d[bBmM][-_]\d+e(?![a-zA-Z0-9])")
 _TRILLION_IN_NAME = re.compile(rf"(?<![\w.])(?P<t>{NUM})[tT](?![a-zA-Z0-9])")
 # Two sizes in a row, the smaller first: the active and the total count ("OLMoE-1B-7B").
 _ACTIVE_THEN_TOTAL = re.compile(rf"(?<![\w.])(?P<a>{NUM})(?P<a_unit>[bBmM])-(?P<t>{NUM})(?P<t_unit>[bB])(?![a-zA-Z0-9])")
@@ -81,6 +82,7 @@ def parse_name(name: str, org_tokens: tuple[str, ...] = ()) -> NameInfo:
     nominal = total = active = None
     name = re.sub(r"(?<=\d[bBmM])(?=v\d)", " ", name)  # "OpenLLaMA 7Bv2": the 7B of version 2
     name = re.sub(r"(?<=\d)_(?=\d)", ".", name)  # "InternVL2_5-1B", "internlm2_5-1_8b": versions and sizes in ids
+    name = re.sub(r"(?<![\w.])(\d+)([bBmM])(\d)(?![\w.])", r"\1.\3\2", name)  # "SeqGPT-7B1", "bloomz-1b7": 7.1B, 1.7B
     for match in SIZE_IN_NAME.finditer(name):
         if match.group("act_only"):
             active = active or float(match.group("act_only")) * 1e9
@@ -100,6 +102,8 @@ def parse_name(name: str, org_tokens: tuple[str, ...] = ()) -> NameInfo:
         # "Ring-2.5-1T": a trillion parameters; a bigger "-5T", or one beside a size, counts training tokens
         nominal = total = float(trillion.group("t")) * 1e12
         name = name[: trillion.start()] + name[trillion.end():]
+    if _EXPERTS_SUFFIX.search(name) and active is None:
+        total = None  # "MoE-LLaVA-Phi2-2.7B-4e": four experts of 2.7B, the total not written
     pair = _ACTIVE_THEN_TOTAL.search(name)
     if pair and active is None:  # "OLMoE-1B-7B": about 1B active of 7B, too rounded to state the active count
         small, large = (float(pair.group(g)) * (1e9 if pair.group(g + "_unit").lower() == "b" else 1e6) for g in ("a", "t"))
