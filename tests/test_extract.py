@@ -950,3 +950,12 @@ def test_sizes_with_a_digit_after_the_unit_and_expert_counts_in_names():
     doc = ("# Skua\n\n| Model | Download |\n|---|---|\n| Skua-7B1 | [hf](https://huggingface.co/x/a) |\n"
            "| Skua-MoE-2.7B-4e | [hf](https://huggingface.co/x/b) |\n")
     assert {r["name"]: r["params_total"] for r in extract(doc)} == {"Skua-7B1": 7.1e9, "Skua-MoE-2.7B-4e": None}
+
+
+def test_detector_tables_sized_version_letters_news_titles_open_tasks_and_math():
+    doc = ("# Latest Updates -- Kite-E: seeing anything\n\n## Kitev10\n\nWe release Kitev10, the new Kitev10 family.\n\n"
+           "| Model | size | mAP val | Params (M) | weights |\n|---|---|---|---|---|\n| Kitev10-S | 640 | 40.5 | 9.0 | [github](https://x/a) |\n\n"
+           "| 模型 | 尺寸 (像素) | mAP val 50-95 | 参数 (M) |\n|---|---|---|---|\n| Kitev10n | 640 | 28.0 | 1.9 |\n\n"
+           "- [ ] Release Kitev10 models in sizes: 1b, 400m parameters\n- We release $\\pi_0$-DROID weights.\n")
+    sizes = {r["name"]: r["params_total"] for r in extract(doc)}
+    assert sizes == {"Kitev10-S 9M": 9.0e6, "Kitev10n 1.9M": 1.9e6}

@@ -190,10 +190,16 @@ def starts_with(stem: tuple[str, ...], prefix: tuple[str, ...]) -> bool:
     return bool(prefix) and stem[: len(prefix)] == prefix
 
 
+def _sized_version(stem: tuple[str, ...], family: tuple[str, ...]) -> bool:
+    """"YOLOv5n", "YOLOv5s6" of "YOLOv5": a size letter fused to the family's version number."""
+    return len(family) >= 2 and len(stem) >= len(family) and stem[: len(family) - 1] == family[:-1] \
+        and family[-1].isdigit() and bool(re.fullmatch(re.escape(family[-1]) + r"[a-z]{1,2}\d?", stem[len(family) - 1]))
+
+
 def of_family(stem: tuple[str, ...], family: tuple[str, ...]) -> bool:
     """Is `stem` a member of `family`: "Kanana 1.5 8B", or with a tier word before the version ("Kanana-Flag-1.5",
     "Ling-mini-2.0" of "Ling 2.0"), never another version ("Qwen2.5" of "Qwen3")?"""
-    if starts_with(stem, family):
+    if starts_with(stem, family) or _sized_version(stem, family):
         return True
     version = family[1:]
     return bool(version) and all(re.search(r"\d", t) for t in version) and len(stem) > len(family) \

@@ -78,7 +78,9 @@ def rank_families(doc: Document, org_tokens: tuple[str, ...], limit: int = 2) ->
     title_stems = set()
     # "Amber: the first model of LLM360": the name before the colon is what the title is about.
     subtitle_at = re.search(r":\s|\s[-–—]\s", doc.title)
-    for match in MENTION.finditer(doc.title):
+    # "Latest Updates -- YOLOE: …": a news item heads the page, not the document's subject
+    news_title = re.match(r"\W*(?:latest\s+)?(?:updates?|news|announcements?)\b", doc.title, re.I)
+    for match in MENTION.finditer("" if news_title else doc.title):
         info = parse_name(match.group(0), org_tokens)
         if _is_word_stem(info.stem, match.group(0)):
             title_stems.add(info.stem)
@@ -123,7 +125,8 @@ def judge(ctx: Context) -> list[tuple[Candidate, str]]:
         # A lower-case word is no name ("final souped model"), unless a repository spells it so ("snowflake-arctic-base");
         # nor is a row without a family word ("基座 Int4 量化模型").
         repository_spelt = cand.introduced_by in OWN_TABLES and re.fullmatch(r"[a-z][\w.]*(?:[-_.][\w.]+)+", cand.name)
-        if not cand.info.stem or not is_model_name(cand.info, ctx.primary) or \
+        # "pi_0$-DROID" (TeX math), "T5 & SDXL-VAE 4.5B" (two parts): no model's name
+        if not cand.info.stem or re.search(r"[$&{}]", cand.name) or not is_model_name(cand.info, ctx.primary) or \
                 not (re.search(r"[A-Z0-9]", cand.name) or repository_spelt):
             _review(ctx, cand, "not a model name")
             continue

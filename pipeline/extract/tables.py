@@ -115,6 +115,10 @@ def read_row_table(ctx: Context, table: Table) -> None:
     totals = [c for c, k in enumerate(kinds) if k == "params_total" and re.search(r"total", table.header[c], re.I)]
     if len(totals) == 1:
         kinds = [None if k == "params_total" and c not in (0, totals[0]) else k for c, k in enumerate(kinds)]
+    # "| Model | size | … | Params (M) |": beside a column of parameters, "size" is the input's (640 pixels)
+    if any(k == "params_total" and re.search(r"param|参数", table.header[c], re.I) for c, k in enumerate(kinds)):
+        kinds = [None if k == "params_total" and c > 0 and not re.search(r"param|参数", table.header[c], re.I) else k
+                 for c, k in enumerate(kinds)]
     # A quantity spread over several columns is a sweep ("Sequence Length" 1024, 2048, ...), not a fact;
     # a size column may sit beside the exact count ("Size 3B | … | Parameters 2,795,443,200").
     kinds = [k if k is None or kinds.count(k) == 1 or k == "params_total" and (c == 0 or kinds[0] == k and kinds.count(k) == 2)

@@ -222,7 +222,8 @@ def _load_markdown(text: str) -> Document:
                 level = len(heading.group(1))
                 headings = [h for h in headings if h[0] < level] + [(level, _clean_cell(heading.group(2)).lower())]
                 section = " / ".join(h for _, h in headings)
-            cleaned = _clean_cell(line)
+            # "- [ ] Release models in sizes 1b, 400m": an open task states a plan, not a fact
+            cleaned = "" if re.match(r"\s*[-*+]\s+\[ \]", line) else _clean_cell(line)
             if cleaned and _continues(raw_lines[i - 1] if i else "", line) and lines:
                 lines[-1] += " " + cleaned  # a paragraph wrapped over several source lines is one line
             elif cleaned:
