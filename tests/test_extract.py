@@ -959,3 +959,12 @@ def test_detector_tables_sized_version_letters_news_titles_open_tasks_and_math()
            "- [ ] Release Kitev10 models in sizes: 1b, 400m parameters\n- We release $\\pi_0$-DROID weights.\n")
     sizes = {r["name"]: r["params_total"] for r in extract(doc)}
     assert sizes == {"Kitev10-S 9M": 9.0e6, "Kitev10n 1.9M": 1.9e6}
+
+
+def test_a_sentence_naming_the_model_counts_it_and_a_news_heading_is_no_title():
+    doc = ("# MetaWren-1B\n\nMetaWren-1B is a 1.2B parameter base model trained on 100K hours of speech. "
+           "MetaWren-1B outperforms models in the 3B parameter range.\n")
+    only(extract(doc), name="MetaWren-1B", params_total=1.2e9)
+    doc = ("## Latest Updates -- Other-E: seeing anything\n\n# Kestrel10: Real-Time Detection\n\n"
+           "| Model | #Params | AP |\n|---|---|---|\n| Kestrel10-N | 2.3M | 38.5 |\n| Kestrel10-S | 7.2M | 46.3 |\n")
+    assert {r["name"]: r["params_total"] for r in extract(doc)} == {"Kestrel10-N 2.3M": 2.3e6, "Kestrel10-S 7.2M": 7.2e6}

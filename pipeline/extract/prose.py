@@ -125,6 +125,13 @@ def _apply_param(ctx: Context, subject: NameInfo | None, kind: str, value: float
                  and abs((fact_value(c, "params_total") or c.info.nominal) - value) / value < 0.1]
         for cand in close:
             cand.put(kind, value, sentence, NAMED if subject else GENERAL)
+        compares = re.search(r"\b(?:outperform\w*|than|compared|surpass\w*|range|versus|vs\.?|like)\b", sentence, re.I)
+        if subject and subject.nominal and not close and not compares:
+            # "MetaVoice-1B is a 1.2B parameter model": the sentence that names the model counts it, its name rounds
+            for cand in family:
+                if fact_value(cand, "params_total") == cand.info.nominal and 0.5 < value / subject.nominal < 1.5:
+                    cand.facts["params_total"] = (NAMED, value, sentence[:300])
+                    close.append(cand)
         if close or any(c.source in {"table", "listing"} and "params_total" in c.facts for c in family):
             return
         unsized = [c for c in family if "params_total" not in c.facts]

@@ -78,9 +78,7 @@ def rank_families(doc: Document, org_tokens: tuple[str, ...], limit: int = 2) ->
     title_stems = set()
     # "Amber: the first model of LLM360": the name before the colon is what the title is about.
     subtitle_at = re.search(r":\s|\s[-–—]\s", doc.title)
-    # "Latest Updates -- YOLOE: …": a news item heads the page, not the document's subject
-    news_title = re.match(r"\W*(?:latest\s+)?(?:updates?|news|announcements?)\b", doc.title, re.I)
-    for match in MENTION.finditer("" if news_title else doc.title):
+    for match in MENTION.finditer(doc.title):
         info = parse_name(match.group(0), org_tokens)
         if _is_word_stem(info.stem, match.group(0)):
             title_stems.add(info.stem)

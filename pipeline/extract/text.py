@@ -189,6 +189,9 @@ def _download_links(text: str) -> tuple[tuple[HubLink, ...], str]:
     return tuple(links), owner
 
 
+_NEWS_HEADING = re.compile(r"\W*(?:latest\s+)?(?:updates?|news|announcements?)\b", re.I)
+
+
 def _load_markdown(text: str) -> Document:
     # Code holds names and limits, not facts; only a citation's author is kept.
     citations = re.findall(r"(?im)^\s*author\s*=\s*\{[^{}\n]*\}", "\n".join(re.findall(r"```.*?(?:```|$)", text, flags=re.DOTALL)))
@@ -232,9 +235,12 @@ def _load_markdown(text: str) -> Document:
                 lines.append(("  " * (indent // 2) + "- " if bullet else "") + re.sub(r"^[-*+]\s+", "", cleaned))
             i += 1
     lines += [c.strip() for c in citations]
-    # The first heading, Markdown or HTML ("<h1 align="center">Amber: the first model of LLM360</h1>").
-    heading = re.search(r"(?m)^[ \t]*#{1,6}[ \t]+(.+)$|<h[12][^<>]*>([^<]{3,200})</h[12]>", text)
-    title = _clean_cell(heading.group(1) or heading.group(2)) if heading else ""
+    # The first heading, Markdown or HTML ("<h1 align="center">Amber: the first model of LLM360</h1>"), past a news
+    # item heading the page ("## Latest Updates -- YOLOE: …").
+    headings_found = (_clean_cell(m.group(1) or m.group(2))
+                      for m in re.finditer(r"(?m)^[ \t]*#{1,6}[ \t]+(.+)$|<h[12][^<>]*>([^<]{3,200})</h[12]>", text))
+    titles = [h for h in headings_found if h]
+    title = next((h for h in titles if not _NEWS_HEADING.match(h)), titles[0] if titles else "")
     download_links, hub_owner = _download_links(text)
     return Document(title=title, lines=tuple(lines), tables=tuple(tables), is_html=False,
                     download_links=download_links, hub_owner=hub_owner)
