@@ -154,7 +154,8 @@ def _without_sizes(name: str) -> str:
 # Words that make a whole name something else than a model: "moss-003-sft-data", "MOSS Backend", "X-DockerFile".
 _NEVER_MODEL_WORDS = {"data", "dataset", "datasets", "corpus", "backend", "frontend", "dockerfile", "docker", "tool", "tools",
                       "websearchtool", "api", "sdk", "cli", "webui", "app", "benchmark", "leaderboard", "toolkit", "demo",
-                      "start", "quickstart", "notebook", "guide", "tutorial"}
+                      "start", "quickstart", "notebook", "guide", "tutorial", "loop", "loops", "tokenizers", "visualization",
+                      "deploy", "deepstream", "prompt", "prompts", "script", "scripts", "example", "examples"}
 
 
 _FILE_WORDS = {"weight", "weights", "checkpoint", "checkpoints", "tgi", "demo", "code", "data", "dataset", "paper", "blog",
