@@ -9,7 +9,7 @@ from pipeline.extract.candidates import GENERAL, NAMED, Candidate, Context, fact
 from pipeline.extract.names import RELEASE_VERBS, SIZE_IN_NAME, NameInfo, mentions, size_label
 from pipeline.extract.naming import display_for
 from pipeline.extract.numbers import NON_EMBEDDING, NUM, QTY, composite_total, parse_date, quantity
-from pipeline.extract.text import Document, sentences
+from pipeline.extract.text import CJK, Document, sentences
 
 
 _PARAM_STATEMENT = re.compile(
@@ -21,7 +21,7 @@ _PARAM_STATEMENT = re.compile(
 _ACTIVE_AFTER = re.compile(rf"(?P<q>{QTY})\s+(?:parameters\s+)?(?:are\s+)?(?:activated|active)\b", re.I)
 
 # "3T tokens", the singular before a dataset ("a 1.6T token dataset") and in Chinese text ("3 万亿 token")
-_TOKENS_STATEMENT = re.compile(rf"(?P<q>{QTY}(?:\s*\+\s*{QTY})?)\+?\s+(?:[A-Za-z][\w-]*\s+){{0,3}}?(?:tokens\b|token(?=\s*[\u3000-\u9fff\uff00-\uffef]|\s+(?:dataset|corpus|data)\b))", re.I)
+_TOKENS_STATEMENT = re.compile(rf"(?P<q>{QTY}(?:\s*\+\s*{QTY})?)\+?\s+(?:[A-Za-z][\w-]*\s+){{0,3}}?(?:tokens\b|token(?=\s*[{CJK}]|\s+(?:dataset|corpus|data)\b))", re.I)
 _RANGE_BEFORE = re.compile(rf"{QTY}\s*(?:to|-|–)\s*$", re.I)
 _SERIES_BEFORE = re.compile(rf"{QTY}\s*(?:,|\band\b)\s*$", re.I)
 _CONTEXT_STATEMENT = re.compile(

@@ -15,7 +15,7 @@ from pipeline.extract.names import of_family, parse_name, variant_words
 from pipeline.extract.subject import Family, find_org, judge, rank_families
 from pipeline.extract.tables import (read_column_table, read_model_sheet, read_name_grid, read_row_table, read_spec_sheet,
                                      table_kind, without_group_column)
-from pipeline.extract.text import Document, load_document
+from pipeline.extract.text import CJK, Document, load_document
 
 
 REVIEW_COLUMNS = ("name", "field", "value", "reason", "evidence")
@@ -166,7 +166,7 @@ _SIZE_WORDS = re.compile(r"(?i)\b(?:x*small|x*large|medium|tiny|mini|huge|x+l)\b
 
 def _as_record(cand: Candidate, subject_evidence: str) -> dict:
     # "Yi 9B 系列模型": Chinese words after a Latin name say "series models", not the name
-    name = re.sub(r"(?<=[A-Za-z0-9)])\s+[\u3000-\u9fff\uff00-\uffef].*$", "", cand.name)
+    name = re.sub(rf"(?<=[A-Za-z0-9)])\s+[{CJK}].*$", "", cand.name)
     # "( New! )", "(32K Long Context)", "(Role-playing)": a badge or a description, unless it names the variant
     name = re.sub(r"\s*\(([^()]*)\)", lambda m: m.group(0) if variant_words(m.group(1)) or _SIZE_WORDS.search(m.group(1))
                   else "", name).strip()

@@ -53,8 +53,8 @@ class Document:
 
 # Chinese and Japanese text runs words together ("模型TeleChat-1B"); a space where a CJK run meets a Latin letter
 # or digit lets names and numbers be read as in English text.
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef"
-_CJK_BOUNDARY = re.compile(rf"(?<=[{_CJK}])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9%])(?=[{_CJK}])")
+CJK = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef"  # a character class's ranges
+_CJK_BOUNDARY = re.compile(rf"(?<=[{CJK}])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9%])(?=[{CJK}])")
 
 
 def _spaced(text: str) -> str:
@@ -148,22 +148,28 @@ def _is_separator(line: str) -> bool:
 
 
 # A model repository on the Hugging Face Hub or ModelScope; datasets, spaces, collections and docs are not models.
+_NOT_A_MODEL_PATH = r"(?!(?:datasets|spaces|collections|docs|papers|blog|models|organizations|posts)/)"
 _HUB_LINK = re.compile(
     r"\[(?P<text>[^\[\]]*)\]\(https?://(?:huggingface\.co|hf\.co|(?:www\.)?modelscope\.cn/models)/"
-    r"(?!(?:datasets|spaces|collections|docs|papers|blog|models|organizations|posts)/)(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+)/?\)"
+    rf"{_NOT_A_MODEL_PATH}(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+)/?\)"
 )
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
 _RELEASING = re.compile(r"\b(?:releas\w*|made available|now available|open-?sourc\w*)\b", re.I)
 _LINK_LINE_LABEL = re.compile(r"^\s*\**(?=[^:\[\]]{0,60}\b(?:models?|checkpoints?|weights|downloads?)\b)[^:\[\]]{2,60}:\**\s*(?=\[)", re.I)
 _BARE_HUB_ITEM = re.compile(
     r"^\s*(?:[-*+]|\d+[.)])\s+(?P<text>[^:<>\[\]()]{2,60}):\s*<?https?://(?:huggingface\.co|hf\.co)/"
-    r"(?!(?:datasets|spaces|collections|docs|papers|blog|models|organizations|posts)/)(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+)/?>?\s*$"
+    rf"{_NOT_A_MODEL_PATH}(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+)/?>?\s*$"
 )
 
 
+def _link(match: re.Match, line: str, released: bool = False) -> HubLink:
+    return HubLink(match.group("text").strip(" `*"), match.group("owner"), match.group("repo"), _clean_cell(line), released)
+
+
 def _download_links(text: str) -> tuple[tuple[HubLink, ...], str]:
-    """Links of list items that hold nothing but model-repository links ("1. [X-8B-Base](…) / [Instruct](…)"),
-    and the owner most model links of the document point to (the developer's account)."""
+    """Links to model repositories from list items or labelled lines that hold nothing but such links ("1. [X-8B-Base](…)
+    / [Instruct](…)", "Base models: [A](…) | [B](…)", "- T-Zero 3B: https://…"), or from sentences that release
+    them; and the owner most model links of the document point to (the developer's account)."""
     owners: dict[str, int] = {}
     for match in list(_HUB_LINK.finditer(text)) + [m for line in text.split("\n") if (m := _BARE_HUB_ITEM.match(line))]:
         owners[match.group("owner")] = owners.get(match.group("owner"), 0) + 1
@@ -176,15 +182,13 @@ def _download_links(text: str) -> tuple[tuple[HubLink, ...], str]:
         found = list(_HUB_LINK.finditer(item))
         bare = _BARE_HUB_ITEM.match(line)
         if not found and bare:  # "- T-Zero 3B: https://huggingface.co/bigscience/T0_3B"
-            links.append(HubLink(bare.group("text").strip(" `*"), bare.group("owner"), bare.group("repo"), _clean_cell(line)))
+            links.append(_link(bare, line))
             continue
         rest = re.sub(r"[^A-Za-z\s]", " ", _HUB_LINK.sub(" ", _LIST_ITEM.sub(" ", item)))
         if found and not set(rest.lower().split()) - {"and", "or"}:
-            links += [HubLink(m.group("text").strip(" `*"), m.group("owner"), m.group("repo"), _clean_cell(line))
-                      for m in found]
+            links += [_link(m, line) for m in found]
         elif found and _RELEASING.search(rest):  # "[Time-MoE (base)](…/TimeMoE-50M) … are made available"
-            links += [HubLink(m.group("text").strip(" `*"), m.group("owner"), m.group("repo"), _clean_cell(line), True)
-                      for m in found]
+            links += [_link(m, line, released=True) for m in found]
     owner = max(owners, key=lambda o: (owners[o], o)) if owners else ""
     return tuple(links), owner
 
