@@ -969,3 +969,9 @@ def test_a_sentence_naming_the_model_counts_it_and_a_news_heading_is_no_title():
     doc = ("## Latest Updates -- Other-E: seeing anything\n\n# Kestrel10: Real-Time Detection\n\n"
            "| Model | #Params | AP |\n|---|---|---|\n| Kestrel10-N | 2.3M | 38.5 |\n| Kestrel10-S | 7.2M | 46.3 |\n")
     assert {r["name"]: r["params_total"] for r in extract(doc)} == {"Kestrel10-N 2.3M": 2.3e6, "Kestrel10-S 7.2M": 7.2e6}
+
+
+def test_a_licence_is_no_model_and_example_is_a_word_of_names():
+    doc = ("# Example Heron 3B\n\nToday Example Labs releases Example Heron 3B.\n\n"
+           "The weights are available under the Apache 2.0 license. Our MIT-2 license applies to code.\n")
+    assert [r["name"] for r in extract(doc)] == ["Example Heron 3B"]

@@ -155,7 +155,7 @@ def _without_sizes(name: str) -> str:
 _NEVER_MODEL_WORDS = {"data", "dataset", "datasets", "corpus", "backend", "frontend", "dockerfile", "docker", "tool", "tools",
                       "websearchtool", "api", "sdk", "cli", "webui", "app", "benchmark", "leaderboard", "toolkit", "demo",
                       "start", "quickstart", "notebook", "guide", "tutorial", "loop", "loops", "tokenizers", "visualization",
-                      "deploy", "deepstream", "prompt", "prompts", "script", "scripts", "example", "examples"}
+                      "deploy", "deepstream", "prompt", "prompts", "script", "scripts"}
 
 
 _FILE_WORDS = {"weight", "weights", "checkpoint", "checkpoints", "tgi", "demo", "code", "data", "dataset", "paper", "blog",
@@ -228,8 +228,9 @@ MENTION = re.compile(
 
 
 def special_token(text: str, match: re.Match) -> bool:
-    """"[CLS]", "<MASK>": a tokenizer's special token, not a model."""
-    return text[match.start() - 1: match.start()] in ("[", "<") and text[match.end(): match.end() + 1] in ("]", ">")
+    """"[CLS]", "<MASK>": a tokenizer's special token; "Apache 2.0 license": a licence; not models."""
+    return text[match.start() - 1: match.start()] in ("[", "<") and text[match.end(): match.end() + 1] in ("]", ">") \
+        or bool(re.match(r"\s+licen[cs]e\b", text[match.end():], re.I))
 
 
 def mentions(text: str) -> list[tuple[int, str]]:
