@@ -975,3 +975,10 @@ def test_a_licence_is_no_model_and_example_is_a_word_of_names():
     doc = ("# Example Heron 3B\n\nToday Example Labs releases Example Heron 3B.\n\n"
            "The weights are available under the Apache 2.0 license. Our MIT-2 license applies to code.\n")
     assert [r["name"] for r in extract(doc)] == ["Example Heron 3B"]
+
+
+def test_task_fine_tunes_of_an_announced_model_are_reviewed():
+    doc = ("# Lark\n\n| Model | Params | Download |\n|---|---|---|\n| lark-base-bne | 125M | [hf](https://huggingface.co/x/a) |\n"
+           "| lark-base-bne-capitel-ner | 125M | [hf](https://huggingface.co/x/b) |\n| lark.large | 355M | [hf](https://huggingface.co/x/c) |\n"
+           "| lark.large.mnli | 355M | [hf](https://huggingface.co/x/d) |\n")
+    assert sorted(r["name"] for r in extract(doc)) == ["lark-base-bne 125M", "lark.large 355M"]

@@ -11,7 +11,7 @@ from pipeline.extract.candidates import FIELDS, GENERAL, NAMED, Candidate, Conte
 from pipeline.extract.naming import (read_download_lists, read_model_lists, read_release_names, read_repository_lists,
                                      read_size_lists)
 from pipeline.extract.prose import read_dates, read_param_statements, read_quantity_statements
-from pipeline.extract.names import of_family, parse_name, variant_words
+from pipeline.extract.names import NameInfo, of_family, parse_name, variant_words
 from pipeline.extract.subject import Family, find_org, judge, rank_families
 from pipeline.extract.tables import (read_column_table, read_model_sheet, read_name_grid, read_row_table, read_spec_sheet,
                                      table_kind, without_group_column)
@@ -146,6 +146,11 @@ def _without_copies_or_heads(ctx: Context, accepted: list[tuple[Candidate, str]]
             ctx.reject(cand.name, "a speculative-decoding head for a model, not a model of its own", cand.origin, "model",
                        fact_value(cand, "params_total"))
             continue
+        task = _task_tuned(cand.info, plain)
+        if task:
+            ctx.reject(cand.name, f"{task}, a model the document announces, fine-tuned for one task", cand.origin, "model",
+                       fact_value(cand, "params_total"))
+            continue
         copy = _COPY_VARIANTS.search(cand.info.variant) and any(
             info.stem == cand.info.stem and cand.info.nominal in (None, info.nominal) for info in plain)
         if copy and fact_value(cand, "mmlu") is None:
@@ -155,6 +160,22 @@ def _without_copies_or_heads(ctx: Context, accepted: list[tuple[Candidate, str]]
             continue
         kept.append((cand, evidence))
     return kept
+
+
+# Tasks an encoder is fine-tuned on: "roberta-base-bne-capitel-ner", "bart.large.cnn", "…-finetuned-libero-goal".
+_TASK_WORDS = {"ner", "pos", "squad", "sqac", "mnli", "sst2", "qqp", "qnli", "cnn", "xsum", "wsc", "capitel", "finetuned",
+               "generator", "discriminator"}
+
+
+def _task_tuned(info: NameInfo, plain: list[NameInfo]) -> str | None:
+    """The announced model a name is a task fine-tune of: its stem with the task words (and what follows them) cut."""
+    for at, token in enumerate(info.stem):
+        if token in _TASK_WORDS and at > 0:
+            base = info.stem[:at]
+            if any(other.stem == base and info.nominal in (None, other.nominal) for other in plain if other is not info):
+                return " ".join(base)
+            return None
+    return None
 
 
 def _worth_reporting(cand: Candidate) -> bool:
