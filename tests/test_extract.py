@@ -982,3 +982,11 @@ def test_task_fine_tunes_of_an_announced_model_are_reviewed():
            "| lark-base-bne-capitel-ner | 125M | [hf](https://huggingface.co/x/b) |\n| lark.large | 355M | [hf](https://huggingface.co/x/c) |\n"
            "| lark.large.mnli | 355M | [hf](https://huggingface.co/x/d) |\n")
     assert sorted(r["name"] for r in extract(doc)) == ["lark-base-bne 125M", "lark.large 355M"]
+
+
+def test_a_known_longer_name_wins_over_the_mention_it_starts_with():
+    doc = ("# RobinBERT: Pretraining\n\n## Download\n\n* **`RobinBERT-base`**：12-layer, 768-hidden, 147M parameters\n"
+           "* **`RobinBERT-large`**: 24-layer, 1024-hidden, 374M parameters\n\n"
+           "| Model | Model Hub |\n|---|---|\n| **`RobinBERT-base`** | [564M](https://huggingface.co/x/a) |\n"
+           "| **`RobinBERT-large`** | [1.4G](https://huggingface.co/x/b) |\n")
+    assert {r["name"]: r["params_total"] for r in extract(doc)} == {"RobinBERT-base": 147e6, "RobinBERT-large": 374e6}

@@ -32,7 +32,11 @@ def subject_mention(ctx: Context, sentence: str, position: int) -> tuple[str, Na
     """The model a sentence talks about at `position`: the nearest name mentioned before it."""
     best = None
     known = {c.info.stem for c in ctx.candidates} | {ctx.primary}
-    for start, mention in sorted(mentions(sentence) + _known_names(ctx, sentence)):
+    known_names = _known_names(ctx, sentence)
+    longer = {start: len(name) for start, name in known_names}
+    # "ChineseBERT-large: … 374M parameters": the known name, not the shorter "ChineseBERT" read at its start
+    found = [(s, m) for s, m in mentions(sentence) if len(m) >= longer.get(s, 0)] + known_names
+    for start, mention in sorted(found):
         if start >= position:
             break
         if HARDWARE.match(re.split(r"[\s_-]", mention)[0]):
@@ -54,7 +58,7 @@ def _known_names(ctx: Context, sentence: str) -> list[tuple[int, str]]:
             continue
         written = r"[-\s]".join(re.escape(w) for w in words)
         found += [(m.start(), m.group(0)) for m in re.finditer(rf"(?<![\w.-])(?i:{written})(?![\w-])", sentence)]
-    return [(start, name) for start, name in found if not any(s == start for s, _ in mentions(sentence))]
+    return [(start, name) for start, name in found if not any(s == start and len(m) >= len(name) for s, m in mentions(sentence))]
 
 
 def subject_of(ctx: Context, sentence: str, position: int) -> NameInfo | None:
