@@ -990,3 +990,10 @@ def test_a_known_longer_name_wins_over_the_mention_it_starts_with():
            "| Model | Model Hub |\n|---|---|\n| **`RobinBERT-base`** | [564M](https://huggingface.co/x/a) |\n"
            "| **`RobinBERT-large`** | [1.4G](https://huggingface.co/x/b) |\n")
     assert {r["name"]: r["params_total"] for r in extract(doc)} == {"RobinBERT-base": 147e6, "RobinBERT-large": 374e6}
+
+
+def test_a_family_record_that_is_its_only_sized_model_and_repositories_in_titles():
+    doc = ("# BLOOMWren Training Repo\n\nThis repo holds the code for BLOOMWren-176B-v1. BLOOMWren is a 176 billion "
+           "parameter multilingual chat model.\n\n- **BLOOMWren-176B-v1**: [Link](https://huggingface.co/s/BLOOMWren-176B-v1)\n"
+           "- Install from PyPI: `pip install bloomwren`\n")
+    only(extract(doc), name="BLOOMWren-176B-v1", params_total=176e9)

@@ -34,7 +34,7 @@ LEADING_WORDS = {
 }
 # Words that close a title or phrase but never a model name ("GPT-3 Model Card", "the Qwen1.5 series").
 _TRAILING_WORDS = {"model", "models", "card", "series", "family", "collection", "readme", "report", "technical", "blog",
-                   "language", "foundation"}
+                   "language", "foundation", "repo", "repository", "codebase", "code", "implementation", "training"}
 # Words a heading or title puts after a model's name ("… Long Context Model Introduction", "… Technical Report").
 _DESCRIPTIVE_WORDS = _TRAILING_WORDS | {
     "long", "context", "introduction", "overview", "release", "releases", "update", "updates", "performance",
@@ -155,7 +155,7 @@ def _without_sizes(name: str) -> str:
 _NEVER_MODEL_WORDS = {"data", "dataset", "datasets", "corpus", "backend", "frontend", "dockerfile", "docker", "tool", "tools",
                       "websearchtool", "api", "sdk", "cli", "webui", "app", "benchmark", "leaderboard", "toolkit", "demo",
                       "start", "quickstart", "notebook", "guide", "tutorial", "loop", "loops", "tokenizers", "visualization",
-                      "deploy", "deepstream", "prompt", "prompts", "script", "scripts"}
+                      "deploy", "deepstream", "prompt", "prompts", "script", "scripts", "pypi", "pip", "click", "here"}
 
 
 _FILE_WORDS = {"weight", "weights", "checkpoint", "checkpoints", "tgi", "demo", "code", "data", "dataset", "paper", "blog",

@@ -11,7 +11,7 @@ from pipeline.extract.candidates import FIELDS, GENERAL, NAMED, Candidate, Conte
 from pipeline.extract.naming import (read_download_lists, read_model_lists, read_release_names, read_repository_lists,
                                      read_size_lists)
 from pipeline.extract.prose import read_dates, read_param_statements, read_quantity_statements
-from pipeline.extract.names import NameInfo, of_family, parse_name, variant_words
+from pipeline.extract.names import NameInfo, of_family, parse_name, starts_with, variant_words
 from pipeline.extract.subject import Family, find_org, judge, rank_families
 from pipeline.extract.tables import (read_column_table, read_model_sheet, read_name_grid, read_row_table, read_spec_sheet,
                                      table_kind, without_group_column)
@@ -78,7 +78,8 @@ def _read(doc: Document, kinds: list, org: str | None, org_line: str, org_tokens
         for cand in ctx.candidates:
             cand.put("organization", org, org_line, GENERAL)
     ctx.candidates[:] = [c for c in ctx.candidates if _worth_reporting(c)]
-    records = sorted((_as_record(cand, evidence) for cand, evidence in _without_copies_or_heads(ctx, judge(ctx))), key=_sort_key)
+    accepted = _without_family_doubles(ctx, _without_copies_or_heads(ctx, judge(ctx)))
+    records = sorted((_as_record(cand, evidence) for cand, evidence in accepted), key=_sort_key)
     review = sorted(ctx.review, key=lambda row: json.dumps(row, sort_keys=True, default=str))
     return Extraction(records, review)
 
@@ -176,6 +177,24 @@ def _task_tuned(info: NameInfo, plain: list[NameInfo]) -> str | None:
                 return " ".join(base)
             return None
     return None
+
+
+def _without_family_doubles(ctx: Context, accepted: list[tuple[Candidate, str]]) -> list[tuple[Candidate, str]]:
+    """"BLOOMChat is a 176 billion parameter model" beside "BLOOMChat-176B-v1": the family's unsized record whose
+    size is that of its only sized model is that model; its facts go to the model where it has none."""
+    kept = []
+    for cand, evidence in accepted:
+        total = fact_value(cand, "params_total")
+        sized = [c for c, _ in accepted if c is not cand and c.info.nominal and isinstance(total, float)
+                 and starts_with(c.info.stem, cand.info.stem) and abs(c.info.nominal - total) <= 0.02 * total]
+        if cand.info.nominal is None and cand.info.stem == ctx.primary and len(sized) == 1:
+            for key, fact in cand.facts.items():
+                sized[0].facts.setdefault(key, fact)
+            ctx.reject(cand.name, f"the family's statement of {sized[0].name}'s size, not a model of its own", cand.origin,
+                       "model", total)
+            continue
+        kept.append((cand, evidence))
+    return kept
 
 
 def _worth_reporting(cand: Candidate) -> bool:
