@@ -87,7 +87,7 @@ def parse_name(name: str, org_tokens: tuple[str, ...] = ()) -> NameInfo:
         if match.group("act_only"):
             active = active or float(match.group("act_only")) * 1e9
         elif match.group("tot") and nominal is None:
-            scale = 1e9 if match.group("unit").lower() == "b" else 1e6
+            scale = _unit_scale(match.group("unit"))
             digits = match.group("tot")
             # "MobiLlama-05B": a leading zero is the decimal point left out (0.5B)
             value = float(f"0.{digits[1:]}" if re.fullmatch(r"0\d+", digits) else digits) * scale
@@ -96,7 +96,7 @@ def parse_name(name: str, org_tokens: tuple[str, ...] = ()) -> NameInfo:
             else:
                 nominal = total = value
                 if match.group("act"):
-                    active = float(match.group("act")) * (1e9 if match.group("act_unit").lower() == "b" else 1e6)
+                    active = float(match.group("act")) * _unit_scale(match.group("act_unit"))
     trillion = _TRILLION_IN_NAME.search(name)
     if nominal is None and trillion and float(trillion.group("t")) <= 2:
         # "Ring-2.5-1T": a trillion parameters; a bigger "-5T", or one beside a size, counts training tokens
@@ -106,7 +106,7 @@ def parse_name(name: str, org_tokens: tuple[str, ...] = ()) -> NameInfo:
         total = None  # "MoE-LLaVA-Phi2-2.7B-4e": four experts of 2.7B, the total not written
     pair = _ACTIVE_THEN_TOTAL.search(name)
     if pair and active is None:  # "OLMoE-1B-7B": about 1B active of 7B, too rounded to state the active count
-        small, large = (float(pair.group(g)) * (1e9 if pair.group(g + "_unit").lower() == "b" else 1e6) for g in ("a", "t"))
+        small, large = (float(pair.group(g)) * _unit_scale(pair.group(g + "_unit")) for g in ("a", "t"))
         if small < large:
             nominal = total = large
     lowered = _without_sizes(re.sub(r"\([^)]*\)", " ", name)).lower()
@@ -130,6 +130,10 @@ def parse_name(name: str, org_tokens: tuple[str, ...] = ()) -> NameInfo:
     # Four-digit suffixes are dates ("2407", "0905"), not part of the family name.
     stem = tuple(t for t in tokens if t not in _VARIANT_WORDS and not re.fullmatch(r"\d{4}", t))
     return NameInfo(stem, "".join(variants), nominal, total, active)
+
+
+def _unit_scale(unit: str) -> float:
+    return 1e9 if unit.lower() == "b" else 1e6  # "B" billions, "M" millions
 
 
 def variant_words(text: str) -> list[str]:
