@@ -997,3 +997,19 @@ def test_a_family_record_that_is_its_only_sized_model_and_repositories_in_titles
            "parameter multilingual chat model.\n\n- **BLOOMWren-176B-v1**: [Link](https://huggingface.co/s/BLOOMWren-176B-v1)\n"
            "- Install from PyPI: `pip install bloomwren`\n")
     only(extract(doc), name="BLOOMWren-176B-v1", params_total=176e9)
+
+
+def test_a_size_column_in_gigabytes_is_the_download_on_disk():
+    doc = ("# WrenBERT\n\n* **`WrenBERT-large, Chinese`**: 24-layer, 324M parameters\n\n"
+           "| Model | HF | Size |\n|---|---|---|\n| **`WrenBERT-large, Chinese`** | [HF link](https://huggingface.co/x/a) | 1.2G |\n"
+           "| **`WrenBERT-base, Chinese`** | [HF link](https://huggingface.co/x/b) | 383M |\n")
+    sizes = {r["name"]: r["params_total"] for r in extract(doc)}
+    assert 383e6 not in sizes.values() and 1.2e9 not in sizes.values()
+    assert sizes["WrenBERT-large, Chinese"] == 324e6
+
+
+def test_a_part_of_the_developers_name_or_a_language_is_no_model():
+    doc = ("# Spanish Language Models\n\nDeveloped by IDEA-CCNL.\n\n- 2023.05.17 IDEA 研究院 releases Ziya-LLaMA-13B-v1.\n"
+           "- Spanish models: RoBERTa-base-bne is a 125M parameter model.\n")
+    names = [r["name"] for r in extract(doc)]
+    assert "IDEA" not in names and "Spanish" not in names

@@ -22,6 +22,9 @@ OWN_TABLES = ("size table", "download table", "download list", "spec table", "mo
 DOWNLOADS = ("download table", "download list")
 SCORES_ONLY = ("evaluation table", "benchmark column")
 QUOTE_CHARS = 200
+LANGUAGES = {"english", "chinese", "spanish", "french", "german", "italian", "portuguese", "dutch", "russian", "arabic",
+             "japanese", "korean", "vietnamese", "thai", "indonesian", "turkish", "polish", "swedish", "finnish", "greek",
+             "hindi", "multilingual", "catalan", "basque", "galician", "ukrainian", "czech", "norwegian", "danish"}
 # Model-card header fields that name the model ("Model name: …", "**Model Details** …").
 _CARD_FIELD = re.compile(r"^\W*(?:model(?:\s+(?:name|details|information|card|overview|summary))?|name)\b\W*", re.I)
 
@@ -127,6 +130,11 @@ def judge(ctx: Context) -> list[tuple[Candidate, str]]:
         if not cand.info.stem or re.search(r"[$&{}]", cand.name) or not is_model_name(cand.info, ctx.primary) or \
                 not (re.search(r"[A-Z0-9]", cand.name) or repository_spelt):
             _review(ctx, cand, "not a model name")
+            continue
+        if cand.info.nominal is None and not any(re.search(r"\d", t) for t in cand.info.stem) and (
+                len(cand.info.stem) < len(ctx.org_tokens) and all(t in ctx.org_tokens for t in cand.info.stem) or all(t in LANGUAGES for t in cand.info.stem)):
+            # "IDEA 研究院…推出…" by IDEA-CCNL (a part of the developer's name), "Spanish Language Models": no model
+            _review(ctx, cand, "the developer's name or a language's, not a model's")
             continue
         evidence = None
         if cand.introduced_by in OWN_TABLES and (_in_family(ctx, cand.info) or cand.introduced_by in DOWNLOADS):

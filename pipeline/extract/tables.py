@@ -119,6 +119,11 @@ def read_row_table(ctx: Context, table: Table) -> None:
     if any(k == "params_total" and re.search(r"param|参数", table.header[c], re.I) for c, k in enumerate(kinds)):
         kinds = [None if k == "params_total" and c > 0 and not re.search(r"param|参数", table.header[c], re.I) else k
                  for c, k in enumerate(kinds)]
+    # "| Model | 🤗HF | Baidu Disk | Size |" with "1.2G" and "383M": a column called just "size" holding gigabytes is
+    # the download's size on disk, and so are its megabytes.
+    kinds = [None if k == "params_total" and not re.search(r"param|参数", table.header[c], re.I)
+             and any(re.fullmatch(rf"\s*{NUM}\s?G\s*", row[c]) for row in table.rows if c < len(row)) else k
+             for c, k in enumerate(kinds)]
     # A quantity spread over several columns is a sweep ("Sequence Length" 1024, 2048, ...), not a fact;
     # a size column may sit beside the exact count ("Size 3B | … | Parameters 2,795,443,200").
     kinds = [k if k is None or kinds.count(k) == 1 or k == "params_total" and (c == 0 or kinds[0] == k and kinds.count(k) == 2)
