@@ -1013,3 +1013,10 @@ def test_a_part_of_the_developers_name_or_a_language_is_no_model():
            "- Spanish models: RoBERTa-base-bne is a 125M parameter model.\n")
     names = [r["name"] for r in extract(doc)]
     assert "IDEA" not in names and "Spanish" not in names
+
+
+def test_a_card_titled_with_one_sized_model_announces_it_not_its_series():
+    doc = ("# Finch-Coding-34B-v1.0\n\n# 系列模型\n\n- [Finch-LLaMA-13B-v1](https://huggingface.co/x/Finch-LLaMA-13B-v1)\n"
+           "- [Finch-Writing-13B-v1](https://huggingface.co/x/Finch-Writing-13B-v1)\n\n## Introduction\n\n"
+           "Today we open-source Finch-Coding-34B-v1.0, our latest code model.\n")
+    assert [r["name"] for r in extract(doc)] == ["Finch-Coding-34B-v1.0"]

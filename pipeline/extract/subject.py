@@ -137,7 +137,10 @@ def judge(ctx: Context) -> list[tuple[Candidate, str]]:
             _review(ctx, cand, "the developer's name or a language's, not a model's")
             continue
         evidence = None
-        if cand.introduced_by in OWN_TABLES and (_in_family(ctx, cand.info) or cand.introduced_by in DOWNLOADS):
+        # A card titled with one sized model ("Ziya-Coding-34B-v1.0") links to the rest of its series as well:
+        # the developer's other families there are not what it announces.
+        any_family = cand.introduced_by in DOWNLOADS and not ctx.title_sizes
+        if cand.introduced_by in OWN_TABLES and (_in_family(ctx, cand.info) or any_family):
             evidence = f"listed in the document's own {cand.introduced_by}: {_quote(cand.origin)}"
         evidence = evidence or _named(places, cand.info, exact_size=cand.introduced_by in SCORES_ONLY)
         if evidence is None and cand.introduced_by in SCORES_ONLY:
@@ -152,7 +155,7 @@ def judge(ctx: Context) -> list[tuple[Candidate, str]]:
             if cand.introduced_by in SCORES_ONLY:
                 where = f"only in an {cand.introduced_by}"
             elif cand.introduced_by in OWN_TABLES:
-                where = "in a size table, but not of the family the document is about"
+                where = f"in the document's own {cand.introduced_by}, but not of the family the document is about"
             else:
                 where = "no title, release sentence, model-card header or own size table names it"
             _review(ctx, cand, where)
