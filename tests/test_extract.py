@@ -1020,3 +1020,19 @@ def test_a_card_titled_with_one_sized_model_announces_it_not_its_series():
            "- [Finch-Writing-13B-v1](https://huggingface.co/x/Finch-Writing-13B-v1)\n\n## Introduction\n\n"
            "Today we open-source Finch-Coding-34B-v1.0, our latest code model.\n")
     assert [r["name"] for r in extract(doc)] == ["Finch-Coding-34B-v1.0"]
+
+
+def test_group_label_rows_a_title_adjective_and_a_token_text_context():
+    doc = ("# Models\n\n- All Plover2 models support a **32k token text context length**.\n\n"
+           "| Model | HF | Params |\n|---|---|---|\n| Plover2 Text Models | Plover2 Text Models | Plover2 Text Models |\n"
+           "| Plover2-1.2B | [hf](https://huggingface.co/x/a) | 1.2B |\n")
+    only(extract(doc), name="Plover2-1.2B", params_total=1.2e9, context_length=32000)
+    assert extract("# Available Evaluation Models\n\nWe offer a version with 10.7 billion parameters.\n") == []
+
+
+def test_a_repository_id_names_another_model_and_this_version_is_no_family():
+    doc = ("# Tern Models\n\nTern-base is our 280M parameter metric. We also offer larger versions: "
+           "Acme/wmt23-kiwi-xl with 3.5 billion parameters.\n\n- **Large:** [`Acme/Big-XXL`](https://huggingface.co/Acme/Big-XXL) - "
+           "Our latest model. We offer this version in XXL with 10.7 billion parameters.\n")
+    sizes = {r["params_total"] for r in extract(doc)}
+    assert 3.5e9 not in sizes and 10.7e9 not in sizes

@@ -43,7 +43,9 @@ def subject_mention(ctx: Context, sentence: str, position: int) -> tuple[str, Na
             continue
         info = ctx.info(mention)
         # Acronyms such as "MoE" or "GQA" are mentions too, but not models.
-        if info.stem and (info.stem in known or starts_with(info.stem, ctx.primary) or re.search(r"\d", mention)):
+        # "Unbabel/XCOMET-XXL": a repository id names a model, digits in it or not
+        repository = bool(re.search(r"[\w-]/$", sentence[:start]))
+        if info.stem and (info.stem in known or starts_with(info.stem, ctx.primary) or re.search(r"\d", mention) or repository):
             best = mention, info
     return best
 

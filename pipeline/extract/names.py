@@ -30,7 +30,7 @@ LEADING_WORDS = {
     "about", "the", "a", "an", "introducing", "today", "our", "we", "this", "these", "in", "on", "for", "with",
     "and", "of", "model", "models", "table", "contents", "meet", "new", "while", "when", "compared", "since",
     "unlike", "both", "all", "each", "after", "before", "although", "however", "moreover", "furthermore",
-    "additionally", "notably", "as", "if", "unlike", "besides", "like",
+    "additionally", "notably", "as", "if", "unlike", "besides", "like", "available", "supported", "released", "official",
 }
 # Words that close a title or phrase but never a model name ("GPT-3 Model Card", "the Qwen1.5 series").
 _TRAILING_WORDS = {"model", "models", "card", "series", "family", "collection", "readme", "report", "technical", "blog",

@@ -26,7 +26,7 @@ _RANGE_BEFORE = re.compile(rf"{QTY}\s*(?:to|-|–)\s*$", re.I)
 _SERIES_BEFORE = re.compile(rf"{QTY}\s*(?:,|\band\b)\s*$", re.I)
 _CONTEXT_STATEMENT = re.compile(
     rf"(?:context(?:\s+(?:lengths?|windows?|size))?|sequence length|sequences)\s*(?:\([^)]*\))?\s*(?:of|to|is|:|up to|extended to)?\s*(?:up to\s+)?(?P<q>{QTY})"
-    rf"|(?P<q2>{QTY})(?:\s+tokens?)?\s+context|support(?:s)?\s+(?:(?:long-context|context|processing|inputs?)\s+)*(?:of\s+)?(?:up to\s+)?(?P<q3>{QTY})\s+tokens"
+    rf"|(?P<q2>{QTY})(?:[\s-]+tokens?)?(?:\s+text)?\s+context|support(?:s)?\s+(?:(?:long-context|context|processing|inputs?)\s+)*(?:of\s+)?(?:up to\s+)?(?P<q3>{QTY})\s+tokens"
     # "extend the context length of Granite 3.0 from 4K to 128K": the length it reaches
     rf"|context(?:\s+(?:length|window))?\b[^;]{{0,60}}?\bfrom\s+{QTY}\s+to\s+(?P<q4>{QTY})"
     # "up to 32K tokens length natively", "natively supports 64K"
@@ -116,6 +116,8 @@ def _states_active(match: re.Match, sentence: str) -> bool:
 
 
 def _apply_param(ctx: Context, subject: NameInfo | None, kind: str, value: float, sentence: str) -> None:
+    if subject is None and re.search(r"\b(?:this|that|these) (?:version|variant)s?\b", sentence, re.I):
+        return  # "We offer this version in XXL with 10.7 billion parameters": a model named before, not the family
     stem = subject.stem if subject else ctx.primary
     family = [c for c in ctx.candidates if c.info.stem == stem]
     if subject and subject.nominal:

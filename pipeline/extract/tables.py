@@ -155,6 +155,8 @@ def read_row_table(ctx: Context, table: Table) -> None:
         name = re.sub(r"^[\w.-]+/(?=[\w.-]+$)", "", name)  # "BAAI/bge-m3": a repository id names its model
         if name and name == table.header[0]:
             continue
+        if len(row) > 2 and all(row) and len(set(row)) == 1:
+            continue  # "| LFM2 Text Models | LFM2 Text Models | …": a group's label spanning the table, not a model
         sizes = [row[c] for c, k in enumerate(kinds) if k == "params_total"]
         if not name:
             if not previous or not any(sizes):
