@@ -1036,3 +1036,10 @@ def test_a_repository_id_names_another_model_and_this_version_is_no_family():
            "Our latest model. We offer this version in XXL with 10.7 billion parameters.\n")
     sizes = {r["params_total"] for r in extract(doc)}
     assert 3.5e9 not in sizes and 10.7e9 not in sizes
+
+
+def test_a_mixture_name_is_not_the_row_of_its_expert_size():
+    doc = ("# Magpie2\n\n| Model | Data | Base | Download |\n|---|---|---|---|\n"
+           "| Magpie2-8x7B | Web | Mixtral-8x7B | [hf](https://huggingface.co/x/a) |\n"
+           "| Magpie2-7B | Web | Mistral-7B | [hf](https://huggingface.co/x/b) |\n")
+    assert {r["name"]: r["params_total"] for r in extract(doc)} == {"Magpie2-7B": 7e9, "Magpie2-8x7B": None}

@@ -148,6 +148,8 @@ def _without_sizes(name: str) -> str:
 
     def blank(match: re.Match) -> str:
         nonlocal seen_billions
+        if match.group("moe"):
+            return match.group(0)  # "MAmmoTH2-8x7B" states no size, but is not "MAmmoTH2-7B" either
         if seen_billions and (match.group("unit") or "").lower() == "m":
             return match.group(0)
         seen_billions = seen_billions or (match.group("unit") or "b").lower() == "b"
