@@ -1043,3 +1043,8 @@ def test_a_mixture_name_is_not_the_row_of_its_expert_size():
            "| Magpie2-8x7B | Web | Mixtral-8x7B | [hf](https://huggingface.co/x/a) |\n"
            "| Magpie2-7B | Web | Mistral-7B | [hf](https://huggingface.co/x/b) |\n")
     assert {r["name"]: r["params_total"] for r in extract(doc)} == {"Magpie2-7B": 7e9, "Magpie2-8x7B": None}
+
+
+def test_a_title_opening_with_a_verb_is_a_papers_not_a_models():
+    doc = "# Extending LLM Context Length\n\nWe fine-tune on sequences of 2048 tokens context.\n"
+    assert extract(doc) == []
