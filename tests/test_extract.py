@@ -1048,3 +1048,11 @@ def test_a_mixture_name_is_not_the_row_of_its_expert_size():
 def test_a_title_opening_with_a_verb_is_a_papers_not_a_models():
     doc = "# Extending LLM Context Length\n\nWe fine-tune on sequences of 2048 tokens context.\n"
     assert extract(doc) == []
+
+
+def test_a_size_no_name_claims_is_no_new_model_of_a_sized_family():
+    doc = ("# Loon\n\n- 04/22/2024: Loon-330M and Loon-830M are released.\n\n"
+           "Download the codec here. This model is trained on Gigaspeech XL, it has 56M parameters.\n")
+    extraction = extract_with_review(doc)
+    assert sorted(r["params_total"] for r in extraction.records) == [330e6, 830e6]
+    assert any(row["value"] == 56e6 for row in extraction.review)

@@ -143,6 +143,12 @@ def _apply_param(ctx: Context, subject: NameInfo | None, kind: str, value: float
             return
         if not stem or not ctx.announced(NameInfo(stem, "", value, value, None)):
             return
+        if subject is None and family:
+            # "This model is trained on Gigaspeech XL, it has 56M parameters" beside VoiceCraft's 330M and 830M: a size
+            # no name claims is no new model of the family (the codec, an ablation)
+            ctx.reject(ctx.primary_display, "a size the sentence gives no model name for, beside the family's sized models",
+                       sentence, kind, value)
+            return
         base = SIZE_IN_NAME.sub("", ctx.primary_display if subject is None else " ".join(stem).title()).strip()
         name = base if not family else f"{base} {size_label(value)}"
         if subject is not None:
