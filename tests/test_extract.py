@@ -1056,3 +1056,12 @@ def test_a_size_no_name_claims_is_no_new_model_of_a_sized_family():
     extraction = extract_with_review(doc)
     assert sorted(r["params_total"] for r in extraction.records) == [330e6, 830e6]
     assert any(row["value"] == 56e6 for row in extraction.review)
+
+
+def test_an_npu_build_and_a_gptq_format_are_copies_whose_row_facts_reach_the_model():
+    doc = ("# Teal2\n\n| 模型 | 下载 |\n|---|---|\n| Teal2-39B-A12B-NPU | [modelscope](https://modelscope.cn/x/a) |\n"
+           "| Teal4-0.5B-QAT-Int4-GPTQ-format | [hf](https://huggingface.co/x/b) |\n| Teal4-0.5B | [hf](https://huggingface.co/x/c) |\n\n"
+           "| Model | MMLU |\n|---|---|\n| Teal2-39B-A12B | 83.0 |\n")
+    records = {r["name"]: r for r in extract(doc)}
+    assert sorted(records) == ["Teal2-39B-A12B", "Teal4-0.5B"]
+    assert records["Teal2-39B-A12B"]["params_active"] == 12e9

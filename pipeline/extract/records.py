@@ -86,8 +86,9 @@ def _read(doc: Document, kinds: list, org: str | None, org_line: str, org_tokens
 
 _QUANT_VARIANTS = re.compile(r"spinquant|qlora|ptq|int4|int8|awq|gptq|fp8|gguf|\dbits?")
 # Copies of a model in another format or precision: "-HF" (converted for transformers), "-GGUF", "-MLX", "-FP8",
-# "-FP16", "-PyTorch" (the weights in half precision, or for another framework).
-_COPY_VARIANTS = re.compile(_QUANT_VARIANTS.pattern + r"|hf$|bnb|mlx|marlin|qat|pytorch|fp16|bf16")
+# "-FP16", "-PyTorch" (the weights in half precision, or for another framework), "-NPU" (built for another chip),
+# "-GPTQ-format", "-unquantized" (a quantisation-aware model's weights, in another layout).
+_COPY_VARIANTS = re.compile(_QUANT_VARIANTS.pattern + r"|hf$|bnb|mlx|marlin|qat|pytorch|fp16|bf16|npu|format|unquantized")
 # Heads that speed up decoding of a model ("-Eagle", "-Eagle3", "-FRSpec"): not models of their own.
 _DRAFT_VARIANTS = re.compile(r"eagle|frspec|medusa|draft")
 _SHARED_FIELDS = ("params_total", "params_active", "training_tokens", "context_length", "publication_date")
@@ -152,9 +153,14 @@ def _without_copies_or_heads(ctx: Context, accepted: list[tuple[Candidate, str]]
             ctx.reject(cand.name, f"{task}, a model the document announces, fine-tuned for one task", cand.origin, "model",
                        fact_value(cand, "params_total"))
             continue
-        copy = _COPY_VARIANTS.search(cand.info.variant) and any(
-            info.stem == cand.info.stem and cand.info.nominal in (None, info.nominal) for info in plain)
-        if copy and fact_value(cand, "mmlu") is None:
+        originals = [c for c, _ in accepted if not _COPY_VARIANTS.search(c.info.variant) and c.info.stem == cand.info.stem
+                     and cand.info.nominal in (None, c.info.nominal)] if _COPY_VARIANTS.search(cand.info.variant) else []
+        if originals and fact_value(cand, "mmlu") is None:
+            # the copy's download row may say what the model's own rows do not ("TeleChat2-39B-A12B-NPU": 12B active)
+            for original in originals:
+                for key in ("params_total", "params_active", "context_length"):
+                    if key in cand.facts and key not in original.facts:
+                        original.facts[key] = cand.facts[key]
             ctx.reject(cand.name, "a quantised copy (or a converted one) of a model the document announces, "
                        "with no score of its own",
                        cand.origin, "model", fact_value(cand, "params_total"))
