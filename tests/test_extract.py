@@ -1065,3 +1065,11 @@ def test_an_npu_build_and_a_gptq_format_are_copies_whose_row_facts_reach_the_mod
     records = {r["name"]: r for r in extract(doc)}
     assert sorted(records) == ["Teal2-39B-A12B", "Teal4-0.5B"]
     assert records["Teal2-39B-A12B"]["params_active"] == 12e9
+
+
+def test_a_size_row_under_a_heading_naming_an_unsized_model_is_that_model():
+    doc = ("# Owlet LLM\n\nDeveloped by Owlet Inc.\n\n- [🤗Owlet LLM-PLM](https://huggingface.co/x/Owlet_LLM-PLM-1.3B)\n\n"
+           "## Owlet LLM-PLM (사전 학습 모델)\n### 아키텍처\n\n| Params | Layers | Hidden size |\n|---|---|---|\n| 1.3B | 24 | 2,048 |\n\n"
+           "## Owlet LLM-SFT (생성형 언어 모델)\n\n| Params | Epochs | Max length |\n|---|---|---|\n| 1.3B | 3 | 4,096 |\n")
+    names = sorted(r["name"] for r in extract(doc))
+    assert len(names) == 2 and all("PLM" in n or "SFT" in n for n in names), names

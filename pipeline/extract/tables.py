@@ -204,12 +204,18 @@ def _section_model(ctx: Context, section: str, size_cell: str, size_header: str)
     row's size is that model's; written as the document writes the heading."""
     size = parse_params_cell(size_cell, bare_number_scale(size_header, "params_total"))[0]
     for heading in reversed(section.split(" / ")):
-        written = next((line for line in ctx.doc.lines if line.lower() == heading), heading)
-        if not MENTION.fullmatch(written):
+        written = next((line.lstrip("# ") for line in ctx.doc.lines if line.lstrip("# ").lower() == heading), heading)
+        if MENTION.fullmatch(written):
+            info = ctx.info(written)
+            if starts_with(info.stem, ctx.primary) and info.nominal and size and abs(size - info.nominal) <= 0.35 * info.nominal:
+                return written
             continue
-        info = ctx.info(written)
-        if starts_with(info.stem, ctx.primary) and info.nominal and size and abs(size - info.nominal) <= 0.35 * info.nominal:
-            return written
+        # "## 42dot LLM-PLM (사전 학습 모델)" over a row "1.3B": the model the heading names, of that size
+        named = re.sub(r"\s*\([^()]*\)\s*$", "", written).strip()
+        info = ctx.info(named)
+        if size and mentions(named) and len(named.split()) <= 3 and info.nominal is None \
+                and (len(info.stem) > len(ctx.primary) or info.variant) and starts_with(info.stem, ctx.primary):
+            return f"{named} {size_label(size)}"
     return None
 
 
