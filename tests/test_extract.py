@@ -1048,6 +1048,8 @@ def test_a_mixture_name_is_not_the_row_of_its_expert_size():
 def test_a_title_opening_with_a_verb_is_a_papers_not_a_models():
     doc = "# Extending LLM Context Length\n\nWe fine-tune on sequences of 2048 tokens context.\n"
     assert extract(doc) == []
+    doc = "# Autoregressive Model Beats Diffusion\n\nWe release sixteen checkpoints of 700M parameters.\n"
+    assert extract(doc) == []
 
 
 def test_a_size_no_name_claims_is_no_new_model_of_a_sized_family():

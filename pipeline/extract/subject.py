@@ -63,8 +63,9 @@ def _is_word_stem(stem: tuple[str, ...], written: str) -> bool:
     "Introduction"), a setting or a chip. A word fused with its number ("Step3") is a product's name."""
     named = any(re.search(r"[a-z]{2}", t) or re.fullmatch(r"[a-z]\d+", t) for t in stem)
     fused = bool(re.search(r"[A-Za-z]{2}\d", written))
-    # "Extending LLM Context Length", "Scaling Vision Transformers": a title opening with a verb is a paper's, no name
-    phrase = len(stem) > 2 and bool(re.fullmatch(r"[a-z]{4,}ing", stem[0]))
+    # "Extending LLM Context Length", "Scaling Vision Transformers": a title opening with a verb is a paper's, no name;
+    # "Autoregressive Model Beats Diffusion": a headline with "model" inside is a sentence, no name
+    phrase = len(stem) > 2 and (bool(re.fullmatch(r"[a-z]{4,}ing", stem[0])) or any(t in {"model", "models"} for t in stem))
     return named and not phrase and (fused or is_model_name(NameInfo(stem, "", None, None, None))) and not HARDWARE.match(stem[0])
 
 
