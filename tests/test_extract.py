@@ -1075,3 +1075,9 @@ def test_a_size_row_under_a_heading_naming_an_unsized_model_is_that_model():
            "## Owlet LLM-SFT (생성형 언어 모델)\n\n| Params | Epochs | Max length |\n|---|---|---|\n| 1.3B | 3 | 4,096 |\n")
     names = sorted(r["name"] for r in extract(doc))
     assert len(names) == 2 and all("PLM" in n or "SFT" in n for n in names), names
+
+
+def test_a_sentences_opening_word_is_not_part_of_the_name_after_it():
+    from pipeline.extract.names import mentions
+    assert [m for _, m in mentions("If Real-Kite is helpful, please star it. While Kite-7B is small, it works.")] == \
+        ["Real-Kite", "Kite-7B"]

@@ -245,7 +245,9 @@ def mentions(text: str) -> list[tuple[int, str]]:
         if special_token(text, match):
             continue
         chain = match.group(0).rstrip(".")
-        opening = re.match(r"(?:(?:The|This|These|Our|Introducing|Meet|Today)\s+)+(?=\S)", chain)
+        # "If Real-ESRGAN is helpful": a sentence's opening word is not part of the name after it
+        opening = re.match(r"(?:(?:The|This|These|Our|Introducing|Meet|Today|If|When|While|Since|Although|However|Unlike"
+                           r"|After|Before|With|For|And|Both|All|Each|Compared)\s+)+(?=\S)", chain)
         start = match.start() + (opening.end() if opening else 0)
         chain = chain[opening.end():] if opening else chain  # "The InternVL2 76B" mentions "InternVL2 76B"
         # "Index-1.9B-32K Long Context Model Introduction": a heading's words after the name are not part of it
