@@ -1081,3 +1081,17 @@ def test_a_sentences_opening_word_is_not_part_of_the_name_after_it():
     from pipeline.extract.names import mentions
     assert [m for _, m in mentions("If Real-Kite is helpful, please star it. While Kite-7B is small, it works.")] == \
         ["Real-Kite", "Kite-7B"]
+
+
+def test_names_glued_to_chinese_text_size_words_and_layer_counts():
+    from pipeline.extract.names import mentions
+    assert [m for _, m in mentions("2022/02/21 更新CIKO-small模型，参数量148M。")] == ["CIKO-small"]
+    assert [m for _, m in mentions("- CIKO-base-v2 12-layer, 768-hidden, 190M parameters")] == ["CIKO-base-v2"]
+
+
+def test_people_and_benchmarks_are_no_models():
+    doc = ("# Heron-Detect\n\nWe release Heron-Detect-7B today.\n\n|   |   |\n|:-:|:-:|\n"
+           "| [Ada Lane](https://github.com/adalane) | [Bo Chen](https://github.com/bochen) |\n"
+           "|<img src=\"https://avatars.githubusercontent.com/u/1?s=64\" width=\"40\"/>|<img src=\"https://avatars.githubusercontent.com/u/2\"/>|\n\n"
+           "- [2024-02-09] We release the Chinese MT-Bench dataset.\n")
+    assert [r["name"] for r in extract(doc)] == ["Heron-Detect-7B"]

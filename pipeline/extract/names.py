@@ -22,7 +22,7 @@ _VARIANT_WORDS = {
     "base", "chat", "instruct", "inst", "it", "sft", "rl", "bf16", "fp16", "fp8", "int4", "int8", "quantized",
     "spinquant", "spin", "quant", "qlora", "ptq", "vanilla", "preview", "hf", "pretrained", "pretrain", "tuned", "gptq", "awq",
     "gguf", "bnb", "mlx", "marlin", "autoawq", "qat", "pytorch", "eagle", "eagle3", "frspec", "medusa", "draft",
-    "4bits", "8bits", "4bit", "8bit", "format", "unquantized", "npu",
+    "4bits", "8bits", "4bit", "8bit", "format", "unquantized", "npu", "ggml",
 }
 _VARIANT_CANONICAL = {"inst": "instruct", "it": "instruct", "pretrain": "base", "pretrained": "base"}
 # Words that open a sentence or heading but never a model name.
@@ -161,7 +161,8 @@ def _without_sizes(name: str) -> str:
 _NEVER_MODEL_WORDS = {"data", "dataset", "datasets", "corpus", "backend", "frontend", "dockerfile", "docker", "tool", "tools",
                       "websearchtool", "api", "sdk", "cli", "webui", "app", "benchmark", "leaderboard", "toolkit", "demo",
                       "start", "quickstart", "notebook", "guide", "tutorial", "loop", "loops", "tokenizers", "visualization",
-                      "deploy", "deepstream", "prompt", "prompts", "script", "scripts", "pypi", "pip", "click", "here"}
+                      "deploy", "deepstream", "prompt", "prompts", "script", "scripts", "pypi", "pip", "click", "here",
+                      "bench", "arena"}  # "MT-Bench", "Arena-Hard": benchmarks
 
 
 _FILE_WORDS = {"weight", "weights", "checkpoint", "checkpoints", "tgi", "demo", "code", "data", "dataset", "paper", "blog",
@@ -224,9 +225,10 @@ def size_label(value: float) -> str:
 MENTION = re.compile(
     # a name may open with digits fused to a capitalised word ("360Zhinao-7B")
     # … or with a short lower-case prefix before capitals ("mT5", "ruGPT3XL", "xLSTM")
-    r"(?<![\w.-])(?:(?:[A-Z]|[a-z]{1,3}(?=[A-Z]{1,}[A-Z0-9])|\d+(?=[A-Z][a-z]{2})(?!\d*(?:Billion|Million|Trillion|Thousand)))"
+    # (after any letter but a Latin one or a digit: "更新CINO-small模型" names CINO-small)
+    r"(?<![A-Za-z0-9_.-])(?:(?:[A-Z]|[a-z]{1,3}(?=[A-Z]{1,}[A-Z0-9])|\d+(?=[A-Z][a-z]{2})(?!\d*(?:Billion|Million|Trillion|Thousand)))"
     r"[A-Za-z0-9.]*[A-Za-z0-9](?:(?:-| |_)(?:[A-Z0-9][A-Za-z0-9.]*[A-Za-z0-9]|[A-Z0-9]|v\d[\w.]*)"
-    r"|-[a-z][a-z0-9.]*[a-z0-9](?=[\w.-]*\d|\s+v?\d))*"
+    r"|-[a-z][a-z0-9.]*[a-z0-9](?=[\w.-]*\d|\s+v?\d)|-(?:tiny|mini|small|base|medium|large|xl|xxl)(?![A-Za-z0-9]))*"
     r"|(?=[a-z0-9.-]*\d)[a-z][a-z0-9]*(?:-[a-z0-9](?:[a-zA-Z0-9.]*[a-zA-Z0-9])?)+(?![\w/-])"
     # "dots.llm1.inst": words joined by dots, a number in them (not a version "v1.5")
     r"|(?!v\d)(?=[a-z0-9.]*[a-z]{2}\d)[a-z]{2,}[a-z0-9]*(?:\.[a-z][a-z0-9]*)+(?![\w/.-]))"
@@ -254,6 +256,8 @@ def mentions(text: str) -> list[tuple[int, str]]:
         words = chain.split(" ")
         while len(words) > 1 and words[-1].lower() in _DESCRIPTIVE_WORDS:
             words.pop()
+        if len(words) > 1 and words[-1].isdigit() and re.match(r"-[a-z]", text[match.end():]):
+            words.pop()  # "CINO-base-v2 12-layer": the number counts layers
         chain = " ".join(words)
         tokens = re.split(r"[- _]", chain)
         # A number, an inner capital ("DeepSeek") or capitalised words joined by a hyphen ("Hunyuan-Large").

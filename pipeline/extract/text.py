@@ -92,7 +92,8 @@ def _html_table(table, section: str) -> Table:
             down = _int_attr(cell, "rowspan")
             for offset in range(span):
                 row.append(text)
-                links[col + offset] = links.get(col + offset, False) or bool(cell.find("a"))
+                links[col + offset] = links.get(col + offset, False) or any(
+                    not _PROFILE_URL.fullmatch(a.get("href", "")) for a in cell.find_all("a"))
                 if down > 1:
                     pending[col + offset] = (down - 1, text)
             col += span
@@ -272,6 +273,12 @@ def _split_html_tables(text: str) -> list[tuple[bool, str]]:
     return pieces + [(False, text[position:])]
 
 
+# "[Biyang Guo](https://github.com/beyondguo)": a link to a person's profile is no download; a table of them lists people.
+_PROFILE_URL = re.compile(r"https?://github\.com/[\w.-]+/?")
+_PROFILE_LINK = re.compile(rf"\]\({_PROFILE_URL.pattern}\)")
+_IMAGE = re.compile(r"<img\b[^>]*>|!\[[^\]]*\]\([^)]*\)", re.I)  # an avatar or a badge's picture links nowhere
+
+
 def _pipe_table(block: list[str], section: str) -> Table:
     separator = next((k for k, line in enumerate(block) if _is_separator(line)), None)
     header_rows = separator if separator else 1
@@ -281,7 +288,7 @@ def _pipe_table(block: list[str], section: str) -> Table:
     for line in rows:
         cells = _pipe_cells(line)
         for col, cell in enumerate(cells):
-            links[col] = links.get(col, False) or bool(re.search(r"\]\(|<a\s|https?://", cell))
+            links[col] = links.get(col, False) or bool(re.search(r"\]\(|<a\s|https?://", _PROFILE_LINK.sub("", _IMAGE.sub("", cell))))
         grid.append([_clean_cell(c) for c in cells])
     return _make_table(grid, header_rows, section, links)
 
