@@ -1095,3 +1095,12 @@ def test_people_and_benchmarks_are_no_models():
            "|<img src=\"https://avatars.githubusercontent.com/u/1?s=64\" width=\"40\"/>|<img src=\"https://avatars.githubusercontent.com/u/2\"/>|\n\n"
            "- [2024-02-09] We release the Chinese MT-Bench dataset.\n")
     assert [r["name"] for r in extract(doc)] == ["Heron-Detect-7B"]
+
+
+def test_a_base_model_field_a_name_column_and_pt_it_variants():
+    doc = ("# Medi-7B\n\nWe release Medi-7B, adapted from Llama-2.\n\n- **Continue-pretrained from model:** "
+           "[Llama-2-70B](https://huggingface.co/meta-llama/Llama-2-70b)\n- [Medi-7B](https://huggingface.co/meta-llama/Medi-7B)\n")
+    assert [r["name"] for r in extract(doc)] == ["Medi-7B"]
+    doc = ("# Gemmo 2\n\nGemmo 2 models are released.\n\nSize | Variant | Name\n---- | ---- | ----\n"
+           "2.6B | Pre-trained (PT) | `g/gemmo-2/flax/gemmo2-2b`\n2.6B | Instruction Tuned (IT) | `g/gemmo-2/flax/gemmo2-2b-it`\n")
+    assert {r["name"]: r["params_total"] for r in extract(doc)} == {"gemmo2-2b": 2.6e9, "gemmo2-2b-it": 2.6e9}

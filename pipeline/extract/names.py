@@ -22,9 +22,9 @@ _VARIANT_WORDS = {
     "base", "chat", "instruct", "inst", "it", "sft", "rl", "bf16", "fp16", "fp8", "int4", "int8", "quantized",
     "spinquant", "spin", "quant", "qlora", "ptq", "vanilla", "preview", "hf", "pretrained", "pretrain", "tuned", "gptq", "awq",
     "gguf", "bnb", "mlx", "marlin", "autoawq", "qat", "pytorch", "eagle", "eagle3", "frspec", "medusa", "draft",
-    "4bits", "8bits", "4bit", "8bit", "format", "unquantized", "npu", "ggml",
+    "4bits", "8bits", "4bit", "8bit", "format", "unquantized", "npu", "ggml", "pt",
 }
-_VARIANT_CANONICAL = {"inst": "instruct", "it": "instruct", "pretrain": "base", "pretrained": "base"}
+_VARIANT_CANONICAL = {"inst": "instruct", "it": "instruct", "pretrain": "base", "pretrained": "base", "pt": "base"}
 # Words that open a sentence or heading but never a model name.
 LEADING_WORDS = {
     "about", "the", "a", "an", "introducing", "today", "our", "we", "this", "these", "in", "on", "for", "with",
@@ -56,7 +56,7 @@ _NOT_MODEL_WORDS = {
     "api", "apis", "sdk", "cli", "webui", "demo", "playground", "server",
     "tpu", "gpu", "npu", "cpu", "onnx", "mlx", "tensorrt", "openvino", "replication", "reproduction", "of", "per",
     "documentation", "docs", "resources", "tutorial", "tutorials", "news", "updates", "faq", "release", "releases",
-    "moe", "dense", "mixture", "experts", "expert",
+    "moe", "dense", "mixture", "experts", "expert", "note", "notes", "warning", "tip", "important", "todo",
 }
 # Accelerators and their makers: "fits a single 80GB GPU (like NVIDIA H100 or AMD MI300X)" names no model.
 HARDWARE = re.compile(r"(?i)^(?:nvidia|amd|intel|apple|google tpu|tpu\w*|[abhlv]\d{2,3}s?|[gb]h?\d{3}|mi\d{3}\w*|rtx\w*|gtx\w*)$")

@@ -22,6 +22,7 @@ _H_MMLU = re.compile(r"^\s*mmlu\b(?![-\s]*(pro|redux))", re.IGNORECASE)
 _H_DATE = re.compile(r"release\s*date|^\s*date\s*$|发布(?:日期|时间)", re.IGNORECASE)
 _H_NAME = re.compile(r"^\s*((?:(?:masked|causal)\s+)?(?:language\s+)?models?|model (?:name|ids?)|names?|variant|checkpoint|methods?|模型(?:名称|版本)?)?(\s+\d+-shot)?(\s*\([^()]*\))?\s*$",
                      re.IGNORECASE)
+_H_NAME_ONLY = re.compile(r"^\s*(?:model\s*)?(?:names?|ids?)\s*$", re.I)  # "Name", "Model ID": not "Variant"
 _H_LISTING = re.compile(r"download|weights|url|link|^\s*id\s*$|md5|hugging|modelscope|下载|链接", re.IGNORECASE)
 _H_LABEL = re.compile(r"categor|benchmark|metric|shots|domain|language|capabilit|task|dataset|^\s*$", re.IGNORECASE)
 # Benchmark and score columns: a table with them compares models.
@@ -181,7 +182,12 @@ def read_row_table(ctx: Context, table: Table) -> None:
             continue
         if size_named:  # "| Size | Parameters |" with rows "tiny | 39 M": the family's sizes are named by word
             name, size_only = f"{ctx.primary_display} {name}", False
-        if size_only:
+        named_in = next((c for c in range(1, len(table.header)) if _H_NAME_ONLY.match(table.header[c]) and c < len(row)
+                         and row[c]), None)
+        if size_only and named_in is not None:
+            # "Size | Variant | Name" over "2.6B | Pre-trained (PT) | google/gemma-2/flax/gemma2-2b": the name column names it
+            names, size_only, bare_size = [row[named_in].strip("` ").split("/")[-1]], False, False
+        elif size_only:
             # "| 7B | 🤗 Baichuan2-7B-Base | 🤗 Baichuan2-7B-Chat |": the cells name the models of that size
             size = ctx.info(bare).nominal
             named = [cell for cell in map(_without_icon, row[1:]) if size and MENTION.fullmatch(cell)

@@ -157,6 +157,8 @@ _HUB_LINK = re.compile(
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
 _RELEASING = re.compile(r"\b(?:releas\w*|made available|now available|open-?sourc\w*)\b", re.I)
 _LINK_LINE_LABEL = re.compile(r"^\s*\**(?=[^:\[\]]{0,60}\b(?:models?|checkpoints?|weights|downloads?)\b)[^:\[\]]{2,60}:\**\s*(?=\[)", re.I)
+# ("Base models: […](…)" lists the developer's base models; "fine-tuned from model:" names what it started from)
+_BASE_LABEL = re.compile(r"\bfrom\b|\bparent|\bupstream|基于", re.I)
 _BARE_HUB_ITEM = re.compile(
     r"^\s*(?:[-*+]|\d+[.)])\s+(?P<text>[^:<>\[\]()]{2,60}):\s*<?https?://(?:huggingface\.co|hf\.co)/"
     rf"{_NOT_A_MODEL_PATH}(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+)/?>?\s*$"
@@ -177,6 +179,8 @@ def _download_links(text: str) -> tuple[tuple[HubLink, ...], str]:
     links = []
     for line in text.split("\n"):
         labelled = _LINK_LINE_LABEL.match(line)  # "Base models: [A-1.3B](…) | [A-2.7B](…)"
+        if labelled and _BASE_LABEL.search(labelled.group(0)):
+            continue  # "Continue-pretrained from model: [Llama-2-70B](…)": the model it starts from, not a release
         if not _LIST_ITEM.match(line) and not labelled and not _RELEASING.search(line):
             continue
         item = line[labelled.end():] if labelled else line
