@@ -1104,3 +1104,9 @@ def test_a_base_model_field_a_name_column_and_pt_it_variants():
     doc = ("# Gemmo 2\n\nGemmo 2 models are released.\n\nSize | Variant | Name\n---- | ---- | ----\n"
            "2.6B | Pre-trained (PT) | `g/gemmo-2/flax/gemmo2-2b`\n2.6B | Instruction Tuned (IT) | `g/gemmo-2/flax/gemmo2-2b-it`\n")
     assert {r["name"]: r["params_total"] for r in extract(doc)} == {"gemmo2-2b": 2.6e9, "gemmo2-2b-it": 2.6e9}
+
+
+def test_underscores_separate_a_version_from_a_size():
+    from pipeline.extract.names import parse_name
+    assert parse_name("NTv4_100M_post").nominal == 100e6 and parse_name("NTv4_100M_post").stem == ("ntv", "4", "post")
+    assert parse_name("InternVL2_5-1B").stem == ("internvl", "2.5") and parse_name("internlm2_5-1_8b").nominal == 1.8e9

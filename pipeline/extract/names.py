@@ -81,7 +81,8 @@ def parse_name(name: str, org_tokens: tuple[str, ...] = ()) -> NameInfo:
     """Split a model name into stem, variant words and the sizes it spells out."""
     nominal = total = active = None
     name = re.sub(r"(?<=\d[bBmM])(?=v\d)", " ", name)  # "OpenLLaMA 7Bv2": the 7B of version 2
-    name = re.sub(r"(?<=\d)_(?=\d)", ".", name)  # "InternVL2_5-1B", "internlm2_5-1_8b": versions and sizes in ids
+    # "InternVL2_5-1B", "internlm2_5-1_8b": versions and sizes in ids; "NTv3_100M" is version 3's 100M, no "3.100M"
+    name = re.sub(r"(?<=\d)_(?=\d)(?!\d+(?:\.\d+)?[bBmM](?![a-zA-Z0-9]))|(?<=[-_ ]\d)_(?=\d)", ".", name).replace("_", "-")
     name = re.sub(r"(?<![\w.])(\d+)([bBmM])(\d)(?![\w.])", r"\1.\3\2", name)  # "SeqGPT-7B1", "bloomz-1b7": 7.1B, 1.7B
     for match in SIZE_IN_NAME.finditer(name):
         if match.group("act_only"):
