@@ -1110,3 +1110,10 @@ def test_underscores_separate_a_version_from_a_size():
     from pipeline.extract.names import parse_name
     assert parse_name("NTv4_100M_post").nominal == 100e6 and parse_name("NTv4_100M_post").stem == ("ntv", "4", "post")
     assert parse_name("InternVL2_5-1B").stem == ("internvl", "2.5") and parse_name("internlm2_5-1_8b").nominal == 1.8e9
+
+
+def test_a_table_row_linking_to_a_dataset_is_no_model():
+    doc = ("# Aina Models\n\n| Name | Task | Link |\n|---|---|---|\n"
+           "| CatalaQA | Question Answering | https://huggingface.co/datasets/aina/catalaqa |\n"
+           "| roberta-base-ca-v9 | Fill mask | https://huggingface.co/aina/roberta-base-ca-v9 |\n")
+    assert [r["name"] for r in extract(doc)] == ["roberta-base-ca-v9"]

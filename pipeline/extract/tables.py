@@ -158,6 +158,8 @@ def read_row_table(ctx: Context, table: Table) -> None:
             continue
         if len(row) > 2 and all(row) and len(set(row)) == 1:
             continue  # "| LFM2 Text Models | LFM2 Text Models | …": a group's label spanning the table, not a model
+        if any(re.search(r"(?:huggingface\.co|hf\.co)/datasets/", cell) for cell in row):
+            continue  # "| CatalanQA | Question Answering | https://huggingface.co/datasets/…": a dataset
         sizes = [row[c] for c, k in enumerate(kinds) if k == "params_total"]
         if not name:
             if not previous or not any(sizes):
