@@ -1117,3 +1117,14 @@ def test_a_table_row_linking_to_a_dataset_is_no_model():
            "| CatalaQA | Question Answering | https://huggingface.co/datasets/aina/catalaqa |\n"
            "| roberta-base-ca-v9 | Fill mask | https://huggingface.co/aina/roberta-base-ca-v9 |\n")
     assert [r["name"] for r in extract(doc)] == ["roberta-base-ca-v9"]
+
+
+def test_a_check_mark_matrix_a_schedule_of_contexts_and_dataset_counts_in_names():
+    doc = ("# OpenPonder\n\nWe release OpenPonder-7B.\n\n| Model | Open Weights | Open Data |\n|---|---|---|\n"
+           "| [OpenPonder-7B](https://huggingface.co/op/OpenPonder-7B) | ✅ | ✅ |\n"
+           "| [Rival-Distill-7B](https://huggingface.co/rv/Rival-Distill-7B) | ✅ | ❌ |\n\n"
+           "We scale GRPO from 8K→16K->24K context length for thinking.\n\n"
+           "- [Ponder-OSS-Instruct-75K](https://huggingface.co/op/Ponder-OSS-Instruct-75K)\n")
+    records = {r["name"]: r for r in extract(doc)}
+    assert "Rival-Distill-7B" not in records and records["OpenPonder-7B"]["context_length"] is None
+    assert all(r["context_length"] != 75000 for r in records.values())

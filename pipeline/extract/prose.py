@@ -37,7 +37,8 @@ _CONTEXT_STATEMENT = re.compile(
 )
 _BOUND_BEFORE = re.compile(r"(less than|fewer than|under|below|<|at most|over|more than|from)\s*$", re.I)
 _UPPER_BOUND_BEFORE = re.compile(r"(less than|fewer than|under|below|<|at most)\s*$", re.I)
-_NOT_CONTEXT = re.compile(r"vocab|generat|output|max_new|new tokens|tokens?/s|per second|batch|at inference|extrapolat|生成|输出|外推", re.I)
+# ("8K→16K->24K context length for thinking": the stages of a training schedule)
+_NOT_CONTEXT = re.compile(r"vocab|generat|output|max_new|new tokens|tokens?/s|per second|batch|at inference|extrapolat|→|->|生成|输出|外推", re.I)
 # A length reached by stretching the position encoding ("up to 128K tokens using YaRN"): the window only when the
 # document states no native one.
 _STRETCHED = re.compile(r"yarn|rope scal|扩展", re.I)

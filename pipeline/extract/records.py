@@ -128,7 +128,8 @@ _CONTEXT_IN_NAME = re.compile(r"(?:\d[bBmM]|base|chat|instruct|it)[-_ ](?P<n>\d+
 def _context_from_names(ctx: Context) -> None:
     """A context window the model's name states, over one stated for its family in general."""
     for cand in ctx.candidates:
-        match = _CONTEXT_IN_NAME.search(cand.name)
+        # only after a size: "Magicoder-OSS-Instruct-75K" counts the samples of a dataset
+        match = _CONTEXT_IN_NAME.search(cand.name) if cand.info.nominal else None
         millions = bool(match) and match.group("unit").lower() == "m"
         if millions and not (int(match.group("n")) <= 10 and re.search(r"\d[bB][-_ ]", cand.name[: match.start()] + "-")):
             continue  # "bart.base 140M" is a size; "-Chat-1M" after a size in billions is a window

@@ -134,9 +134,12 @@ def read_row_table(ctx: Context, table: Table) -> None:
     # scores lists the document's models only where their family says so.
     scores = any(k == "mmlu" or _H_SCORE.search(h) for h, k in zip(table.header[1:], kinds[1:]))
     checkpoints = _checkpoint_column(table)
+    # "| Model | Open Weights | Open Data |" over "✅ | ❌": a matrix comparing models, the document's own among others
+    compared = any(re.fullmatch(r"\s*[✅❌✓✗✔✘]\s*", cell) for row in table.rows for cell in row[1:])
     listing = (any(_H_LISTING.search(h) for h in table.header[1:]) or any(table.has_links[1:])) and not scores \
         or checkpoints is not None  # the document's own checkpoints, scores beside them or not
-    role = "download table" if listing else "size table" if specs else "evaluation table"
+    # (its rows are the document's own only where of its family)
+    role = "download table" if listing and not compared else "size table" if specs or listing else "evaluation table"
     # "| Size | StableLM-Base-Alpha | StableLM-Tuned-Alpha | Training Tokens |": columns named after models of the
     # family, one per released variant of each size row.
     # "| | Qwen-Chat | Qwen |": a tuned variant without numbers of its own is not a row of its own; the plain one is.
