@@ -1128,3 +1128,10 @@ def test_a_check_mark_matrix_a_schedule_of_contexts_and_dataset_counts_in_names(
     records = {r["name"]: r for r in extract(doc)}
     assert "Rival-Distill-7B" not in records and records["OpenPonder-7B"]["context_length"] is None
     assert all(r["context_length"] != 75000 for r in records.values())
+
+
+def test_a_table_of_contents_lists_no_models():
+    doc = ("# ESN\n\n- [ESN 3](#esn-3-)\n  - [ESN3 Example Usage](#esn3-example-usage)\n- [ESN C](#esn-c-)\n\n"
+           "## ESN 3\n\nWe release esn3-open-1.4B.\n")
+    names = [r["name"] for r in extract(doc)]
+    assert "esn3-open-1.4B" in names and not {"ESN 3", "ESN C", "ESN3 Example Usage"} & set(names), names

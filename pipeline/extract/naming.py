@@ -104,7 +104,7 @@ def read_model_lists(ctx: Context) -> None:
     """List items headed by the name of a model of the document's family: the models it describes."""
     for line in ctx.doc.lines:
         head = _LIST_HEAD.match(line)
-        if not head:
+        if not head or line in ctx.doc.navigation:
             continue
         name = re.sub(r"\s*\([^)]*\)$", "", head.group("name").strip())  # "T5-Small (60 million parameters)"
         if not MENTION.fullmatch(name):

@@ -49,6 +49,8 @@ class Document:
     is_html: bool
     download_links: tuple[HubLink, ...] = ()  # list items that are nothing but links to model repositories
     hub_owner: str = ""  # the owner most of the document's model-repository links point to
+    # lines of a table of contents ("- [ESM C Example Usage](#esm-c-example-)"): they repeat headings, list no models
+    navigation: frozenset[str] = frozenset()
 
 
 # Chinese and Japanese text runs words together ("模型TeleChat-1B"); a space where a CJK run meets a Latin letter
@@ -208,6 +210,7 @@ def _load_markdown(text: str) -> Document:
     text = re.sub(r"<!--.*?(?:-->|\Z)", " ", text, flags=re.DOTALL)  # unclosed: to the end, as browsers do
     tables: list[Table] = []
     lines: list[str] = []
+    navigation: set[str] = set()
     section = ""
     headings: list[tuple[int, str]] = []
     for is_table, piece in _split_html_tables(text):
@@ -242,6 +245,8 @@ def _load_markdown(text: str) -> Document:
                 indent = len(line) - len(line.lstrip())
                 bullet = re.match(r"\s*[-*+]\s+", line)
                 lines.append(("  " * (indent // 2) + "- " if bullet else "") + re.sub(r"^[-*+]\s+", "", cleaned))
+                if re.fullmatch(r"\s*(?:[-*+]|\d+[.)])\s+\[[^\]]*\]\(#[^)]*\)\s*", line):
+                    navigation.add(lines[-1])
             i += 1
     lines += [c.strip() for c in citations]
     # The first heading, Markdown or HTML ("<h1 align="center">Amber: the first model of LLM360</h1>"), past a news
@@ -252,7 +257,7 @@ def _load_markdown(text: str) -> Document:
     title = next((h for h in titles if not _NEWS_HEADING.match(h)), titles[0] if titles else "")
     download_links, hub_owner = _download_links(text)
     return Document(title=title, lines=tuple(lines), tables=tuple(tables), is_html=False,
-                    download_links=download_links, hub_owner=hub_owner)
+                    download_links=download_links, hub_owner=hub_owner, navigation=frozenset(navigation))
 
 
 _BLOCK_START = re.compile(r"\s*(?:[-*+]\s|\d+[.)]\s|#|>|<|\||!\[|$)")
