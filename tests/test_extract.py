@@ -1135,3 +1135,12 @@ def test_a_table_of_contents_lists_no_models():
            "## ESN 3\n\nWe release esn3-open-1.4B.\n")
     names = [r["name"] for r in extract(doc)]
     assert "esn3-open-1.4B" in names and not {"ESN 3", "ESN C", "ESN3 Example Usage"} & set(names), names
+
+
+def test_past_a_comparison_a_number_is_the_rivals_but_more_than_bounds_it():
+    doc = ("# ESN C\n\nWe release ESN C models. The 600M parameter ESN C rivals the 3B parameter Foo2.\n\n"
+           "CodeWren is a 13B model. CodeWren has been trained on more than 850 billion tokens.\n")
+    records = extract(doc)
+    assert all(r["params_total"] != 3e9 for r in records)
+    extraction = extract_with_review(doc)
+    assert any(r["value"] == 3e9 for r in extraction.review)

@@ -17,7 +17,7 @@ from pipeline.extract.numbers import LIST_SEPARATOR, NUM, SIZE_LIST, quantity
 
 
 # What turns the words before a number to another model: "than Gopher", "compared with X", "its predecessor".
-_COMPARISON = re.compile(r"\b(?:than|compared (?:to|with)|versus|vs\.?|unlike|against|outperform\w*|surpass\w*|"
+_COMPARISON = re.compile(r"\b(?:than|compared (?:to|with)|versus|vs\.?|unlike|against|outperform\w*|surpass\w*|rivals?|rivall?ing|"
                          r"predecessors?|previous|prior)\b", re.I)
 _NAMELESS_COMPARISON = re.compile(r"predecessor|previous|prior", re.I)
 # "Chinchilla was trained on …": a name opening the sentence as its subject.
@@ -78,6 +78,13 @@ def about_model(ctx: Context, sentence: str, position: int) -> tuple[NameInfo | 
         if _short_for_primary(ctx, info):
             return None, None
         ours = ctx.announced(info) or contains(info.stem, ctx.primary) or info.stem in {c.info.stem for c in ctx.candidates}
+        # "The 600M parameter ESM C rivals the 3B parameter ESM2": past a comparison, the number is the rival's
+        end = sentence.rfind(mention, 0, position) + len(mention)
+        # ("trained on more than 850 billion tokens": "than" before a number bounds it, it compares nothing)
+        compared = next((m for m in _COMPARISON.finditer(sentence[end:position])
+                         if not re.match(r"\s*[~≈]?\d", sentence[end + m.end():])), None)
+        if ours and compared:
+            return None, f"the model {compared.group(0).lower()} {mention}"
         if ours:
             return info, None
         before = sentence[: sentence.rfind(mention, 0, position)].rstrip(" *")
