@@ -1144,3 +1144,12 @@ def test_past_a_comparison_a_number_is_the_rivals_but_more_than_bounds_it():
     assert all(r["params_total"] != 3e9 for r in records)
     extraction = extract_with_review(doc)
     assert any(r["value"] == 3e9 for r in extraction.review)
+
+
+def test_counts_of_words_and_a_link_to_a_longer_version_are_no_facts_of_the_model():
+    doc = ("# KR-Owl\n\nKR-Owl-base is a 102M parameter model. The data is 12.37GB, consisting of 91M and 1.17B words.\n\n"
+           "| Model | Context |\n|---|---|\n| [Owl-Taiwan-8B](https://huggingface.co/y/Owl-Taiwan-8B) | "
+           "[128k version](https://huggingface.co/y/Owl-Taiwan-8B-128k) |\n")
+    records = extract(doc)
+    assert all(r["params_total"] not in (91e6, 1.17e9) for r in records)
+    assert all(r["context_length"] != 128000 for r in records if r["name"] == "Owl-Taiwan-8B")

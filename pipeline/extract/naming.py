@@ -13,6 +13,10 @@ from pipeline.extract.numbers import LIST_SEPARATOR, NUM, SIZE_LIST, quantity
 from pipeline.extract.text import sentences
 
 
+_COUNTED = re.compile(r"\s*(?:of\s+)?(?:words?|sentences?|tokens?|images?|hours?|samples?|pairs?|documents?|examples?|"
+                      r"characters?|morphemes?|steps?|files?|lines?|tweets?|videos?|clips?)\b", re.I)
+
+
 def read_size_lists(ctx: Context) -> None:
     """"comes in 7B, 13B and 70B", "Qwen2.5: 0.5B, 1.5B, ...", nested "Gemma 3: / Text only: 1b"."""
     subject_by_indent: dict[int, str] = {}
@@ -35,6 +39,8 @@ def read_size_lists(ctx: Context) -> None:
                 last_unit = re.sub(rf"^{NUM}\s?", "", parts[-1])
                 if not has_units[-1] or not (match.group("after").strip() or all(has_units)):
                     continue
+                if _COUNTED.match(sentence[match.end():]):
+                    continue  # "consisting of 91M and 1.17B words": counts of data, not sizes of models
                 if re.match(r"\s*(on the way|coming soon|to come|upcoming)", sentence[match.end():], re.I):
                     parts = parts[:-1]  # the last size is announced for later, not released
                 subject = subject_of(ctx, sentence, match.start())

@@ -165,6 +165,8 @@ def cell_value(kind: str, text: str, label: str) -> object:
         text = stages[0] if re.search(r"yarn|rope", text, re.I) else stages[-1]
     if len(text.split()) > 4:
         return None  # a sentence in a cell ("Yi-9B is trained on Yi-6B, using 0.8T tokens") is not a value
+    if re.search(r"\bversions?\b|\bvariants?\b", text, re.I):
+        return None  # "128k version": a link to another model of the row's, not the row's own value
     scientific = re.fullmatch(r"\s*(\d+(?:\.\d+)?[eE][+-]?\d+)\s*", text)
     if scientific:
         return float(scientific.group(1))  # "2.22E+09"
