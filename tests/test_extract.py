@@ -1153,3 +1153,8 @@ def test_counts_of_words_and_a_link_to_a_longer_version_are_no_facts_of_the_mode
     records = extract(doc)
     assert all(r["params_total"] not in (91e6, 1.17e9) for r in records)
     assert all(r["context_length"] != 128000 for r in records if r["name"] == "Owl-Taiwan-8B")
+
+
+def test_sharded_weights_are_a_copy():
+    doc = ("# Wangwen\n\n* pythai/wangwen-7.5B-sft-en\n* pythai/wangwen-7.5B-sft-en-sharded\n")
+    assert [r["name"] for r in extract(doc)] == ["wangwen-7.5B-sft-en"]

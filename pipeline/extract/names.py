@@ -22,7 +22,7 @@ _VARIANT_WORDS = {
     "base", "chat", "instruct", "inst", "it", "sft", "rl", "bf16", "fp16", "fp8", "int4", "int8", "quantized",
     "spinquant", "spin", "quant", "qlora", "ptq", "vanilla", "preview", "hf", "pretrained", "pretrain", "tuned", "gptq", "awq",
     "gguf", "bnb", "mlx", "marlin", "autoawq", "qat", "pytorch", "eagle", "eagle3", "frspec", "medusa", "draft",
-    "4bits", "8bits", "4bit", "8bit", "format", "unquantized", "npu", "ggml", "pt",
+    "4bits", "8bits", "4bit", "8bit", "format", "unquantized", "npu", "ggml", "pt", "sharded", "safetensors", "onnx",
 }
 _VARIANT_CANONICAL = {"inst": "instruct", "it": "instruct", "pretrain": "base", "pretrained": "base", "pt": "base"}
 # Words that open a sentence or heading but never a model name.
