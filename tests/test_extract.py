@@ -1158,3 +1158,11 @@ def test_counts_of_words_and_a_link_to_a_longer_version_are_no_facts_of_the_mode
 def test_sharded_weights_are_a_copy():
     doc = ("# Wangwen\n\n* pythai/wangwen-7.5B-sft-en\n* pythai/wangwen-7.5B-sft-en-sharded\n")
     assert [r["name"] for r in extract(doc)] == ["wangwen-7.5B-sft-en"]
+
+
+def test_space_separated_thousands_and_exact_counts_in_cells():
+    from pipeline.extract.numbers import cell_value
+    assert cell_value("context_length", "4 096", "Context length") == 4096
+    assert cell_value("params_total", "6706958336", "Parameters") == 6706958336
+    assert cell_value("params_total", "6 706 958 336", "Parameters") == 6706958336
+    assert cell_value("params_total", "7", "Parameters (B)") == 7e9

@@ -163,6 +163,7 @@ def cell_value(kind: str, text: str, label: str) -> object:
         # "32K -> 128K": trained at 32K, extended to 128K; "128K -> 256K (YaRN)": 256K only by stretching positions
         stages = re.split(r"->|→", text)
         text = stages[0] if re.search(r"yarn|rope", text, re.I) else stages[-1]
+    text = re.sub(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?!\d))", "", text)  # "4 096": a space between thousands
     if len(text.split()) > 4:
         return None  # a sentence in a cell ("Yi-9B is trained on Yi-6B, using 0.8T tokens") is not a value
     if re.search(r"\bversions?\b|\bvariants?\b", text, re.I):
@@ -173,7 +174,9 @@ def cell_value(kind: str, text: str, label: str) -> object:
     if re.search(r"less than|fewer than|under|below|<", text, re.IGNORECASE):
         return None  # an upper bound alone is not a value
     match = re.search(rf"[~≈]?\s*{NUM}(?:,\d{{3}})*\s*[KMBTkmbt]?\+?(?:\s*\+\s*{NUM}\s*[KMBTkmbt])?", text)
-    value = quantity(match.group(0).strip(), bare_number_scale(label, kind)) if match else None
+    # a bare number of six digits or more is an exact count ("6706958336" parameters), whatever the column's unit
+    exact = match and not re.search(r"[KMBTkmbt]", match.group(0)) and float(re.sub(r"[^\d.]", "", match.group(0)) or 0) >= 1e5
+    value = quantity(match.group(0).strip(), 1.0 if exact else bare_number_scale(label, kind)) if match else None
     if kind == "training_tokens" and value is not None and value < 1e8:
         return None  # "0.6" under a token column is a score or a ratio, not a training set
     return value
