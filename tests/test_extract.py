@@ -1166,3 +1166,9 @@ def test_space_separated_thousands_and_exact_counts_in_cells():
     assert cell_value("params_total", "6706958336", "Parameters") == 6706958336
     assert cell_value("params_total", "6 706 958 336", "Parameters") == 6706958336
     assert cell_value("params_total", "7", "Parameters (B)") == 7e9
+
+
+def test_up_to_a_size_is_a_bound_not_a_models_size():
+    doc = ("# Lark 中文社区\n\n- 2025年04月05日：原生多模态MoE架构的Lark 4开源！最高达2T参数的Behemoth模型。\n"
+           "- Lark 4 comes in sizes with up to 400B parameters.\n")
+    assert all(r["params_total"] not in (2e12, 400e9) for r in extract(doc))

@@ -35,7 +35,8 @@ _CONTEXT_STATEMENT = re.compile(
     rf"|上下文(?:长度|窗口)?\s*(?:为|是|:|：|达到|达|支持)?\s*(?P<q7>{QTY})|(?P<q8>{NUM}\s?[Kk]|\d{{4,}})\s*(?:tokens?\s*)?(?:的\s*)?(?:长)?上下文",
     re.I,
 )
-_BOUND_BEFORE = re.compile(r"(less than|fewer than|under|below|<|at most|over|more than|from)\s*$", re.I)
+# ("最高达2T参数的Behemoth模型": "up to 2T", the largest of several)
+_BOUND_BEFORE = re.compile(r"(less than|fewer than|under|below|<|at most|over|more than|from|up to|最高达|最高|最大|最多|超过|不超过|少于)\s*$", re.I)
 _UPPER_BOUND_BEFORE = re.compile(r"(less than|fewer than|under|below|<|at most)\s*$", re.I)
 # ("8K→16K->24K context length for thinking": the stages of a training schedule)
 _NOT_CONTEXT = re.compile(r"vocab|generat|output|max_new|new tokens|tokens?/s|per second|batch|at inference|extrapolat|→|->|生成|输出|外推", re.I)
