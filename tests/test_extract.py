@@ -1172,3 +1172,10 @@ def test_up_to_a_size_is_a_bound_not_a_models_size():
     doc = ("# Lark 中文社区\n\n- 2025年04月05日：原生多模态MoE架构的Lark 4开源！最高达2T参数的Behemoth模型。\n"
            "- Lark 4 comes in sizes with up to 400B parameters.\n")
     assert all(r["params_total"] not in (2e12, 400e9) for r in extract(doc))
+
+
+def test_a_size_column_holding_megabytes_and_parameters():
+    doc = ("# AraWren\n\n Model | HuggingFace Model Name | Size (MB/Params)| Pre-Segmentation |\n ---|:---:|:---:|:---:\n"
+           "AraWren-base | [bert-base-arawren](https://huggingface.co/aw/bert-base-arawren) | 543MB / 136M | No |\n"
+           "AraWren-large | [bert-large-arawren](https://huggingface.co/aw/bert-large-arawren) | 1.38G / 371M | No |\n")
+    assert sorted(r["params_total"] for r in extract(doc)) == [136e6, 371e6]

@@ -154,6 +154,14 @@ def parse_date(text: str) -> str | None:
     return None
 
 
+def params_part(text: str, label: str) -> str:
+    """"Size (MB/Params)" over "543MB / 136M": the part in the place where the header puts the parameters."""
+    parts, labels = text.split("/"), re.sub(r"^[^(]*\(|\)[^)]*$", "", label).split("/")
+    if len(parts) == len(labels) > 1:
+        return next((part for part, name in zip(parts, labels) if re.search(r"param", name, re.I)), text)
+    return text
+
+
 def cell_value(kind: str, text: str, label: str) -> object:
     if kind == "mmlu":
         return mmlu_value(text)
@@ -164,6 +172,8 @@ def cell_value(kind: str, text: str, label: str) -> object:
         stages = re.split(r"->|→", text)
         text = stages[0] if re.search(r"yarn|rope", text, re.I) else stages[-1]
     text = re.sub(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?!\d))", "", text)  # "4 096": a space between thousands
+    if kind in {"params_total", "params_active"}:
+        text = params_part(text, label)
     if len(text.split()) > 4:
         return None  # a sentence in a cell ("Yi-9B is trained on Yi-6B, using 0.8T tokens") is not a value
     if re.search(r"\bversions?\b|\bvariants?\b", text, re.I):

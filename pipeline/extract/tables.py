@@ -7,7 +7,8 @@ import re
 
 from pipeline.extract.candidates import TABLE, Candidate, Context, more_precise
 from pipeline.extract.names import MENTION, NOT_MODEL_ROWS, mentions, SIZE_IN_NAME, NameInfo, is_model_name, size_label, starts_with
-from pipeline.extract.numbers import NON_EMBEDDING, NUM, bare_number_scale, cell_value, mmlu_value, parse_params_cell, quantity
+from pipeline.extract.numbers import (NON_EMBEDDING, NUM, bare_number_scale, cell_value, mmlu_value, params_part,
+                                      parse_params_cell, quantity)
 from pipeline.extract.text import Table
 
 
@@ -237,7 +238,7 @@ def _read_model_row(ctx: Context, table: Table, kinds: list[str | None], row: tu
     total = active = None
     for col, kind in enumerate(kinds):
         if kind in {"params_total", "params_active"} and col < len(row) and row[col]:
-            t, a = parse_params_cell(row[col], bare_number_scale(table.header[col], kind))
+            t, a = parse_params_cell(params_part(row[col], table.header[col]), bare_number_scale(table.header[col], kind))
             if kind == "params_active":
                 t, a = None, t
             exact = col > 0 and _H_PARAMS.search(table.header[col]) and re.search(r"param", table.header[col], re.I)
