@@ -1179,3 +1179,9 @@ def test_a_size_column_holding_megabytes_and_parameters():
            "AraWren-base | [bert-base-arawren](https://huggingface.co/aw/bert-base-arawren) | 543MB / 136M | No |\n"
            "AraWren-large | [bert-large-arawren](https://huggingface.co/aw/bert-large-arawren) | 1.38G / 371M | No |\n")
     assert sorted(r["params_total"] for r in extract(doc)) == [136e6, 371e6]
+
+
+def test_a_bar_of_hub_links_lists_the_models():
+    doc = ("# Towards the Law of Capacity Gap\n\n📑 [arXiv](https://arxiv.org/abs/1) | 🤗 [HuggingFace-MiniMo-3B](https://huggingface.co/gz/MiniMo-3B)"
+           " | 🤖 [ModelScope-MiniMo-3B](https://modelscope.cn/models/gz/MiniMo-3B) | 🤗 [HuggingFace-MiniMo-2-1B](https://huggingface.co/gz/MiniMo-2-1B)\n")
+    assert sorted(r["name"] for r in extract(doc)) == ["MiniMo-2-1B", "MiniMo-3B"]

@@ -168,7 +168,9 @@ _BARE_HUB_ITEM = re.compile(
 
 
 def _link(match: re.Match, line: str, released: bool = False) -> HubLink:
-    return HubLink(match.group("text").strip(" `*"), match.group("owner"), match.group("repo"), _clean_cell(line), released)
+    # "🤗 HuggingFace-MiniMA-3B": the hub's name before the model's is no part of it
+    text = re.sub(r"^\W*(?:hugging\s?face|modelscope|hf)\s*[-:]\s*", "", match.group("text").strip(" `*"), flags=re.I)
+    return HubLink(text, match.group("owner"), match.group("repo"), _clean_cell(line), released)
 
 
 def _download_links(text: str) -> tuple[tuple[HubLink, ...], str]:
@@ -180,6 +182,11 @@ def _download_links(text: str) -> tuple[tuple[HubLink, ...], str]:
         owners[match.group("owner")] = owners.get(match.group("owner"), 0) + 1
     links = []
     for line in text.split("\n"):
+        # "🤗 [HuggingFace-MiniMA-3B](…) | 🤖 [ModelScope-MiniMA-3B](…) | …": a bar of nothing but links
+        if not _LIST_ITEM.match(line) and len(_HUB_LINK.findall(line)) >= 2 and \
+                not re.search(r"[A-Za-z]{2}", re.sub(r"\[[^\[\]]*\]\([^)]*\)", " ", line)):
+            links += [_link(m, line) for m in _HUB_LINK.finditer(line)]
+            continue
         labelled = _LINK_LINE_LABEL.match(line)  # "Base models: [A-1.3B](…) | [A-2.7B](…)"
         if labelled and _BASE_LABEL.search(labelled.group(0)):
             continue  # "Continue-pretrained from model: [Llama-2-70B](…)": the model it starts from, not a release
