@@ -1185,3 +1185,6 @@ def test_a_bar_of_hub_links_lists_the_models():
     doc = ("# Towards the Law of Capacity Gap\n\n📑 [arXiv](https://arxiv.org/abs/1) | 🤗 [HuggingFace-MiniMo-3B](https://huggingface.co/gz/MiniMo-3B)"
            " | 🤖 [ModelScope-MiniMo-3B](https://modelscope.cn/models/gz/MiniMo-3B) | 🤗 [HuggingFace-MiniMo-2-1B](https://huggingface.co/gz/MiniMo-2-1B)\n")
     assert sorted(r["name"] for r in extract(doc)) == ["MiniMo-2-1B", "MiniMo-3B"]
+    table = ("# MobileVLN\n\n| Model | LLM | GQA |\n|---|---|---|\n"
+             "| [MobileVLN-3B](https://huggingface.co/mt/MobileVLN-3B) | [MobileLLaMO 2.7B](https://huggingface.co/mt/MobileLLaMO-2.7B) | 59.0 |\n")
+    assert "MobileLLaMO 2.7B" not in [r["name"] for r in extract(table)]

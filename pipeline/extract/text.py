@@ -183,7 +183,7 @@ def _download_links(text: str) -> tuple[tuple[HubLink, ...], str]:
     links = []
     for line in text.split("\n"):
         # "🤗 [HuggingFace-MiniMA-3B](…) | 🤖 [ModelScope-MiniMA-3B](…) | …": a bar of nothing but links
-        if not _LIST_ITEM.match(line) and len(_HUB_LINK.findall(line)) >= 2 and \
+        if not _LIST_ITEM.match(line) and not line.lstrip().startswith("|") and len(_HUB_LINK.findall(line)) >= 2 and \
                 not re.search(r"[A-Za-z]{2}", re.sub(r"\[[^\[\]]*\]\([^)]*\)", " ", line)):
             links += [_link(m, line) for m in _HUB_LINK.finditer(line)]
             continue
