@@ -1188,3 +1188,9 @@ def test_a_bar_of_hub_links_lists_the_models():
     table = ("# MobileVLN\n\n| Model | LLM | GQA |\n|---|---|---|\n"
              "| [MobileVLN-3B](https://huggingface.co/mt/MobileVLN-3B) | [MobileLLaMO 2.7B](https://huggingface.co/mt/MobileLLaMO-2.7B) | 59.0 |\n")
     assert "MobileLLaMO 2.7B" not in [r["name"] for r in extract(table)]
+
+
+def test_a_size_column_of_bare_numbers_beside_no_parameters_is_the_input():
+    doc = ("# YOLOv9x\n\n| Model | Size | Precision | mAP |\n|---|---|---|---|\n| **YOLOv9x-N RepOpt** | 640 | INT8 | 34.8 |\n"
+           "| **YOLOv9x-S RepOpt** | 640 | INT8 | 41.8 |\n")
+    assert all(r["params_total"] is None for r in extract(doc))

@@ -121,6 +121,10 @@ def read_row_table(ctx: Context, table: Table) -> None:
     if any(k == "params_total" and re.search(r"param|参数", table.header[c], re.I) for c, k in enumerate(kinds)):
         kinds = [None if k == "params_total" and c > 0 and not re.search(r"param|参数", table.header[c], re.I) else k
                  for c, k in enumerate(kinds)]
+    # "| Model | Size | Precision | mAP |" over "640": a size without a unit, beside no parameters, is the input's (pixels)
+    kinds = [None if k == "params_total" and c > 0 and not re.search(r"param|参数|\(\s*[bm]\s*\)|billion|million", table.header[c], re.I)
+             and all(re.fullmatch(rf"\s*{NUM}\s*", row[c]) for row in table.rows if c < len(row) and row[c].strip()) else k
+             for c, k in enumerate(kinds)]
     # "| Model | 🤗HF | Baidu Disk | Size |" with "1.2G" and "383M": a column called just "size" holding gigabytes is
     # the download's size on disk, and so are its megabytes.
     kinds = [None if k == "params_total" and not re.search(r"param|参数", table.header[c], re.I)
