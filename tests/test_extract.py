@@ -1194,3 +1194,11 @@ def test_a_size_column_of_bare_numbers_beside_no_parameters_is_the_input():
     doc = ("# YOLOv9x\n\n| Model | Size | Precision | mAP |\n|---|---|---|---|\n| **YOLOv9x-N RepOpt** | 640 | INT8 | 34.8 |\n"
            "| **YOLOv9x-S RepOpt** | 640 | INT8 | 41.8 |\n")
     assert all(r["params_total"] is None for r in extract(doc))
+
+
+def test_a_zero_size_in_a_name_is_no_size_and_no_crash():
+    from pipeline.extract.names import parse_name
+    assert parse_name("mace-mp-0m").nominal is None
+    doc = ("# MACE-MQ\n\n| Model | Download |\n|---|---|\n| mace-mq-0m | [hf](https://huggingface.co/x/mace-mq-0m) |\n"
+           "| mace-mq-0-medium | [hf](https://huggingface.co/x/mace-mq-0-medium) |\n\nWe release mace-mq-0m and mace-mq-0-medium.\n")
+    extract(doc)

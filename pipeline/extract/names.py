@@ -87,7 +87,7 @@ def parse_name(name: str, org_tokens: tuple[str, ...] = ()) -> NameInfo:
     for match in SIZE_IN_NAME.finditer(name):
         if match.group("act_only"):
             active = active or float(match.group("act_only")) * 1e9
-        elif match.group("tot") and nominal is None:
+        elif match.group("tot") and nominal is None and float(match.group("tot")) > 0:  # "…-0m": no size
             scale = _unit_scale(match.group("unit"))
             digits = match.group("tot")
             # "MobiLlama-05B": a leading zero is the decimal point left out (0.5B)
