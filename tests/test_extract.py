@@ -1202,3 +1202,12 @@ def test_a_zero_size_in_a_name_is_no_size_and_no_crash():
     doc = ("# MACE-MQ\n\n| Model | Download |\n|---|---|\n| mace-mq-0m | [hf](https://huggingface.co/x/mace-mq-0m) |\n"
            "| mace-mq-0-medium | [hf](https://huggingface.co/x/mace-mq-0-medium) |\n\nWe release mace-mq-0m and mace-mq-0-medium.\n")
     extract(doc)
+
+
+def test_a_list_of_other_owners_repositories_names_base_models():
+    doc = ("# Saika\n\n* Models:\n  * [IlyaG/saika2_7b_lora](https://huggingface.co/IlyaG/saika2_7b_lora)\n"
+           "  * [IlyaG/saika2_13b_lora](https://huggingface.co/IlyaG/saika2_13b_lora)\n* Base models:\n"
+           "  * [huggyllama/saika-7b](https://huggingface.co/huggyllama/saika-7b)\n"
+           "  * [TheBloke/saika-70B-fp16](https://huggingface.co/TheBloke/saika-70B-fp16)\n")
+    names = [r["name"] for r in extract(doc)]
+    assert "saika-7b" not in names and "saika-70B-fp16" not in names and "saika2_7b_lora" in names, names

@@ -122,7 +122,7 @@ def read_model_lists(ctx: Context) -> None:
 
 
 # "1. `ibm-granite/granite-3.0-1b-a400m-base`": a list item that is a repository id and nothing else.
-_REPOSITORY_ITEM = re.compile(r"^\s*(?:-\s*|\d+[.)]\s*)?`?[\w.-]+/(?P<name>[\w.-]+)`?\s*$")
+_REPOSITORY_ITEM = re.compile(r"^\s*(?:-\s*|\d+[.)]\s*)?`?(?P<owner>[\w.-]+)/(?P<name>[\w.-]+)`?\s*$")
 
 
 def read_repository_lists(ctx: Context) -> None:
@@ -136,6 +136,8 @@ def read_repository_lists(ctx: Context) -> None:
         info = ctx.info(name)
         if not starts_with(info.stem, ctx.primary) or info.nominal is None or not ctx.announced(info):
             continue
+        if ctx.doc.hub_owner and item.group("owner").lower() != ctx.doc.hub_owner.lower():
+            continue  # "Base models: huggyllama/llama-7b, meta-llama/Llama-2-7b-hf": other owners' repositories
         if any(c.info.stem == info.stem and c.info.nominal == info.nominal for c in ctx.candidates):
             continue
         _add_named_model(ctx, name, info, "model list", line)
