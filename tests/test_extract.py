@@ -1211,3 +1211,9 @@ def test_a_list_of_other_owners_repositories_names_base_models():
            "  * [TheBloke/saika-70B-fp16](https://huggingface.co/TheBloke/saika-70B-fp16)\n")
     names = [r["name"] for r in extract(doc)]
     assert "saika-7b" not in names and "saika-70B-fp16" not in names and "saika2_7b_lora" in names, names
+
+
+def test_a_note_after_a_link_text_does_not_make_a_second_record():
+    doc = ("# Baiza\n\n- [Baiza-v1-7B (LoRA weights)](https://huggingface.co/pb/baiza-lora-7B)\n"
+           "- [Baiza-v1-13B (LoRA weights)](https://huggingface.co/pb/baiza-lora-13B)\n")
+    assert sorted(r["name"] for r in extract(doc)) == ["Baiza-v1-13B", "Baiza-v1-7B"]
