@@ -1217,3 +1217,8 @@ def test_a_note_after_a_link_text_does_not_make_a_second_record():
     doc = ("# Baiza\n\n- [Baiza-v1-7B (LoRA weights)](https://huggingface.co/pb/baiza-lora-7B)\n"
            "- [Baiza-v1-13B (LoRA weights)](https://huggingface.co/pb/baiza-lora-13B)\n")
     assert sorted(r["name"] for r in extract(doc)) == ["Baiza-v1-13B", "Baiza-v1-7B"]
+
+
+def test_a_zero_before_the_unit_and_a_digit_after_it_is_a_version():
+    from pipeline.extract.names import parse_name
+    assert parse_name("MACE-MQ-0b2").nominal is None and parse_name("bloomz-1b7").nominal == 1.7e9

@@ -83,7 +83,8 @@ def parse_name(name: str, org_tokens: tuple[str, ...] = ()) -> NameInfo:
     name = re.sub(r"(?<=\d[bBmM])(?=v\d)", " ", name)  # "OpenLLaMA 7Bv2": the 7B of version 2
     # "InternVL2_5-1B", "internlm2_5-1_8b": versions and sizes in ids; "NTv3_100M" is version 3's 100M, no "3.100M"
     name = re.sub(r"(?<=\d)_(?=\d)(?!\d+(?:\.\d+)?[bBmM](?![a-zA-Z0-9]))|(?<=[-_ ]\d)_(?=\d)", ".", name).replace("_", "-")
-    name = re.sub(r"(?<![\w.])(\d+)([bBmM])(\d)(?![\w.])", r"\1.\3\2", name)  # "SeqGPT-7B1", "bloomz-1b7": 7.1B, 1.7B
+    # "SeqGPT-7B1", "bloomz-1b7": 7.1B, 1.7B ("MACE-MP-0b2" is a version)
+    name = re.sub(r"(?<![\w.])([1-9]\d*)([bBmM])(\d)(?![\w.])", r"\1.\3\2", name)
     for match in SIZE_IN_NAME.finditer(name):
         if match.group("act_only"):
             active = active or float(match.group("act_only")) * 1e9
