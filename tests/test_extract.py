@@ -1222,3 +1222,10 @@ def test_a_note_after_a_link_text_does_not_make_a_second_record():
 def test_a_zero_before_the_unit_and_a_digit_after_it_is_a_version():
     from pipeline.extract.names import parse_name
     assert parse_name("MACE-MQ-0b2").nominal is None and parse_name("bloomz-1b7").nominal == 1.7e9
+
+
+def test_a_size_list_sentence_beside_a_table_of_those_sizes_adds_no_models():
+    doc = ("# Kitty TTS\n\n> New: Kitty TTS v0.8 is out -- 15M, 40M, and 80M parameter models now available.\n\n"
+           "| Model | Params | Download |\n|---|---|---|\n| kitty-tts-nano | 15M | [hf](https://huggingface.co/k/kitty-tts-nano) |\n"
+           "| kitty-tts-micro | 40M | [hf](https://huggingface.co/k/kitty-tts-micro) |\n| kitty-tts-mini | 80M | [hf](https://huggingface.co/k/kitty-tts-mini) |\n")
+    assert sorted(r["params_total"] for r in extract(doc) if r["params_total"]) == [15e6, 40e6, 80e6]

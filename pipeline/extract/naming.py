@@ -88,8 +88,10 @@ def _add_prose_model(ctx: Context, name: str, value: float, evidence: str, expli
     info = ctx.info(name)
     if not ctx.announced(info):
         return
+    # ("15M, 40M, and 80M parameter models now available" beside a table's kitten-tts-nano 15M, micro 40M, mini 80M)
     covered = any(
-        (c.info.stem == info.stem if explicit else starts_with(c.info.stem, info.stem))
+        (c.info.stem == info.stem or c.source in {"table", "listing"} and starts_with(c.info.stem, ctx.primary) if explicit
+         else starts_with(c.info.stem, info.stem))
         and isinstance(fact_value(c, "params_total") or c.info.nominal, float)
         and abs((c.info.nominal or fact_value(c, "params_total")) - value) / value < 0.02
         for c in ctx.candidates
