@@ -1228,4 +1228,6 @@ def test_a_size_list_sentence_beside_a_table_of_those_sizes_adds_no_models():
     doc = ("# Kitty TTS\n\n> New: Kitty TTS v0.8 is out -- 15M, 40M, and 80M parameter models now available.\n\n"
            "| Model | Params | Download |\n|---|---|---|\n| kitty-tts-nano | 15M | [hf](https://huggingface.co/k/kitty-tts-nano) |\n"
            "| kitty-tts-micro | 40M | [hf](https://huggingface.co/k/kitty-tts-micro) |\n| kitty-tts-mini | 80M | [hf](https://huggingface.co/k/kitty-tts-mini) |\n")
-    assert sorted(r["params_total"] for r in extract(doc) if r["params_total"]) == [15e6, 40e6, 80e6]
+    names = [r["name"] for r in extract(doc)]
+    assert {"kitty-tts-nano 15M", "kitty-tts-micro 40M", "kitty-tts-mini 80M"} <= set(names)
+    assert not [n for n in names if re.fullmatch(r"Kitty TTS v0\.8 \d+M", n)], names
