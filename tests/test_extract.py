@@ -1231,3 +1231,14 @@ def test_a_size_list_sentence_beside_a_table_of_those_sizes_adds_no_models():
     names = [r["name"] for r in extract(doc)]
     assert {"kitty-tts-nano 15M", "kitty-tts-micro 40M", "kitty-tts-mini 80M"} <= set(names)
     assert not [n for n in names if re.fullmatch(r"Kitty TTS v0\.8 \d+M", n)], names
+
+
+def test_settings_in_capitals_and_tools_to_install_are_no_models():
+    doc = ("# TabWren\n\nWe release TabWren-2.5 today.\n\n| Variable | Meaning |\n|---|---|\n"
+           "| TABWREN_MODEL_CACHE_DIR | where weights go |\n| TABWREN_NO_BROWSER | no browser |\n\n"
+           "- Install FFmpeg first. We release FFmpeg builds too.\n")
+    names = [r["name"] for r in extract(doc)]
+    assert not [n for n in names if "TABWREN_" in n or n == "FFmpeg"], names
+    from pipeline.extract.names import is_model_name, parse_name
+    assert not is_model_name(parse_name("TABWREN_MODEL_CACHE_DIR"), (), "TABWREN_MODEL_CACHE_DIR")
+    assert not is_model_name(parse_name("FFmpeg"))

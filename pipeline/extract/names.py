@@ -164,7 +164,8 @@ _NEVER_MODEL_WORDS = {"data", "dataset", "datasets", "corpus", "backend", "front
                       "websearchtool", "api", "sdk", "cli", "webui", "app", "benchmark", "leaderboard", "toolkit", "demo",
                       "start", "quickstart", "notebook", "guide", "tutorial", "loop", "loops", "tokenizers", "visualization",
                       "deploy", "deepstream", "prompt", "prompts", "script", "scripts", "pypi", "pip", "click", "here",
-                      "bench", "arena"}  # "MT-Bench", "Arena-Hard": benchmarks
+                      "bench", "arena",  # "MT-Bench", "Arena-Hard": benchmarks
+                      "ffmpeg", "cuda", "conda", "numpy", "opencv", "cmake"}  # tools a README asks to install
 
 
 _FILE_WORDS = {"weight", "weights", "checkpoint", "checkpoints", "tgi", "demo", "code", "data", "dataset", "paper", "blog",
@@ -176,9 +177,11 @@ def names_a_file(text: str) -> bool:
     return any(t in _FILE_WORDS for t in re.split(r"[^a-z0-9]+", text.lower()))
 
 
-def is_model_name(info: NameInfo, family: tuple[str, ...] = ()) -> bool:
+def is_model_name(info: NameInfo, family: tuple[str, ...] = (), written: str = "") -> bool:
     """A name is not a model's when its words beyond `family` all name a file, tool or setting, or one of them
-    names data, a service or a tool."""
+    names data, a service or a tool; nor is a setting written in capitals with underscores ("TABPFN_MODEL_CACHE_DIR")."""
+    if re.fullmatch(r"[A-Z0-9]+(?:_[A-Z0-9]+){2,}", written):
+        return False
     rest = info.stem[len(family):] if starts_with(info.stem, family) else info.stem
     words = [t for t in rest if re.search(r"[a-z]", t)]
     if any(t in _NEVER_MODEL_WORDS for t in words):

@@ -130,7 +130,7 @@ def judge(ctx: Context) -> list[tuple[Candidate, str]]:
         # nor is a row without a family word ("基座 Int4 量化模型").
         repository_spelt = cand.introduced_by in OWN_TABLES and re.fullmatch(r"[a-z][\w.]*(?:[-_.][\w.]+)+", cand.name)
         # "pi_0$-DROID" (TeX math), "T5 & SDXL-VAE 4.5B" (two parts): no model's name
-        if not cand.info.stem or re.search(r"[$&{}]", cand.name) or not is_model_name(cand.info, ctx.primary) or \
+        if not cand.info.stem or re.search(r"[$&{}]", cand.name) or not is_model_name(cand.info, ctx.primary, cand.name) or \
                 not (re.search(r"[A-Z0-9]", cand.name) or repository_spelt):
             _review(ctx, cand, "not a model name")
             continue
