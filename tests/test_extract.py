@@ -1242,3 +1242,11 @@ def test_settings_in_capitals_and_tools_to_install_are_no_models():
     from pipeline.extract.names import is_model_name, parse_name
     assert not is_model_name(parse_name("TABWREN_MODEL_CACHE_DIR"), (), "TABWREN_MODEL_CACHE_DIR")
     assert not is_model_name(parse_name("FFmpeg"))
+
+
+def test_a_perplexity_table_compares_models():
+    doc = ("# GEITja\n\nGEITja is a 7 billion parameter model.\n\n| Model | Parameters | Perplexity (lower is better) |\n|---|---|---|\n"
+           "| GEITja | [7B](https://huggingface.co/r/GEITja-7B) | 4.70 |\n| Falcon | [7B](https://huggingface.co/tiiuae/falcon-7b) | 25.13 |\n"
+           "| LLaMA 2 | [70B](https://huggingface.co/meta-llama/Llama-2-70b-hf) (8-bit) | 6.44 |\n")
+    names = [r["name"] for r in extract(doc)]
+    assert not [n for n in names if n.startswith(("Falcon", "LLaMA"))], names

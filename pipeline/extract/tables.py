@@ -29,7 +29,7 @@ _H_LABEL = re.compile(r"categor|benchmark|metric|shots|domain|language|capabilit
 # Benchmark and score columns: a table with them compares models.
 _H_SCORE = re.compile(
     r"mmlu|gsm|humaneval|mbpp|math|arc\b|hellaswag|bbh|winogrande|truthful|piqa|boolq|drop\b|gpqa|ifeval|agieval|"
-    r"c-?eval|cmmlu|average|avg|score|accuracy|elo|pass@|win rate|arena",
+    r"c-?eval|cmmlu|average|avg|score|accuracy|elo|pass@|win rate|arena|perplexity|\bppl\b|\bwer\b|\bcer\b|bleu|\bf1\b",
     re.IGNORECASE,
 )
 # A row named by a size word alone ("Small", "XLarge") is the family's model of that size.
