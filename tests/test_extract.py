@@ -1250,3 +1250,13 @@ def test_a_perplexity_table_compares_models():
            "| LLaMA 2 | [70B](https://huggingface.co/meta-llama/Llama-2-70b-hf) (8-bit) | 6.44 |\n")
     names = [r["name"] for r in extract(doc)]
     assert not [n for n in names if n.startswith(("Falcon", "LLaMA"))], names
+
+
+def test_a_row_naming_another_developers_repository_is_theirs():
+    doc = ("# Unichit-llama3-Chinese\n\n| 模型名称 | 🤗模型加载名称 | 下载地址 |\n|---|---|---|\n"
+           "| Unichit-llama3-Chinese-8B | UnicomAI/Unichit-llama3-Chinese-8B | [HuggingFace](https://huggingface.co/UnicomAI/Unichit-llama3-Chinese-8B) |\n\n"
+           "| 模型名称 | 🤗模型加载名称 | 下载地址 |\n|---|---|---|\n"
+           "| Llama3-8B | meta-llama/Meta-Llama-3-8B | [HuggingFace](https://huggingface.co/meta-llama/Meta-Llama-3-8B) |\n"
+           "| AraGPT9-base | 527MB/135M | [HuggingFace](https://huggingface.co/aubmindlab/aragpt9-base) |\n")
+    names = [r["name"] for r in extract(doc)]
+    assert "Llama3-8B" not in names and any(n.startswith("Unichit-llama3-Chinese-8B") for n in names), names

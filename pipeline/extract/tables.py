@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 from pipeline.extract.candidates import TABLE, Candidate, Context, more_precise
-from pipeline.extract.names import MENTION, NOT_MODEL_ROWS, mentions, SIZE_IN_NAME, NameInfo, is_model_name, size_label, starts_with
+from pipeline.extract.names import (MENTION, NOT_MODEL_ROWS, mentions, SIZE_IN_NAME, NameInfo, is_model_name, of_family,
+                                    size_label, starts_with)
 from pipeline.extract.numbers import (NON_EMBEDDING, NUM, bare_number_scale, cell_value, mmlu_value, params_part,
                                       parse_params_cell, quantity)
 from pipeline.extract.text import Table
@@ -157,6 +158,10 @@ def read_row_table(ctx: Context, table: Table) -> None:
     heading = table.section.split(" / ")[-1]
     section_variant = next((word for word in ("base", "instruct", "chat") if re.search(rf"\b{word}\b", heading, re.I)), None) \
         if len(re.findall(r"\b(?:base|instruct|chat)\b", heading, re.I)) == 1 else None
+    # Owners of the repositories the family's own rows name, in any table: a row naming another owner's repository,
+    # of another family, is that developer's model ("| Llama3-70B | meta-llama/Meta-Llama-3-70B |" beside UnicomAI's)
+    own_owners = {owner for other in ctx.doc.tables for row in other.rows if (owner := _repository_owner(row))
+                  and of_family(ctx.info(_without_icon(row[0])).stem, ctx.primary)}
     previous: tuple[str, ...] = ()
     for row in table.rows:
         repository = _REPOSITORY_ID.fullmatch(row[checkpoints]) if checkpoints is not None and checkpoints < len(row) else None
@@ -179,6 +184,10 @@ def read_row_table(ctx: Context, table: Table) -> None:
         if NOT_MODEL_ROWS.match(name) or _SKIP_NAME.search(name) or not re.search(r"[A-Za-z0-9]", name):
             continue
         evidence = " | ".join(c for c in row if c)
+        owner = _repository_owner(row)
+        if own_owners and owner and owner not in own_owners and not of_family(ctx.info(name).stem, ctx.primary):
+            ctx.reject(name, f"another developer's repository ({owner}) in the document's table", evidence)
+            continue
         # "70B", "6B series models": a size of the document's family.
         bare = " ".join(re.sub(r"(?i)\b(series|models?|family|variants?)\b", " ", name).split())
         bare_size = not re.search(r"[A-Za-z]{2}", SIZE_IN_NAME.sub("", bare))
@@ -213,6 +222,13 @@ def read_row_table(ctx: Context, table: Table) -> None:
             if role == "evaluation table" and section_variant and not ctx.info(name).variant:
                 name = f"{name} ({section_variant})"  # "### Instruct Model Evaluation": the rows are the tuned models
             _read_model_row(ctx, table, kinds, row, name, evidence, role, listing, specs, any_variant=bare_size)
+
+
+def _repository_owner(row: tuple[str, ...]) -> str | None:
+    """The owner of the repository id a row's cell holds ("meta-llama/Meta-Llama-3-70B"), if one does."""
+    found = next((match for cell in row[1:] if (match := re.fullmatch(r"([A-Za-z][\w.-]*)/[\w.-]*[A-Za-z][\w.-]*", cell.strip()))),
+                 None)  # not "527MB/135M", a size on disk over a count
+    return found.group(1).lower() if found else None
 
 
 def _section_model(ctx: Context, section: str, size_cell: str, size_header: str) -> str | None:
