@@ -1260,3 +1260,10 @@ def test_a_row_naming_another_developers_repository_is_theirs():
            "| AraGPT9-base | 527MB/135M | [HuggingFace](https://huggingface.co/aubmindlab/aragpt9-base) |\n")
     names = [r["name"] for r in extract(doc)]
     assert "Llama3-8B" not in names and any(n.startswith("Unichit-llama3-Chinese-8B") for n in names), names
+
+
+def test_a_count_after_a_year_in_a_name_is_data_not_a_size():
+    from pipeline.extract.names import parse_name
+    assert parse_name("tweety-roberta-base-2019-90m").nominal is None
+    assert parse_name("tweety-roberta-base-jun2022-15M-incr").nominal is None
+    assert parse_name("Tweety-7B-Instruct-2501").nominal == 7e9

@@ -88,6 +88,8 @@ def parse_name(name: str, org_tokens: tuple[str, ...] = ()) -> NameInfo:
     for match in SIZE_IN_NAME.finditer(name):
         if match.group("act_only"):
             active = active or float(match.group("act_only")) * 1e9
+        elif re.search(r"(?:19|20)\d\d[-_]$", name[: match.start()]):
+            continue  # "twitter-roberta-base-2019-90m": after a year, the tweets it was trained on, not a size
         elif match.group("tot") and nominal is None and float(match.group("tot")) > 0:  # "…-0m": no size
             scale = _unit_scale(match.group("unit"))
             digits = match.group("tot")
