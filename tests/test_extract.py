@@ -1267,3 +1267,10 @@ def test_a_count_after_a_year_in_a_name_is_data_not_a_size():
     assert parse_name("tweety-roberta-base-2019-90m").nominal is None
     assert parse_name("tweety-roberta-base-jun2022-15M-incr").nominal is None
     assert parse_name("Tweety-7B-Instruct-2501").nominal == 7e9
+
+
+def test_a_titles_initials_name_the_family_and_libraries_are_no_family():
+    doc = ("# Heterogenous Pre-trained Xformers\n\nWe provide the following model versions:\n\n| Model | Size |\n|---|---|\n"
+           "| [HPX-XLarge](https://huggingface.co/l/hpx-xlarge) | 226.8M Params |\n| [HPX-Base](https://huggingface.co/l/hpx-base) | 12.6M Params |\n\n"
+           "We fine-tune HPX-Base with Transformers or Diffusers. Transformers 4.40 works.\n")
+    assert sorted(r["params_total"] for r in extract(doc)) == [12.6e6, 226.8e6]

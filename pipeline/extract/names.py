@@ -167,7 +167,8 @@ _NEVER_MODEL_WORDS = {"data", "dataset", "datasets", "corpus", "backend", "front
                       "start", "quickstart", "notebook", "guide", "tutorial", "loop", "loops", "tokenizers", "visualization",
                       "deploy", "deepstream", "prompt", "prompts", "script", "scripts", "pypi", "pip", "click", "here",
                       "bench", "arena",  # "MT-Bench", "Arena-Hard": benchmarks
-                      "ffmpeg", "cuda", "conda", "numpy", "opencv", "cmake"}  # tools a README asks to install
+                      "ffmpeg", "cuda", "conda", "numpy", "opencv", "cmake",  # tools a README asks to install
+                      "transformers", "diffusers", "vllm", "sglang", "ollama"}  # libraries and engines that run models
 
 
 _FILE_WORDS = {"weight", "weights", "checkpoint", "checkpoints", "tgi", "demo", "code", "data", "dataset", "paper", "blog",

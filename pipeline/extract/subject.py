@@ -107,6 +107,11 @@ def rank_families(doc: Document, org_tokens: tuple[str, ...], limit: int = 2) ->
                 forms = surface.setdefault(info.stem, {})
                 written = " ".join(w for w in chain.split() if w.lower() not in LEADING_WORDS)
                 forms[written] = forms.get(written, 0) + 1
+    # "Heterogenous Pre-trained Transformers" over "HPT-XLarge": the title's initials name the family
+    initials = "".join(word[0] for word in re.findall(r"\b[A-Z][a-z]+", doc.title.split(":")[0])).lower()
+    for stem in list(weights):
+        if len(initials) >= 3 and stem and stem[0] == initials:
+            weights[stem] += 5
     if not weights:
         return [((), "", frozenset())]
     # A title that names the family ("InternLM") counts the mentions of its members ("InternLM2.5-7B") as its own.
