@@ -221,7 +221,7 @@ def test_notable_compute_since_2010_matches_a_plain_fit_on_the_pinned_epoch_snap
     rows = observations[observations["notability"].notna() & observations["training_compute_flop"].notna()
                         & (observations["publication_date"] >= "2010-01-01")]
     dates = rows["publication_date"]
-    years = dates.dt.year + (dates.dt.dayofyear - 1) / np.where(dates.dt.is_leap_year, 366, 365)
+    years = dates.dt.year + (dates.dt.day_of_year - 1) / np.where(dates.dt.is_leap_year, 366, 365)
     slope = np.polyfit(years, np.log10(rows["training_compute_flop"]), 1)[0]
     assert fit["n"] == len(rows) > 200
     assert fit["doubling_months"] == pytest.approx(12 * math.log10(2) / slope, abs=0.5)
