@@ -140,6 +140,16 @@ def _unit_scale(unit: str) -> float:
     return 1e9 if unit.lower() == "b" else 1e6  # "B" billions, "M" millions
 
 
+# Words naming a model's size in its family ("Small", "XLarge", "x-small", "nano").
+_SIZE_WORDS = r"(?:x{0,3}[- ]?(?:small|large)|tiny|mini|medium|base|huge|giant|nano|micro|x{1,3}l)"
+SIZE_WORD = re.compile(_SIZE_WORDS, re.I)
+
+
+def names_variant_or_size(text: str) -> bool:
+    """Does a note in parentheses name the model's variant or size ("(base)", "(large)"), not describe it?"""
+    return bool(variant_words(text)) or bool(re.search(rf"\b{_SIZE_WORDS}\b", text, re.I))
+
+
 def variant_words(text: str) -> list[str]:
     """The variant words in a piece of a name: "(instruct)" has one, "(32K Long Context)" none."""
     return [t for t in re.split(r"[^a-z0-9]+", text.lower()) if t in _VARIANT_WORDS]

@@ -8,7 +8,7 @@ import re
 from pipeline.extract.about import subject_of
 from pipeline.extract.candidates import NAMED, Candidate, Context, fact_value
 from pipeline.extract.names import (LEADING_WORDS, MENTION, RELEASE_VERBS, SIZE_IN_NAME, NameInfo, before_comparison, names_a_file,
-                                    contains, mentions, size_label, starts_with, variant_words)
+                                    contains, mentions, names_variant_or_size, size_label, starts_with)
 from pipeline.extract.numbers import LIST_SEPARATOR, NUM, SIZE_LIST, quantity
 from pipeline.extract.text import sentences
 
@@ -154,8 +154,7 @@ def read_download_lists(ctx: Context) -> None:
         # "OpenLLaMA 3B for EasyLM": the model in another framework's format is the model again.
         text = re.sub(r"\s+(?:for|in)\s+\S.*$", "", link.text.split("/")[-1]).strip()
         # "Baize-v1-7B (LoRA weights)": the name before the note ("Time-MoE (base)" names its variant, kept)
-        text = re.sub(r"\s*\(([^()]*)\)$", lambda m: m.group(0) if variant_words(m.group(1)) or
-                      re.search(r"(?i)small|base|large|tiny|mini|medium|huge|xl", m.group(1)) else "", text)
+        text = re.sub(r"\s*\(([^()]*)\)$", lambda m: m.group(0) if names_variant_or_size(m.group(1)) else "", text)
         name = text if MENTION.fullmatch(text) and ctx.info(text).stem and ctx.info(text).nominal else link.repository
         size = ctx.info(link.repository).nominal
         if link.released:

@@ -11,7 +11,7 @@ from pipeline.extract.candidates import FIELDS, GENERAL, NAMED, Candidate, Conte
 from pipeline.extract.naming import (read_download_lists, read_model_lists, read_release_names, read_repository_lists,
                                      read_size_lists)
 from pipeline.extract.prose import read_dates, read_param_statements, read_quantity_statements
-from pipeline.extract.names import NameInfo, of_family, parse_name, starts_with, variant_words
+from pipeline.extract.names import NameInfo, names_variant_or_size, of_family, parse_name, starts_with
 from pipeline.extract.subject import Family, find_org, judge, rank_families
 from pipeline.extract.tables import (read_column_table, read_model_sheet, read_name_grid, read_row_table, read_spec_sheet,
                                      table_kind, without_group_column)
@@ -208,15 +208,13 @@ def _worth_reporting(cand: Candidate) -> bool:
     return cand.source != "bench" or any(k in cand.facts for k in ("params_total", "mmlu"))
 
 
-_SIZE_WORDS = re.compile(r"(?i)\b(?:x*small|x*large|medium|tiny|mini|huge|x+l)\b")  # "(large)" names the model
 
 
 def _as_record(cand: Candidate, subject_evidence: str) -> dict:
     # "Yi 9B 系列模型": Chinese words after a Latin name say "series models", not the name
     name = re.sub(rf"(?<=[A-Za-z0-9)])\s+[{CJK}].*$", "", cand.name)
     # "( New! )", "(32K Long Context)", "(Role-playing)": a badge or a description, unless it names the variant
-    name = re.sub(r"\s*\(([^()]*)\)", lambda m: m.group(0) if variant_words(m.group(1)) or _SIZE_WORDS.search(m.group(1))
-                  else "", name).strip()
+    name = re.sub(r"\s*\(([^()]*)\)", lambda m: m.group(0) if names_variant_or_size(m.group(1)) else "", name).strip()
     record: dict = {"name": name, "subject_evidence": subject_evidence}
     for key in FIELDS:
         value = fact_value(cand, key)

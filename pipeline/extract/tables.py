@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 from pipeline.extract.candidates import TABLE, Candidate, Context, more_precise
-from pipeline.extract.names import (MENTION, NOT_MODEL_ROWS, mentions, SIZE_IN_NAME, NameInfo, is_model_name, of_family,
-                                    size_label, starts_with)
+from pipeline.extract.names import (MENTION, NOT_MODEL_ROWS, mentions, SIZE_IN_NAME, SIZE_WORD, NameInfo, is_model_name,
+                                    of_family, size_label, starts_with)
 from pipeline.extract.numbers import (NON_EMBEDDING, NUM, bare_number_scale, cell_value, mmlu_value, params_part,
                                       parse_params_cell, quantity)
 from pipeline.extract.text import Table
@@ -33,8 +33,6 @@ _H_SCORE = re.compile(
     r"c-?eval|cmmlu|average|avg|score|accuracy|elo|pass@|win rate|arena|perplexity|\bppl\b|\bwer\b|\bcer\b|bleu|\bf1\b",
     re.IGNORECASE,
 )
-# A row named by a size word alone ("Small", "XLarge") is the family's model of that size.
-_SIZE_WORD = re.compile(r"(?i)(?:x{0,3}[- ]?(?:small|large)|tiny|mini|medium|base|huge|giant|nano|micro|x{1,3}l)")
 _SKIP_NAME = re.compile(r"\s\+\s|[*†]\s*$")  # "X + MC" is a recipe variant; "X**" points to a footnote
 
 
@@ -195,7 +193,7 @@ def read_row_table(ctx: Context, table: Table) -> None:
         unnamed = all(re.fullmatch(r"v\d[\d.]*", t) for t in ctx.info(bare).stem)
         size_only = bare_size or unnamed and bool(ctx.info(bare).nominal)
         size_named = kinds[0] == "params_total" and kinds[1:].count("params_total") == 1 and re.fullmatch(r"[a-z][a-z-]*", name) \
-            or "params_total" in kinds[1:] and bool(_SIZE_WORD.fullmatch(name))  # "| Model | #Params |" over "Small | 85M"
+            or "params_total" in kinds[1:] and bool(SIZE_WORD.fullmatch(name))  # "| Model | #Params |" over "Small | 85M": a size word alone
         if kinds[0] == "params_total" and not size_only and not size_named:
             ctx.reject(name, f"not a model name (a row of a table whose first column is '{table.header[0]}')", evidence)
             continue
