@@ -1274,3 +1274,18 @@ def test_a_titles_initials_name_the_family_and_libraries_are_no_family():
            "| [HPX-XLarge](https://huggingface.co/l/hpx-xlarge) | 226.8M Params |\n| [HPX-Base](https://huggingface.co/l/hpx-base) | 12.6M Params |\n\n"
            "We fine-tune HPX-Base with Transformers or Diffusers. Transformers 4.40 works.\n")
     assert sorted(r["params_total"] for r in extract(doc)) == [12.6e6, 226.8e6]
+
+
+def test_a_size_column_of_words_before_the_model_column():
+    doc = ("# Ettix: Paired Encoders\n\n| Size | Model | Parameters | Download |\n|:-----|:------|:-----------|:---------|\n"
+           "| XXS | [ettix-encoder-17m](https://huggingface.co/e/ettix-encoder-17m) | 17M | [Download](https://huggingface.co/e/ettix-encoder-17m) |\n"
+           "| Base | [ettix-encoder-150m](https://huggingface.co/e/ettix-encoder-150m) | 150M | [Download](https://huggingface.co/e/ettix-encoder-150m) |\n")
+    assert {r["name"]: r["params_total"] for r in extract(doc)} == {"ettix-encoder-17m": 17e6, "ettix-encoder-150m": 150e6}
+
+
+def test_a_range_of_sizes_is_no_models_size():
+    doc = "# Ettix: Paired Encoders\n\nEttix is a suite of paired encoder models (17M-1B params) trained on open data.\n"
+    assert [r["params_total"] for r in extract(doc)] in ([], [None])
+    # a version before the size is no range: "llama3.1-8B" has 8B parameters
+    doc = "# Unichit-llama3.1-Chinese-8B\n\n我们发布 Unichit-llama3.1-Chinese-8B，基于 llama3.1-8B参数的中文微调版本。\n"
+    assert [r["params_total"] for r in extract(doc)] == [8e9]

@@ -87,8 +87,8 @@ def read_param_statements(ctx: Context) -> None:
                 before = sentence[: match.start()]
                 if _BOUND_BEFORE.search(before) or NON_EMBEDDING.search(sentence[match.start(): match.end() + 30]):
                     continue
-                if re.search(r"\bto\s*$", before) or re.match(r"\s*to\s", sentence[match.end():]):
-                    continue  # a range "from 7 billion to 70 billion"
+                if re.search(rf"\bto\s*$|(?<![\w.]){NUM}\s*[KMBT]?\s*[-–~]\s*$", before, re.I) or re.match(r"\s*to\s", sentence[match.end():]):
+                    continue  # a range "from 7 billion to 70 billion", "(17M-1B params)"
                 value = quantity(qty_text)
                 if not value or value < 1e7:
                     continue

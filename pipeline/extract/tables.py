@@ -194,7 +194,14 @@ def read_row_table(ctx: Context, table: Table) -> None:
         size_only = bare_size or unnamed and bool(ctx.info(bare).nominal)
         size_named = kinds[0] == "params_total" and kinds[1:].count("params_total") == 1 and re.fullmatch(r"[a-z][a-z-]*", name) \
             or "params_total" in kinds[1:] and bool(SIZE_WORD.fullmatch(name))  # "| Model | #Params |" over "Small | 85M": a size word alone
-        if kinds[0] == "params_total" and not size_only and not size_named:
+        # "| Size | Model | Parameters |" over "XS | ettin-encoder-32m | 32M": the first column sizes the row by word, the
+        # model column names it
+        model_column = next((c for c in range(1, len(table.header)) if kinds[0] == "params_total" and c < len(row)
+                             and table.header[c].strip() and _H_NAME.match(table.header[c]) and MENTION.fullmatch(row[c].strip("` "))),
+                            None)
+        if model_column is not None:
+            name, size_only, size_named, bare_size = row[model_column].strip("` ").split("/")[-1], False, False, False
+        if kinds[0] == "params_total" and not size_only and not size_named and model_column is None:
             ctx.reject(name, f"not a model name (a row of a table whose first column is '{table.header[0]}')", evidence)
             continue
         if size_named:  # "| Size | Parameters |" with rows "tiny | 39 M": the family's sizes are named by word
