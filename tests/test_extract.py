@@ -1289,3 +1289,24 @@ def test_a_range_of_sizes_is_no_models_size():
     # a version before the size is no range: "llama3.1-8B" has 8B parameters
     doc = "# Unichit-llama3.1-Chinese-8B\n\n我们发布 Unichit-llama3.1-Chinese-8B，基于 llama3.1-8B参数的中文微调版本。\n"
     assert [r["params_total"] for r in extract(doc)] == [8e9]
+
+
+def test_an_agent_name_column_names_the_rows():
+    doc = ("# MiroThinkr\n\n| Agent Name | Base Agent | Max Context | HF Link |\n|:--:|:--:|:--:|:--:|\n"
+           "| MiroThinkr-8B-SFT-v0.1 | Qwen3-8B | 40K | [🤗 link](https://huggingface.co/m/MiroThinkr-8B-SFT-v0.1) |\n"
+           "| MiroThinkr-14B-SFT-v0.1 | Qwen3-14B | 40K | [🤗 link](https://huggingface.co/m/MiroThinkr-14B-SFT-v0.1) |\n")
+    assert {r["name"]: (r["params_total"], r["context_length"]) for r in extract(doc) if r["params_total"]} == {
+        "MiroThinkr-8B-SFT-v0.1": (8e9, 40000), "MiroThinkr-14B-SFT-v0.1": (14e9, 40000)}
+
+
+def test_a_benchmark_the_models_score_on_is_no_family():
+    doc = ("# Deep research agents\n\nMiroThinkr is our agent. MiroThinkr is open.\n\n"
+           "- MiroThinkr-1.7 achieves 72.3 on BrowseQuiz-ZH.\n"
+           "- MiroThinkr-v1.5 scores 39.2% on HLE-Text, 71.5% on BrowseQuiz-ZH and 80.8% on GAIA-Val.\n"
+           "- MiroThinkr-v1.0 comes in 8B and 30B parameter scales, achieving 37.7%, 55.6% on HLE-Text, BrowseQuiz-ZH.\n"
+           "- MiroThinkr-v0.2: BrowseQuiz-EN (17.2%), BrowseQuiz-ZH (29.4%).\n")
+    from pipeline.extract.subject import rank_families
+    from pipeline.extract.text import load_document
+    families = [family[0] for family in rank_families(load_document(doc, None, None), (), limit=3)]
+    assert ("mirothinkr",) in families and not [f for f in families if "browsequiz" in f], families
+    assert not [r for r in extract(doc) if "BrowseQuiz" in r["name"]]

@@ -259,6 +259,13 @@ def special_token(text: str, match: re.Match) -> bool:
         or bool(re.match(r"\s+licen[cs]e\b", text[match.end():], re.I))
 
 
+def scored_on(text: str, match: re.Match) -> bool:
+    """"72.3 on BrowseComp-ZH", "37.7%, 47.1% on HLE-Text, BrowseComp", "BrowseComp-ZH (29.4%)": a benchmark a model
+    scores on, not a model."""
+    return bool(re.search(r"\d%?\s+on\s+(?:the\s+)?(?:[\w.-]+(?:\s*\([^()]*\))?,\s*)*(?:and\s+)?$", text[:match.start()])
+                or re.match(r"\s*\(\s*\d+(?:\.\d+)?\s*%?\s*\)", text[match.end():]))
+
+
 def mentions(text: str) -> list[tuple[int, str]]:
     found = []
     for match in MENTION.finditer(text):

@@ -14,7 +14,7 @@ import re
 
 from pipeline.extract.candidates import Candidate, Context, fact_value
 from pipeline.extract.names import (HARDWARE, LEADING_WORDS, MENTION, RELEASE_VERBS, NameInfo, before_comparison, is_model_name,
-                                    mentions, of_family, parse_name, special_token, starts_with)
+                                    mentions, of_family, parse_name, scored_on, special_token, starts_with)
 from pipeline.extract.text import Document, sentences
 
 OWN_TABLES = ("size table", "download table", "download list", "spec table", "model list")
@@ -94,7 +94,7 @@ def rank_families(doc: Document, org_tokens: tuple[str, ...], limit: int = 2) ->
                 title_sizes.setdefault(info.stem, set()).add(info.nominal)
     for line in doc.lines:
         for match in MENTION.finditer(line):
-            if special_token(line, match):
+            if special_token(line, match) or scored_on(line, match):
                 continue
             chain = match.group(0).rstrip(".")
             info = parse_name(chain, org_tokens)
