@@ -1310,3 +1310,30 @@ def test_a_benchmark_the_models_score_on_is_no_family():
     families = [family[0] for family in rank_families(load_document(doc, None, None), (), limit=3)]
     assert ("mirothinkr",) in families and not [f for f in families if "browsequiz" in f], families
     assert not [r for r in extract(doc) if "BrowseQuiz" in r["name"]]
+
+
+def test_the_model_a_release_is_based_on_is_not_announced():
+    doc = ("# Yuran\n\nWe release Yuran, a multimodal model based on baichuan-inc/baichuan-7B.\n\n"
+           "| Model | Humanities | STEM | Average |\n|---|---|---|---|\n| Baichuan-7B 0 | 38.4 | 35.6 | 42.3 |\n")
+    assert not [r for r in extract(doc) if "aichuan" in r["name"]]
+
+
+def test_badges_after_a_name_in_a_table_and_archives_are_no_part_of_a_model():
+    doc = ("# UFormx\n\n| Model | Parameters | Purpose |\n|---|---|---|\n| uformx-gen2-dpo 🆕 | 1.2 B | Chat |\n"
+           "| uformx-gen ⚠️ | 1.5 B | Captioning |\n\n| File | Size |\n|---|---|\n| uformx_news_v1_1B_250K_300d.tar | 250 MB |\n")
+    assert {r["name"]: r["params_total"] for r in extract(doc)} == {"uformx-gen2-dpo 1.2B": 1.2e9, "uformx-gen 1.5B": 1.5e9}
+
+
+def test_a_family_whose_name_starts_with_a_variant_word():
+    from pipeline.extract.names import parse_name
+    assert parse_name("IT5").stem == ("it5",) and parse_name("IT5").variant == ""
+    assert parse_name("gemma-2b-it").variant == "instruct"
+    doc = "# IT5: Text-to-text Pretraining for Italian Language Understanding and Generation\n\n- IT5 Small, an encoder-decoder with 60M parameters.\n"
+    assert [(r["name"], r["params_total"]) for r in extract(doc) if r["params_total"]] == [("IT5 Small", 60e6)]
+
+
+def test_a_venue_in_the_title_is_no_model():
+    doc = "# Würstchen (ICLR 2024, oral)\n\nWürstchen is a text-to-image model.\n"
+    assert not [r for r in extract(doc) if "ICLR" in r["name"]]
+    from pipeline.extract.text import load_document
+    assert load_document("# [Nature Medicine'24] BiomedGPT\n\nText.\n", None, None).title == "BiomedGPT"

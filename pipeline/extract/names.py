@@ -118,7 +118,9 @@ def parse_name(name: str, org_tokens: tuple[str, ...] = ()) -> NameInfo:
     for token in re.split(r"[^a-z0-9.]+|(?<![0-9])\.|\.(?![0-9])", lowered):  # a dot joins words, or a version
         token = token.strip(".")
         # "llama2" and "llama 2" are the same family; "bf16" stays one word.
-        split = token if token in _VARIANT_WORDS else re.sub(r"(?<=[a-z]{2})(?=\d)", " ", token)
+        # "IT5" is a family, not the "it" (instruct) variant of a "5"
+        split = token if token in _VARIANT_WORDS or re.sub(r"\d.*", "", token) in _VARIANT_WORDS \
+            else re.sub(r"(?<=[a-z]{2})(?=\d)", " ", token)
         tokens += [t for t in split.split() if t]
     while tokens and tokens[0] in LEADING_WORDS or (
         org_tokens and tokens and tokens[0] in org_tokens and len(tokens) > 1 and re.fullmatch(r"[a-z]{2,}", tokens[1])
@@ -177,6 +179,7 @@ _NEVER_MODEL_WORDS = {"data", "dataset", "datasets", "corpus", "backend", "front
                       "start", "quickstart", "notebook", "guide", "tutorial", "loop", "loops", "tokenizers", "visualization",
                       "deploy", "deepstream", "prompt", "prompts", "script", "scripts", "pypi", "pip", "click", "here",
                       "bench", "arena",  # "MT-Bench", "Arena-Hard": benchmarks
+                      "tar", "tgz", "zip",  # "navec_news_v1_1B_250K_300d_100q.tar": an archive of vectors
                       "ffmpeg", "cuda", "conda", "numpy", "opencv", "cmake",  # tools a README asks to install
                       "transformers", "diffusers", "vllm", "sglang", "ollama"}  # libraries and engines that run models
 

@@ -175,6 +175,9 @@ def judge(ctx: Context) -> list[tuple[Candidate, str]]:
 Places = dict[tuple[str, ...], list[tuple[int, float | None, str]]]
 
 
+_BASED_ON = re.compile(r"(?:\bbased\s+on|\bbuilt\s+(?:up)?on|\bfine-?tuned\s+(?:from|on)|\binherit\w*\s+from|基于|基於|继承自)\s*(?:the\s+)?(?:[\w.-]+/)?$", re.I)
+
+
 def naming_places(ctx: Context) -> Places:
     """Stem -> (place number, size or None, subject evidence) for every name the title, a release sentence or the
     model-card header mentions, strongest place first. Built once per document, so judging stays
@@ -191,6 +194,8 @@ def naming_places(ctx: Context) -> Places:
     index: Places = {}
     for position, (text, evidence) in enumerate(places):
         for match in MENTION.finditer(text):
+            if _BASED_ON.search(text[: match.start()]):
+                continue  # "羽人是基于 baichuan-inc/baichuan-7B 进行微调": the model it starts from is not released here
             mentioned = ctx.info(match.group(0))
             # a word, or a letter with its number ("T0", "T5"), as family names go
             if mentioned.stem and (re.search(r"[a-z]{2}", " ".join(mentioned.stem)) or re.fullmatch(r"[a-z]\d+", mentioned.stem[0])):

@@ -376,7 +376,8 @@ def _without_badge(cell: str) -> str:
 
 
 def _without_icon(cell: str) -> str:
-    return re.sub(r"^[^\w(]+", "", cell)  # "⚾Orion-14B-Base", "🤗 Baichuan2-7B-Base": an icon before the name
+    # "⚾Orion-14B-Base", "🤗 Baichuan2-7B-Base": an icon before the name; "uform-gen2-dpo 🆕": a badge after it
+    return re.sub(r"^[^\w(]+|\s+[^\w\s()\[\].,+*†-]+$", "", cell)
 
 
 def _labelled_value(kind: str, cell: str, label: str) -> object:

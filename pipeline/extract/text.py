@@ -207,6 +207,14 @@ def _download_links(text: str) -> tuple[tuple[HubLink, ...], str]:
     return tuple(links), owner
 
 
+# "[Nature Medicine'24] BiomedGPT", "Würstchen (ICLR 2024, oral)": where the paper appeared, not a model's name
+_VENUE = re.compile(r"^\s*\[[^\[\]]*(?:'\d{2}|\b(?:19|20)\d{2})[^\[\]]*\]\s*(?=\S)|\s*\([^()]*(?:'\d{2}|\b(?:19|20)\d{2})[^()]*\)")
+
+
+def _without_venue(title: str) -> str:
+    return _VENUE.sub("", title).strip() or title
+
+
 _NEWS_HEADING = re.compile(r"\W*(?:latest\s+)?(?:updates?|news|announcements?)\b", re.I)
 
 
@@ -261,7 +269,7 @@ def _load_markdown(text: str) -> Document:
     headings_found = (_clean_cell(m.group(1) or m.group(2))
                       for m in re.finditer(r"(?m)^[ \t]*#{1,6}[ \t]+(.+)$|<h[12][^<>]*>([^<]{3,200})</h[12]>", text))
     titles = [h for h in headings_found if h]
-    title = next((h for h in titles if not _NEWS_HEADING.match(h)), titles[0] if titles else "")
+    title = _without_venue(next((h for h in titles if not _NEWS_HEADING.match(h)), titles[0] if titles else ""))
     download_links, hub_owner = _download_links(text)
     return Document(title=title, lines=tuple(lines), tables=tuple(tables), is_html=False,
                     download_links=download_links, hub_owner=hub_owner, navigation=frozenset(navigation))
