@@ -1337,3 +1337,11 @@ def test_a_venue_in_the_title_is_no_model():
     assert not [r for r in extract(doc) if "ICLR" in r["name"]]
     from pipeline.extract.text import load_document
     assert load_document("# [Nature Medicine'24] BiomedGPT\n\nText.\n", None, None).title == "BiomedGPT"
+
+
+def test_rows_without_a_check_in_an_availability_column_are_not_released():
+    doc = ("# Dolphyn\n\n| Model | Parameters | Average WER | Publicly Available |\n|:--:|:--:|:--:|:--:|\n"
+           "| base | 140 M | 33.3 | ✅ |\n| small | 372 M | 25.2 | ✅ |\n| medium | 910 M | 23.1 | |\n| large | 1679 M | 21.6 | |\n")
+    out = extract_with_review(doc)
+    assert sorted(r["params_total"] for r in out.records) == [140e6, 372e6]
+    assert [r for r in out.review if "not released" in r["reason"]]

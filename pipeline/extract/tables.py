@@ -33,6 +33,7 @@ _H_SCORE = re.compile(
     r"c-?eval|cmmlu|average|avg|score|accuracy|elo|pass@|win rate|arena|perplexity|\bppl\b|\bwer\b|\bcer\b|bleu|\bf1\b",
     re.IGNORECASE,
 )
+_H_AVAILABLE = re.compile(r"available|released|开源|公开", re.I)
 _SKIP_NAME = re.compile(r"\s\+\s|[*†]\s*$")  # "X + MC" is a recipe variant; "X**" points to a footnote
 
 
@@ -138,6 +139,9 @@ def read_row_table(ctx: Context, table: Table) -> None:
     # scores lists the document's models only where their family says so.
     scores = any(k == "mmlu" or _H_SCORE.search(h) for h, k in zip(table.header[1:], kinds[1:]))
     checkpoints = _checkpoint_column(table)
+    # "| Model | Parameters | Publicly Available |" over "✅" for some rows: the others are not released
+    availability = next((c for c in range(1, len(table.header)) if _H_AVAILABLE.search(table.header[c])
+                         and any(re.search(r"[✅✓✔]", row[c]) for row in table.rows if c < len(row))), None)
     # "| Model | Open Weights | Open Data |" over "✅ | ❌": a matrix comparing models, the document's own among others
     compared = any(re.fullmatch(r"\s*[✅❌✓✗✔✘]\s*", cell) for row in table.rows for cell in row[1:])
     listing = (any(_H_LISTING.search(h) for h in table.header[1:]) or any(table.has_links[1:])) and not scores \
@@ -179,6 +183,9 @@ def read_row_table(ctx: Context, table: Table) -> None:
             row = tuple(cell or above for cell, above in zip(row, previous))
             name = row[0]
         previous = row
+        if availability is not None and not re.search(r"[✅✓✔]|\byes\b", row[availability] if availability < len(row) else "", re.I):
+            ctx.reject(name, f"not released (the table's '{table.header[availability]}' column)", " | ".join(c for c in row if c))
+            continue
         if NOT_MODEL_ROWS.match(name) or _SKIP_NAME.search(name) or not re.search(r"[A-Za-z0-9]", name):
             continue
         evidence = " | ".join(c for c in row if c)
