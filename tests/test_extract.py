@@ -1345,3 +1345,11 @@ def test_rows_without_a_check_in_an_availability_column_are_not_released():
     out = extract_with_review(doc)
     assert sorted(r["params_total"] for r in out.records) == [140e6, 372e6]
     assert [r for r in out.review if "not released" in r["reason"]]
+
+
+def test_sizes_planned_for_later_are_not_released():
+    doc = ("# Octopux v4\n\nOctopux v4 is an agent model with 3 billion parameters.\n\n## Using the Octopux v4 Model\n\n"
+           "Future updates will expand support to include LoRA training, training larger models (such as 13B and 70B), and more.\n")
+    out = extract_with_review(doc)
+    assert [r["params_total"] for r in out.records] == [3e9]
+    assert [r for r in out.review if "planned" in r["reason"]]

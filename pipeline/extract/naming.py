@@ -17,6 +17,10 @@ _COUNTED = re.compile(r"\s*(?:of\s+)?(?:words?|sentences?|tokens?|images?|hours?
                       r"characters?|morphemes?|steps?|files?|lines?|tweets?|videos?|clips?)\b", re.I)
 
 
+# "Future updates will expand support to … larger models (such as 13B and 70B)": a plan, no release
+_PLANNED = re.compile(r"\b(?:future|will|plan(?:s|ned)?\s+to|upcoming|coming soon|roadmap|todo)\b|将|计划|未来", re.I)
+
+
 def read_size_lists(ctx: Context) -> None:
     """"comes in 7B, 13B and 70B", "Qwen2.5: 0.5B, 1.5B, ...", nested "Gemma 3: / Text only: 1b"."""
     subject_by_indent: dict[int, str] = {}
@@ -41,6 +45,10 @@ def read_size_lists(ctx: Context) -> None:
                     continue
                 if _COUNTED.match(sentence[match.end():]):
                     continue  # "consisting of 91M and 1.17B words": counts of data, not sizes of models
+                if _PLANNED.search(sentence[: match.start()]):
+                    ctx.reject(ctx.primary_display, "sizes planned for later, not released", sentence, "params_total",
+                               match.group("list"))
+                    continue
                 if re.match(r"\s*(on the way|coming soon|to come|upcoming)", sentence[match.end():], re.I):
                     parts = parts[:-1]  # the last size is announced for later, not released
                 subject = subject_of(ctx, sentence, match.start())
