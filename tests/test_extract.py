@@ -1353,3 +1353,19 @@ def test_sizes_planned_for_later_are_not_released():
     out = extract_with_review(doc)
     assert [r["params_total"] for r in out.records] == [3e9]
     assert [r for r in out.review if "planned" in r["reason"]]
+
+
+def test_a_title_that_is_a_name_before_its_description_outweighs_the_base_models_prose():
+    doc = ("# Fin-Q1：通过强化学习驱动的金融推理大模型\n\n"
+           "Fin-Q1 以 Qwen2.5-7B-Instruct 为基座，采用 7B 参数量级架构。我们利用 Qwen2.5-7B-Instruct 训练 Fin-Q1。\n"
+           "Qwen2.5-7B-Instruct 和 Qwen2.5-32B-Instruct 是对比模型。Qwen2.5-14B-Instruct 也是。\n\n"
+           "| Model | Parameters | FinQA | Average |\n|---|---|---|---|\n| Qwen-2.5-32B-Instruct | 32B | 72.0 | 73.8 |\n"
+           "| Qwen-2.5-7B-Instruct | 7B | 60.0 | 65.6 |\n| Fin-Q1 | 7B | 76.0 | 75.2 |\n")
+    names = [r["name"] for r in extract(doc)]
+    assert not [n for n in names if n.startswith("Qwen")] and any(n.startswith("Fin-Q1") for n in names), names
+
+
+def test_a_size_compared_with_vs_is_another_models():
+    doc = ("# Msinga1: Small-Scale Pretraining\n\nMsinga1 was our first attempt, with 336M parameters. We release Msinga1 153M.\n\n"
+           "The improvements in Msinga1 153M show the value of our approach: a smaller model (153M vs 336M parameters).\n")
+    assert {r["name"]: r["params_total"] for r in extract(doc)}["Msinga1 153M"] == 153e6

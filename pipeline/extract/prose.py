@@ -89,6 +89,8 @@ def read_param_statements(ctx: Context) -> None:
                     continue
                 if re.search(rf"\bto\s*$|(?<![\w.]){NUM}\s*[KMBT]?\s*[-–~]\s*$", before, re.I) or re.match(r"\s*to\s", sentence[match.end():]):
                     continue  # a range "from 7 billion to 70 billion", "(17M-1B params)"
+                if re.search(r"\b(?:vs|versus)\.?\s*$", before, re.I):
+                    continue  # "(153M vs 336M parameters)": the size compared with is another model's
                 value = quantity(qty_text)
                 if not value or value < 1e7:
                     continue

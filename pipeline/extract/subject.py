@@ -83,13 +83,16 @@ def rank_families(doc: Document, org_tokens: tuple[str, ...], limit: int = 2) ->
     title_sizes: dict[tuple[str, ...], set[float]] = {}
     title_stems = set()
     # "Amber: the first model of LLM360": the name before the colon is what the title is about.
-    subtitle_at = re.search(r":\s|\s[-–—]\s", doc.title)
+    subtitle_at = re.search(r":\s|\s*：|\s[-–—]\s", doc.title)
     for match in MENTION.finditer(doc.title):
         info = parse_name(match.group(0), org_tokens)
         if _is_word_stem(info.stem, match.group(0)):
             title_stems.add(info.stem)
             in_subtitle = subtitle_at is not None and match.start() > subtitle_at.start()
-            weights[info.stem] = weights.get(info.stem, 0.0) + (2 if in_subtitle else 5)
+            # "Fin-R1：通过强化学习…": a title that is a name and its description names the document's subject
+            headline = subtitle_at is not None and doc.title[: subtitle_at.start()].strip() == match.group(0) \
+                and bool(re.search(r"\d|\w-\w", match.group(0)))
+            weights[info.stem] = weights.get(info.stem, 0.0) + (2 if in_subtitle else 15 if headline else 5)
             if info.nominal:
                 title_sizes.setdefault(info.stem, set()).add(info.nominal)
     for line in doc.lines:
