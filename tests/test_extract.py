@@ -1369,3 +1369,9 @@ def test_a_size_compared_with_vs_is_another_models():
     doc = ("# Msinga1: Small-Scale Pretraining\n\nMsinga1 was our first attempt, with 336M parameters. We release Msinga1 153M.\n\n"
            "The improvements in Msinga1 153M show the value of our approach: a smaller model (153M vs 336M parameters).\n")
     assert {r["name"]: r["params_total"] for r in extract(doc)}["Msinga1 153M"] == 153e6
+
+
+def test_a_version_column_names_the_rows():
+    doc = ("# RoGPT3\n\n| Version | Number of parameters | Number of epoch | Context size | PPL |\n|:--:|:--:|:--:|:--:|:--:|\n"
+           "| Base | 124M | 15 | 1024 | 22.96 |\n| Large | 774M | 5 | 512 | 16.77 |\n")
+    assert sorted((r["params_total"], r["context_length"]) for r in extract(doc)) == [(124e6, 1024), (774e6, 512)]

@@ -22,7 +22,7 @@ _H_CONTEXT = re.compile(r"context|max(imum)?\s*length|sequence\s*length|seq\.?[-
 _H_TOKENS = re.compile(r"tokens?\b(?!\s*/)|token count|训练数据量|词元", re.IGNORECASE)
 _H_MMLU = re.compile(r"^\s*mmlu\b(?![-\s]*(pro|redux))", re.IGNORECASE)
 _H_DATE = re.compile(r"release\s*date|^\s*date\s*$|发布(?:日期|时间)", re.IGNORECASE)
-_H_NAME = re.compile(r"^\s*((?:(?:masked|causal)\s+)?(?:language\s+)?models?|model (?:name|ids?)|(?:agent\s+)?names?|variant|checkpoint|methods?|模型(?:名称|版本)?)?(\s+\d+-shot)?(\s*\([^()]*\))?\s*$",
+_H_NAME = re.compile(r"^\s*((?:(?:masked|causal)\s+)?(?:language\s+)?models?|model (?:name|ids?)|(?:agent\s+)?names?|variant|version|checkpoint|methods?|模型(?:名称|版本)?)?(\s+\d+-shot)?(\s*\([^()]*\))?\s*$",
                      re.IGNORECASE)
 _H_NAME_ONLY = re.compile(r"^\s*(?:model\s*)?(?:names?|ids?)\s*$", re.I)  # "Name", "Model ID": not "Variant"
 _H_LISTING = re.compile(r"download|weights|url|link|^\s*id\s*$|md5|hugging|modelscope|下载|链接", re.IGNORECASE)
