@@ -1375,3 +1375,10 @@ def test_a_version_column_names_the_rows():
     doc = ("# RoGPT3\n\n| Version | Number of parameters | Number of epoch | Context size | PPL |\n|:--:|:--:|:--:|:--:|:--:|\n"
            "| Base | 124M | 15 | 1024 | 22.96 |\n| Large | 774M | 5 | 512 | 16.77 |\n")
     assert sorted((r["params_total"], r["context_length"]) for r in extract(doc)) == [(124e6, 1024), (774e6, 512)]
+
+
+def test_a_single_column_of_download_links_lists_the_models():
+    doc = ("# PhonyLM\n\nPhonyLM is a small language model family.\n\n## Model Downloads\n\n  | HuggingFace |\n  |-------------|\n"
+           "  |[PhonyLM-1.5B](https://huggingface.co/p/PhonyLM-1.5B)|\n  |[PhonyLM-0.5B](https://huggingface.co/p/PhonyLM-0.5B)|\n\n"
+           "| 模型下载 | 分类 | 训练序列长度 |\n|---|---|---|\n| [PhonyLM-2-7B (hf格式)](https://huggingface.co/p/PhonyLM-2-7B-hf) | 语言模型 | 2048 |\n")
+    assert {r["name"]: r["params_total"] for r in extract(doc)} == {"PhonyLM-1.5B": 1.5e9, "PhonyLM-0.5B": 0.5e9, "PhonyLM-2-7B": 7e9}

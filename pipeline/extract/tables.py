@@ -10,7 +10,7 @@ from pipeline.extract.names import (MENTION, NOT_MODEL_ROWS, mentions, SIZE_IN_N
                                     of_family, size_label, starts_with)
 from pipeline.extract.numbers import (NON_EMBEDDING, NUM, bare_number_scale, cell_value, mmlu_value, params_part,
                                       parse_params_cell, quantity)
-from pipeline.extract.text import Table
+from pipeline.extract.text import CJK, Table
 
 
 # Column headers and row labels, by meaning.
@@ -144,7 +144,9 @@ def read_row_table(ctx: Context, table: Table) -> None:
                          and any(re.search(r"[✅✓✔]", row[c]) for row in table.rows if c < len(row))), None)
     # "| Model | Open Weights | Open Data |" over "✅ | ❌": a matrix comparing models, the document's own among others
     compared = any(re.fullmatch(r"\s*[✅❌✓✗✔✘]\s*", cell) for row in table.rows for cell in row[1:])
-    listing = (any(_H_LISTING.search(h) for h in table.header[1:]) or any(table.has_links[1:])) and not scores \
+    # "| HuggingFace |" over "[PhoneLM-1.5B](…)": a column of links by host is a download list too
+    by_host = bool(_H_LISTING.search(table.header[0])) and table.has_links[0]
+    listing = (any(_H_LISTING.search(h) for h in table.header[1:]) or any(table.has_links[1:]) or by_host) and not scores \
         or checkpoints is not None  # the document's own checkpoints, scores beside them or not
     # (its rows are the document's own only where of its family)
     role = "download table" if listing and not compared else "size table" if specs or listing else "evaluation table"
@@ -379,7 +381,8 @@ def read_spec_sheet(ctx: Context, table: Table) -> None:
 
 
 def _without_badge(cell: str) -> str:
-    return re.sub(r"\s*\(?\bnew\b!?\)?†?$", "", cell, flags=re.I)  # "Yuan2.0-2B-Mars-hf *New*": a badge, not a footnote
+    # "Yuan2.0-2B-Mars-hf *New*": a badge, not a footnote; "Chinese-LLaMA-2-7B (hf 格式)": a note on the format
+    return re.sub(rf"\s*\(?\bnew\b!?\)?†?$|\s*\([^()]*[{CJK}][^()]*\)\s*$", "", cell, flags=re.I)
 
 
 def _without_icon(cell: str) -> str:
