@@ -1382,3 +1382,9 @@ def test_a_single_column_of_download_links_lists_the_models():
            "  |[PhonyLM-1.5B](https://huggingface.co/p/PhonyLM-1.5B)|\n  |[PhonyLM-0.5B](https://huggingface.co/p/PhonyLM-0.5B)|\n\n"
            "| 模型下载 | 分类 | 训练序列长度 |\n|---|---|---|\n| [PhonyLM-2-7B (hf格式)](https://huggingface.co/p/PhonyLM-2-7B-hf) | 语言模型 | 2048 |\n")
     assert {r["name"]: r["params_total"] for r in extract(doc)} == {"PhonyLM-1.5B": 1.5e9, "PhonyLM-0.5B": 0.5e9, "PhonyLM-2-7B": 7e9}
+
+
+def test_a_longer_fence_closes_a_code_block():
+    doc = ("# Herin\n\n```bash\npip install herin\n``````\n\n```bash\npython demo.py\n```\n\n### Pretrained Models\n\n"
+           "|model|LLM module|size|\n|:----:|:----|:----|\n|[herin-chat-7b-v1](https://huggingface.co/t/herin-chat-7b-v1)|StableLM|7B|\n")
+    assert [(r["name"], r["params_total"]) for r in extract(doc)] == [("herin-chat-7b-v1", 7e9)]

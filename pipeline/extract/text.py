@@ -218,10 +218,38 @@ def _without_venue(title: str) -> str:
 _NEWS_HEADING = re.compile(r"\W*(?:latest\s+)?(?:updates?|news|announcements?)\b", re.I)
 
 
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,})(.*)$")
+
+
+def _without_code(text: str) -> tuple[str, list[str]]:
+    """The text outside fenced code blocks, each block left as a blank line, and the blocks. A block closes at a
+    fence of its own character at least as long as the one that opened it ("``````" closes "```bash"); an unclosed
+    block runs to the end."""
+    outside: list[str] = []
+    blocks: list[str] = []
+    fence, block = "", []
+    for line in text.split("\n"):
+        found = _FENCE.match(line)
+        if not fence:
+            if found and not (found.group(1)[0] == "`" and "`" in found.group(2)):
+                fence, block = found.group(1), []
+                outside.append("")
+            else:
+                outside.append(line)
+        elif found and found.group(1)[0] == fence[0] and len(found.group(1)) >= len(fence) and not found.group(2).strip():
+            blocks.append("\n".join(block))
+            fence = ""
+        else:
+            block.append(line)
+    if fence:
+        blocks.append("\n".join(block))
+    return "\n".join(outside), blocks
+
+
 def _load_markdown(text: str) -> Document:
     # Code holds names and limits, not facts; only a citation's author is kept.
-    citations = re.findall(r"(?im)^\s*author\s*=\s*\{[^{}\n]*\}", "\n".join(re.findall(r"```.*?(?:```|$)", text, flags=re.DOTALL)))
-    text = re.sub(r"```.*?(```|$)", "\n", text, flags=re.DOTALL)
+    text, code = _without_code(text)
+    citations = re.findall(r"(?im)^\s*author\s*=\s*\{[^{}\n]*\}", "\n".join(code))
     text = re.sub(r"<!--.*?(?:-->|\Z)", " ", text, flags=re.DOTALL)  # unclosed: to the end, as browsers do
     tables: list[Table] = []
     lines: list[str] = []
