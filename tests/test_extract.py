@@ -1388,3 +1388,16 @@ def test_a_longer_fence_closes_a_code_block():
     doc = ("# Herin\n\n```bash\npip install herin\n``````\n\n```bash\npython demo.py\n```\n\n### Pretrained Models\n\n"
            "|model|LLM module|size|\n|:----:|:----|:----|\n|[herin-chat-7b-v1](https://huggingface.co/t/herin-chat-7b-v1)|StableLM|7B|\n")
     assert [(r["name"], r["params_total"]) for r in extract(doc)] == [("herin-chat-7b-v1", 7e9)]
+
+
+def test_repository_ids_in_a_size_rows_cells_name_its_models_and_a_sample_count_is_no_window():
+    doc = ("# CodeW: Verilog Generation\n\n|      | Base Model | CodeW |\n| ---- | ---- | ---- |\n"
+           "| 6.7B | [deepseek-ai/deepseek-coder-6.7b-base](https://huggingface.co/deepseek-ai/deepseek-coder-6.7b-base) "
+           "| [yang-z/CodeW-DS-6.7B](https://huggingface.co/yang-z/CodeW-DS-6.7B) |\n"
+           "| 7B | [Qwen/Qwen2.5-Coder-7B](https://huggingface.co/Qwen/Qwen2.5-Coder-7B) | [yang-z/CodeW-QC-7B](https://huggingface.co/yang-z/CodeW-QC-7B) |\n\n"
+           "- [CodeW-DS-6.7B-Evol-Instruct-90K](https://huggingface.co/yang-z/CodeW-DS-6.7B-Evol-Instruct-90K)\n")
+    records = {r["name"]: (r["params_total"], r["context_length"]) for r in extract(doc)}
+    assert records["CodeW-DS-6.7B"] == (6.7e9, None) and records["CodeW-QC-7B"] == (7e9, None)
+    doc = ("# CodeW: Verilog Generation\n\n- [CodeW-DS-6.7B-Evol-Instruct-90K](https://huggingface.co/yang-z/CodeW-DS-6.7B-Evol-Instruct-90K)\n"
+           "- [CodeW-DS-6.7B](https://huggingface.co/yang-z/CodeW-DS-6.7B)\n")
+    assert {r["name"]: r["context_length"] for r in extract(doc)} == {"CodeW-DS-6.7B": None, "CodeW-DS-6.7B-Evol-Instruct-90K": None}

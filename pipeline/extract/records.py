@@ -133,6 +133,8 @@ def _context_from_names(ctx: Context) -> None:
         millions = bool(match) and match.group("unit").lower() == "m"
         if millions and not (int(match.group("n")) <= 10 and re.search(r"\d[bB][-_ ]", cand.name[: match.start()] + "-")):
             continue  # "bart.base 140M" is a size; "-Chat-1M" after a size in billions is a window
+        if match and not millions and int(match.group("n")) > 2 and int(match.group("n")) % 4:
+            continue  # windows come in multiples of 4K ("-28K", "-128k"); "Evol-Instruct-90K" counts samples
         if match and cand.facts.get("context_length", (0,))[0] <= GENERAL:
             scale = 1e6 if millions else 1e3
             cand.facts["context_length"] = (NAMED, float(match.group("n")) * scale, cand.name)

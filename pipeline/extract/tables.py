@@ -223,7 +223,9 @@ def read_row_table(ctx: Context, table: Table) -> None:
         elif size_only:
             # "| 7B | 🤗 Baichuan2-7B-Base | 🤗 Baichuan2-7B-Chat |": the cells name the models of that size
             size = ctx.info(bare).nominal
-            named = [cell for cell in map(_without_icon, row[1:]) if size and MENTION.fullmatch(cell)
+            # (a repository id, "yang-z/CodeV-DS-6.7B", names its model)
+            cells = [re.sub(r"^[\w.-]+/(?=[\w.-]+$)", "", _without_icon(cell)) for cell in row[1:]]
+            named = [cell for cell in cells if size and MENTION.fullmatch(cell)
                      and ctx.info(cell).nominal == size and starts_with(ctx.info(cell).stem, ctx.primary)]
             families = [table.header[c] for c in family_columns.values() if c < len(row) and row[c]]
             sectioned = None if families or named else _section_model(ctx, table.section, row[0], table.header[0])
