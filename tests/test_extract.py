@@ -1401,3 +1401,18 @@ def test_repository_ids_in_a_size_rows_cells_name_its_models_and_a_sample_count_
     doc = ("# CodeW: Verilog Generation\n\n- [CodeW-DS-6.7B-Evol-Instruct-90K](https://huggingface.co/yang-z/CodeW-DS-6.7B-Evol-Instruct-90K)\n"
            "- [CodeW-DS-6.7B](https://huggingface.co/yang-z/CodeW-DS-6.7B)\n")
     assert {r["name"]: r["context_length"] for r in extract(doc)} == {"CodeW-DS-6.7B": None, "CodeW-DS-6.7B-Evol-Instruct-90K": None}
+
+
+def test_rows_of_another_family_without_a_download_compare_and_parts_sizes_are_no_models():
+    doc = ("# VMambo\n\n| name | pretrain | #params | configs/logs/ckpts |\n|---|---|---|---|\n| Swin-T | ImageNet-1K | 28M | -- |\n"
+           "| VMambo-S | ImageNet-1K | 50M | [config](c.yaml)/[ckpt](https://github.com/m/VMambo/releases/download/s.pth) |\n")
+    out = extract_with_review(doc)
+    assert [r["params_total"] for r in out.records] == [50e6]
+    assert [r for r in out.review if r["name"].startswith("Swin") and "without a download" in r["reason"]]
+    doc = ("# Marvos TTS\n\nMarvos is released today. Thanks to Sesame CSM-1B for inspiring it.\n\n"
+           "- Multimodal Backbone (250M parameters): models the zeroth codebook.\n- Audio Decoder (60M parameters): the rest.\n\n"
+           "Marvos weighs little.\n")
+    assert not [r for r in extract(doc) if r["params_total"] in (250e6, 60e6)]
+    doc = "# PandaLM\n\nWe release PandaLM-7B. We also release the test results of PandaLM-7B in `./data/pandalm-7b-testset-v1.json`.\n"
+    assert [r["name"] for r in extract(doc)] == ["PandaLM-7B"]
+

@@ -180,6 +180,7 @@ _NEVER_MODEL_WORDS = {"data", "dataset", "datasets", "corpus", "backend", "front
                       "deploy", "deepstream", "prompt", "prompts", "script", "scripts", "pypi", "pip", "click", "here",
                       "bench", "arena",  # "MT-Bench", "Arena-Hard": benchmarks
                       "tar", "tgz", "zip",  # "navec_news_v1_1B_250K_300d_100q.tar": an archive of vectors
+                      "json", "jsonl", "csv", "parquet",  # "pandalm-7b-testset-v1.json": data
                       "ffmpeg", "cuda", "conda", "numpy", "opencv", "cmake",  # tools a README asks to install
                       "transformers", "diffusers", "vllm", "sglang", "ollama"}  # libraries and engines that run models
 

@@ -52,6 +52,9 @@ _TRAINING_WORDS = re.compile(r"train|pretrain|pre-train|corpus|consumed|训练|�
 _COMPONENT_LEAD = re.compile(r"\b(?:additional|vit|vision (?:encoder|tower)|encoder|adapter|projector|component)\b", re.I)
 
 
+_COMPONENT_ITEM = re.compile(r"^\W*(?:[\w-]+\s+){0,2}(?:backbone|decoder|encoder|tower|head|adapter|projector|tokenizer|vocoder|codec)\s*\(", re.I)
+
+
 def _with_leads(lines: tuple[str, ...]):
     """(line, lead): a list item keeps the sentence that introduces its list ("… is described as follows:")."""
     lead = ""
@@ -74,6 +77,8 @@ def read_param_statements(ctx: Context) -> None:
             return about_model(ctx, sentence, position)
 
         for sentence in sentences(line):
+            if _COMPONENT_ITEM.match(sentence):
+                continue  # "- Audio Decoder (60M parameters): …": the size of a part of the model
             composite = composite_total(sentence)
             if composite and re.search(r"param", sentence, re.I):
                 subject, other = about(sentence, len(sentence))

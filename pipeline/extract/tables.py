@@ -166,6 +166,7 @@ def read_row_table(ctx: Context, table: Table) -> None:
     # of another family, is that developer's model ("| Llama3-70B | meta-llama/Meta-Llama-3-70B |" beside UnicomAI's)
     own_owners = {owner for other in ctx.doc.tables for row in other.rows if (owner := _repository_owner(row))
                   and of_family(ctx.info(_without_icon(row[0])).stem, ctx.primary)}
+    link_columns = [c for c in range(1, len(table.header)) if table.has_links[c]]
     previous: tuple[str, ...] = ()
     for row in table.rows:
         repository = _REPOSITORY_ID.fullmatch(row[checkpoints]) if checkpoints is not None and checkpoints < len(row) else None
@@ -194,6 +195,12 @@ def read_row_table(ctx: Context, table: Table) -> None:
         owner = _repository_owner(row)
         if own_owners and owner and owner not in own_owners and not of_family(ctx.info(name).stem, ctx.primary):
             ctx.reject(name, f"another developer's repository ({owner}) in the document's table", evidence)
+            continue
+        # "| Swin-T | … | -- |" above "| VMamba-S | … | [ckpt](…) |": a row of another family with no download of
+        # its own is there to compare with
+        if listing and link_columns and not of_family(ctx.info(name).stem, ctx.primary) and \
+                all(re.fullmatch(r"\s*(?:-+|–|—|n/?a)?\s*", row[c], re.I) for c in link_columns if c < len(row)):
+            ctx.reject(name, "another model, in the document's download table without a download of its own", evidence)
             continue
         # "70B", "6B series models": a size of the document's family.
         bare = " ".join(re.sub(r"(?i)\b(series|models?|family|variants?)\b", " ", name).split())
