@@ -1416,3 +1416,11 @@ def test_rows_of_another_family_without_a_download_compare_and_parts_sizes_are_n
     doc = "# PandaLM\n\nWe release PandaLM-7B. We also release the test results of PandaLM-7B in `./data/pandalm-7b-testset-v1.json`.\n"
     assert [r["name"] for r in extract(doc)] == ["PandaLM-7B"]
 
+
+
+def test_a_first_column_named_after_the_family_names_the_rows_but_base_model_does_not():
+    doc = ("# MAX\n\n| MAX Model | FID-50K | #params |\n|---|---|---|\n| [MAX-B](https://www.dropbox.com/b.pth) | 2.31 | 208M |\n"
+           "| [MAX-L](https://www.dropbox.com/l.pth) | 1.78 | 479M |\n")
+    assert sorted(r["params_total"] for r in extract(doc)) == [208e6, 479e6]
+    doc = "# MAX\n\n| Base Model | #params |\n|---|---|\n| Llama-2-7B | 7B |\n"
+    assert not [r for r in extract(doc) if r["params_total"]]

@@ -24,6 +24,9 @@ _H_MMLU = re.compile(r"^\s*mmlu\b(?![-\s]*(pro|redux))", re.IGNORECASE)
 _H_DATE = re.compile(r"release\s*date|^\s*date\s*$|发布(?:日期|时间)", re.IGNORECASE)
 _H_NAME = re.compile(r"^\s*((?:(?:masked|causal)\s+)?(?:language\s+)?models?|model (?:name|ids?)|(?:agent\s+)?names?|variant|version|checkpoint|methods?|模型(?:名称|版本)?)?(\s+\d+-shot)?(\s*\([^()]*\))?\s*$",
                      re.IGNORECASE)
+# "| MAR Model | FID-50K | #params |": the family's name before "Model" (not "Base Model", the model it starts from)
+_H_FAMILY_MODEL = re.compile(r"^\s*(?!(?:base|baseline|teacher|student|reference|original|parent|pre-?trained|source|target)\b)"
+                             r"[A-Z][\w.-]*\s+models?\s*$", re.IGNORECASE)
 _H_NAME_ONLY = re.compile(r"^\s*(?:model\s*)?(?:names?|ids?)\s*$", re.I)  # "Name", "Model ID": not "Variant"
 _H_LISTING = re.compile(r"download|weights|url|link|^\s*id\s*$|md5|hugging|modelscope|下载|链接", re.IGNORECASE)
 _H_LABEL = re.compile(r"categor|benchmark|metric|shots|domain|language|capabilit|task|dataset|^\s*$", re.IGNORECASE)
@@ -94,7 +97,7 @@ def table_kind(table: Table) -> str | None:
     first = table.header[0]
     # "| HuggingFace | ModelScope |" with a linked model name in each cell: a download table by host.
     by_host = bool(_H_LISTING.search(first)) and table.has_links[0]
-    names_in_first = bool(_H_NAME.match(first)) or _column_kind(first) == "params_total" or by_host
+    names_in_first = bool(_H_NAME.match(first) or _H_FAMILY_MODEL.match(first)) or _column_kind(first) == "params_total" or by_host
     metric_labels = any(
         _H_MMLU.search(c) or re.search(r"#?\s*(total|activated) params", c, re.I) for row in table.rows for c in row[:4]
     )
