@@ -1424,3 +1424,9 @@ def test_a_first_column_named_after_the_family_names_the_rows_but_base_model_doe
     assert sorted(r["params_total"] for r in extract(doc)) == [208e6, 479e6]
     doc = "# MAX\n\n| Base Model | #params |\n|---|---|\n| Llama-2-7B | 7B |\n"
     assert not [r for r in extract(doc) if r["params_total"]]
+
+
+def test_a_sized_moe_model_is_a_model_name():
+    doc = ("# MINGO\n\n| 模型 | 基座 | HuggingFace |\n|---|---|---|\n| MINGO-7B | bloomz-7b1-mt | [🤗 MINGO-7B](https://huggingface.co/B/MINGO-7B) |\n"
+           "| MINGO-MOE-4B | Qwen1.5-4B | [🤗 MINGO-MOE-4B](https://huggingface.co/B/MINGO-MOE-4B) |\n\n## MINGO MoE\n\nThe MoE architecture.\n")
+    assert sorted(r["name"] for r in extract(doc) if r["params_total"]) == ["MINGO-7B", "MINGO-MOE-4B"]

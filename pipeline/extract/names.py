@@ -203,6 +203,8 @@ def is_model_name(info: NameInfo, family: tuple[str, ...] = (), written: str = "
     words = [t for t in rest if re.search(r"[a-z]", t)]
     if any(t in _NEVER_MODEL_WORDS for t in words):
         return False
+    if info.nominal and words and all(t in {"moe", "dense"} for t in words):
+        return True  # "MING-MOE-1.8B": a sized model of that architecture, not a section on it
     return not words or not all(t in _NOT_MODEL_WORDS for t in words)
 
 
