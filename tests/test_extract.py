@@ -1430,3 +1430,9 @@ def test_a_sized_moe_model_is_a_model_name():
     doc = ("# MINGO\n\n| 模型 | 基座 | HuggingFace |\n|---|---|---|\n| MINGO-7B | bloomz-7b1-mt | [🤗 MINGO-7B](https://huggingface.co/B/MINGO-7B) |\n"
            "| MINGO-MOE-4B | Qwen1.5-4B | [🤗 MINGO-MOE-4B](https://huggingface.co/B/MINGO-MOE-4B) |\n\n## MINGO MoE\n\nThe MoE architecture.\n")
     assert sorted(r["name"] for r in extract(doc) if r["params_total"]) == ["MINGO-7B", "MINGO-MOE-4B"]
+
+
+def test_a_whole_models_parameter_column_over_a_parts():
+    doc = ("# BK-SDN\n\n| Model | FID | # Params,<br>U-Net | # Params,<br>Whole SDM |\n|---|:---:|:---:|:---:|\n"
+           "| [BK-SDN-Base](https://huggingface.co/n/bk-sdn-base) (Ours) | 15.76 | 0.58B | 0.76B |\n")
+    assert [r["params_total"] for r in extract(doc)] == [0.76e9]

@@ -116,8 +116,9 @@ def read_row_table(ctx: Context, table: Table) -> None:
     if _H_MMLU.search(table.section.split(" / ")[-1]):
         # "### MMLU" over "| Model 5-shot | STEM | … | Average |": the average is the model's MMLU score.
         kinds = ["mmlu" if re.fullmatch(r"\s*(avg\.?|average)\s*", h, re.I) else k for h, k in zip(table.header, kinds)]
-    # "#Vision Param | #Language Param | #Total Param": the parts' columns are not the model's size.
-    totals = [c for c, k in enumerate(kinds) if k == "params_total" and re.search(r"total", table.header[c], re.I)]
+    # "#Vision Param | #Language Param | #Total Param", "# Params, U-Net | # Params, Whole SDM": the parts' columns are
+    # not the model's size.
+    totals = [c for c, k in enumerate(kinds) if k == "params_total" and re.search(r"total|whole|overall", table.header[c], re.I)]
     if len(totals) == 1:
         kinds = [None if k == "params_total" and c not in (0, totals[0]) else k for c, k in enumerate(kinds)]
     # "| Model | size | … | Params (M) |": beside a column of parameters, "size" is the input's (640 pixels)
