@@ -268,7 +268,8 @@ def special_token(text: str, match: re.Match) -> bool:
 def scored_on(text: str, match: re.Match) -> bool:
     """"72.3 on BrowseComp-ZH", "37.7%, 47.1% on HLE-Text, BrowseComp", "BrowseComp-ZH (29.4%)": a benchmark a model
     scores on, not a model."""
-    return bool(re.search(r"\d%?\s+on\s+(?:the\s+)?(?:[\w.-]+(?:\s*\([^()]*\))?,\s*)*(?:and\s+)?$", text[:match.start()])
+    before = text[max(0, match.start() - 200): match.start()]  # a bounded look back keeps long lines linear
+    return bool(re.search(r"\d%?\s+on\s+(?:the\s+)?(?:[\w.-]+(?:\s*\([^()]*\))?,\s*)*(?:and\s+)?$", before)
                 or re.match(r"\s*\(\s*\d+(?:\.\d+)?\s*%?\s*\)", text[match.end():]))
 
 

@@ -45,7 +45,7 @@ def read_size_lists(ctx: Context) -> None:
                     continue
                 if _COUNTED.match(sentence[match.end():]):
                     continue  # "consisting of 91M and 1.17B words": counts of data, not sizes of models
-                if _PLANNED.search(sentence[: match.start()]):
+                if _PLANNED.search(sentence[max(0, match.start() - 300): match.start()]):
                     ctx.reject(ctx.primary_display, "sizes planned for later, not released", sentence, "params_total",
                                match.group("list"))
                     continue

@@ -92,9 +92,10 @@ def read_param_statements(ctx: Context) -> None:
                 before = sentence[: match.start()]
                 if _BOUND_BEFORE.search(before) or NON_EMBEDDING.search(sentence[match.start(): match.end() + 30]):
                     continue
-                if re.search(rf"\bto\s*$|(?<![\w.]){NUM}\s*[KMBT]?\s*[-–~]\s*$", before, re.I) or re.match(r"\s*to\s", sentence[match.end():]):
+                near = before[-40:]  # what ends right before the number: a search over the whole prefix costs quadratic time
+                if re.search(rf"\bto\s*$|(?<![\w.]){NUM}\s*[KMBT]?\s*[-–~]\s*$", near, re.I) or re.match(r"\s*to\s", sentence[match.end():]):
                     continue  # a range "from 7 billion to 70 billion", "(17M-1B params)"
-                if re.search(r"\b(?:vs|versus)\.?\s*$", before, re.I):
+                if re.search(r"\b(?:vs|versus)\.?\s*$", near, re.I):
                     continue  # "(153M vs 336M parameters)": the size compared with is another model's
                 value = quantity(qty_text)
                 if not value or value < 1e7:

@@ -197,7 +197,7 @@ def naming_places(ctx: Context) -> Places:
     index: Places = {}
     for position, (text, evidence) in enumerate(places):
         for match in MENTION.finditer(text):
-            if _BASED_ON.search(text[: match.start()]):
+            if _BASED_ON.search(text[max(0, match.start() - 60): match.start()]):
                 continue  # "羽人是基于 baichuan-inc/baichuan-7B 进行微调": the model it starts from is not released here
             mentioned = ctx.info(match.group(0))
             # a word, or a letter with its number ("T0", "T5"), as family names go
