@@ -1436,3 +1436,8 @@ def test_a_whole_models_parameter_column_over_a_parts():
     doc = ("# BK-SDN\n\n| Model | FID | # Params,<br>U-Net | # Params,<br>Whole SDM |\n|---|:---:|:---:|:---:|\n"
            "| [BK-SDN-Base](https://huggingface.co/n/bk-sdn-base) (Ours) | 15.76 | 0.58B | 0.76B |\n")
     assert [r["params_total"] for r in extract(doc)] == [0.76e9]
+
+
+def test_a_small_count_in_a_name_from_prose_is_its_datas():
+    doc = "# Elysian: Video LLM\n\n- [2024] We release ElysianTrack-1M.\n"
+    assert [(r["name"], r["params_total"]) for r in extract(doc)] == [("ElysianTrack-1M", None)]

@@ -197,7 +197,8 @@ def _add_named_model(ctx: Context, name: str, info: NameInfo, introduced_by: str
     while len(words) > 1 and words[0].lower() in LEADING_WORDS:
         words = words[1:]  # "Introducing Example Nova 12B" names "Example Nova 12B"
     cand = Candidate(name=" ".join(words), info=info, source="prose", introduced_by=introduced_by, origin=origin)
-    cand.put("params_total", info.total, origin, NAMED)
+    # "ElysiumTrack-1M", "GMAI-VL-5.5M": below ten million, a count in a name from prose is its data's, as in sentences
+    cand.put("params_total", info.total if info.total is None or info.total >= 1e7 else None, origin, NAMED)
     cand.put("params_active", info.active, origin, NAMED)
     ctx.candidates.append(cand)
 
