@@ -1441,3 +1441,10 @@ def test_a_whole_models_parameter_column_over_a_parts():
 def test_a_small_count_in_a_name_from_prose_is_its_datas():
     doc = "# Elysian: Video LLM\n\n- [2024] We release ElysianTrack-1M.\n"
     assert [(r["name"], r["params_total"]) for r in extract(doc)] == [("ElysianTrack-1M", None)]
+
+
+def test_a_property_sheet_gives_its_columns_counts_over_their_names_sizes():
+    doc = ("# gWorlt\n\ngWorlt is an open-weight model.\n\n- [gWorlt-8B on Hugging Face](https://huggingface.co/t/gWorlt-8B)\n"
+           "- [gWorlt-32B on Hugging Face](https://huggingface.co/t/gWorlt-32B)\n\n| Property | gWorlt-8B | gWorlt-32B |\n|---|---|---|\n"
+           "| Base Model | Qwen/Qwen3-VL-8B-Instruct | Qwen/Qwen3-VL-32B |\n| Parameters | 9B | 33B |\n| License | Apache 2.0 | Apache 2.0 |\n")
+    assert {r["name"]: r["params_total"] for r in extract(doc)} == {"gWorlt-8B": 9e9, "gWorlt-32B": 33e9}

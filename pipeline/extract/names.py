@@ -248,9 +248,9 @@ def size_label(value: float) -> str:
 # lower-case hyphenated names with a number in them, as repositories spell them ("gpt-oss-120b").
 MENTION = re.compile(
     # a name may open with digits fused to a capitalised word ("360Zhinao-7B")
-    # … or with a short lower-case prefix before capitals ("mT5", "ruGPT3XL", "xLSTM")
+    # … or with a short lower-case prefix before capitals ("mT5", "ruGPT3XL", "xLSTM") or a sized word ("gWorld-8B")
     # (after any letter but a Latin one or a digit: "更新CINO-small模型" names CINO-small)
-    r"(?<![A-Za-z0-9_.-])(?:(?:[A-Z]|[a-z]{1,3}(?=[A-Z]{1,}[A-Z0-9])|\d+(?=[A-Z][a-z]{2})(?!\d*(?:Billion|Million|Trillion|Thousand)))"
+    r"(?<![A-Za-z0-9_.-])(?:(?:[A-Z]|[a-z]{1,3}(?=[A-Z]{1,}[A-Z0-9]|[A-Z][a-z]+-\d)|\d+(?=[A-Z][a-z]{2})(?!\d*(?:Billion|Million|Trillion|Thousand)))"
     r"[A-Za-z0-9.]*[A-Za-z0-9](?:(?:-| |_)(?:[A-Z0-9][A-Za-z0-9.]*[A-Za-z0-9]|[A-Z0-9]|v\d[\w.]*)"
     r"|-[a-z][a-z0-9.]*[a-z0-9](?=[\w.-]*\d|\s+v?\d)|-(?:tiny|mini|small|base|medium|large|xl|xxl)(?![A-Za-z0-9]))*"
     r"|(?=[a-z0-9.-]*\d)[a-z][a-z0-9]*(?:-[a-z0-9](?:[a-zA-Z0-9.]*[a-zA-Z0-9])?)+(?![\w/-])"

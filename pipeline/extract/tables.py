@@ -27,6 +27,8 @@ _H_NAME = re.compile(r"^\s*((?:(?:masked|causal)\s+)?(?:language\s+)?models?|mod
 # "| MAR Model | FID-50K | #params |": the family's name before "Model" (not "Base Model", the model it starts from)
 _H_FAMILY_MODEL = re.compile(r"^\s*(?!(?:base|baseline|teacher|student|reference|original|parent|pre-?trained|source|target)\b)"
                              r"[A-Z][\w.-]*\s+models?\s*$", re.IGNORECASE)
+# "| Property | gWorld-8B | gWorld-32B |" over "Parameters | 9B | 33B": a sheet of facts, one model per column
+_H_PROPERTY = re.compile(r"^\s*(?:propert(?:y|ies)|attributes?|specs?|specifications?|features?|items?|属性|项目)\s*$", re.IGNORECASE)
 _H_NAME_ONLY = re.compile(r"^\s*(?:model\s*)?(?:names?|ids?)\s*$", re.I)  # "Name", "Model ID": not "Variant"
 _H_LISTING = re.compile(r"download|weights|url|link|^\s*id\s*$|md5|hugging|modelscope|下载|链接", re.IGNORECASE)
 _H_LABEL = re.compile(r"categor|benchmark|metric|shots|domain|language|capabilit|task|dataset|^\s*$", re.IGNORECASE)
@@ -91,8 +93,8 @@ def table_kind(table: Table) -> str | None:
         return "rows"
     named_columns = [h for h in table.header[1:] if mentions(h) and MENTION.fullmatch(h)]
     labels_in_first = 3 * sum(bool(mentions(row[0])) for row in table.rows) <= len(table.rows)  # "Int4 Model" may be one
-    if _H_NAME.match(table.header[0]) and len(named_columns) >= 2 and 2 * len(named_columns) >= len(table.header) - 1 \
-            and labels_in_first:
+    if (_H_NAME.match(table.header[0]) or _H_PROPERTY.match(table.header[0])) and len(named_columns) >= 2 \
+            and 2 * len(named_columns) >= len(table.header) - 1 and labels_in_first:
         return "sheet"  # "| Model Name | x-chat-19B | x-video-19B |" over rows "Text Length | 8K | 2K"
     first = table.header[0]
     # "| HuggingFace | ModelScope |" with a linked model name in each cell: a download table by host.
@@ -361,13 +363,14 @@ def read_model_sheet(ctx: Context, table: Table) -> None:
         if cand is None:
             cand = Candidate(name=name, info=info, source="table", introduced_by="spec table", origin=" | ".join(table.header))
             ctx.candidates.append(cand)
-        cand.put("params_total", info.total, name, TABLE)
-        cand.put("params_active", info.active, name, TABLE)
         for row in table.rows:
             kind = _column_kind(row[0])
             if kind not in _ROW_FACTS or col >= len(row) or not row[col]:
                 continue
             cand.put(kind, _labelled_value(kind, row[col], row[0]), f"{row[0]} | {name}: {row[col]}", TABLE)
+        # the name's size where no row states one: "Parameters | 9B" is gWorld-8B's count
+        cand.put("params_total", info.total, name, TABLE)
+        cand.put("params_active", info.active, name, TABLE)
 
 
 def read_spec_sheet(ctx: Context, table: Table) -> None:
