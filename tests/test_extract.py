@@ -1448,3 +1448,11 @@ def test_a_property_sheet_gives_its_columns_counts_over_their_names_sizes():
            "- [gWorlt-32B on Hugging Face](https://huggingface.co/t/gWorlt-32B)\n\n| Property | gWorlt-8B | gWorlt-32B |\n|---|---|---|\n"
            "| Base Model | Qwen/Qwen3-VL-8B-Instruct | Qwen/Qwen3-VL-32B |\n| Parameters | 9B | 33B |\n| License | Apache 2.0 | Apache 2.0 |\n")
     assert {r["name"]: r["params_total"] for r in extract(doc)} == {"gWorlt-8B": 9e9, "gWorlt-32B": 33e9}
+
+
+def test_an_unpacked_copy_is_the_same_model():
+    doc = ("# TriLN\n\nTriLN models are trained on 300B tokens.\n\n| Params | TriLN |\n|---|---|\n"
+           "| 99M | [🤗 S/TriLN_99M_Unpacked](https://huggingface.co/S/TriLN_99M_Unpacked) |\n"
+           "| 190M | [🤗 S/TriLN_190M_Unpacked](https://huggingface.co/S/TriLN_190M_Unpacked) |\n\n"
+           "- [TriLN_99M_Unpacked](https://huggingface.co/S/TriLN_99M_Unpacked)\n- [TriLN_99M](https://huggingface.co/S/TriLN_99M)\n")
+    assert sorted(r["params_total"] for r in extract(doc)) == [99e6, 190e6]

@@ -23,6 +23,7 @@ _VARIANT_WORDS = {
     "spinquant", "spin", "quant", "qlora", "ptq", "vanilla", "preview", "hf", "pretrained", "pretrain", "tuned", "gptq", "awq",
     "gguf", "bnb", "mlx", "marlin", "autoawq", "qat", "pytorch", "eagle", "eagle3", "frspec", "medusa", "draft",
     "4bits", "8bits", "4bit", "8bit", "format", "unquantized", "npu", "ggml", "pt", "sharded", "safetensors", "onnx",
+    "unpacked", "packed",
 }
 _VARIANT_CANONICAL = {"inst": "instruct", "it": "instruct", "pretrain": "base", "pretrained": "base", "pt": "base"}
 # Words that open a sentence or heading but never a model name.

@@ -87,8 +87,8 @@ def _read(doc: Document, kinds: list, org: str | None, org_line: str, org_tokens
 _QUANT_VARIANTS = re.compile(r"spinquant|qlora|ptq|int4|int8|awq|gptq|fp8|gguf|\dbits?")
 # Copies of a model in another format or precision: "-HF" (converted for transformers), "-GGUF", "-MLX", "-FP8",
 # "-FP16", "-PyTorch" (the weights in half precision, or for another framework), "-NPU" (built for another chip),
-# "-GPTQ-format", "-unquantized" (a quantisation-aware model's weights, in another layout).
-_COPY_VARIANTS = re.compile(_QUANT_VARIANTS.pattern + r"|hf$|bnb|mlx|marlin|qat|pytorch|fp16|bf16|npu|format|unquantized|ggml|sharded|safetensors|onnx")
+# "-GPTQ-format", "-unquantized", "_Unpacked" (a quantisation-aware model's weights, in another layout).
+_COPY_VARIANTS = re.compile(_QUANT_VARIANTS.pattern + r"|hf$|bnb|mlx|marlin|qat|pytorch|fp16|bf16|npu|format|unquantized|unpacked|packed|ggml|sharded|safetensors|onnx")
 # Heads that speed up decoding of a model ("-Eagle", "-Eagle3", "-FRSpec"): not models of their own.
 _DRAFT_VARIANTS = re.compile(r"eagle|frspec|medusa|draft")
 _SHARED_FIELDS = ("params_total", "params_active", "training_tokens", "context_length", "publication_date")
