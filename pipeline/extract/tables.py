@@ -74,6 +74,15 @@ def _checkpoint_column(table: Table) -> int | None:
     return None
 
 
+def _by_host(table: Table) -> bool:
+    """"| HuggingFace | ModelScope |" over "[PhoneLM-1.5B](…)": linked model names under a host's name list downloads."""
+    return bool(_H_LISTING.search(table.header[0])) and table.has_links[0]
+
+
+def _without_owner(cell: str) -> str:
+    return re.sub(r"^[\w.-]+/(?=[\w.-]+$)", "", cell)  # "BAAI/bge-m3", "yang-z/CodeV-DS-6.7B": a repository id names its model
+
+
 def without_group_column(table: Table) -> Table:
     """"| | Method | #Params |" over "Generalists | BLIP-2 | 8.2B": a first column that groups rows, the names beside it."""
     if len(table.header) > 2 and not table.header[0] and table.header[1] and _H_NAME.match(table.header[1]):
@@ -97,9 +106,8 @@ def table_kind(table: Table) -> str | None:
             and 2 * len(named_columns) >= len(table.header) - 1 and labels_in_first:
         return "sheet"  # "| Model Name | x-chat-19B | x-video-19B |" over rows "Text Length | 8K | 2K"
     first = table.header[0]
-    # "| HuggingFace | ModelScope |" with a linked model name in each cell: a download table by host.
-    by_host = bool(_H_LISTING.search(first)) and table.has_links[0]
-    names_in_first = bool(_H_NAME.match(first) or _H_FAMILY_MODEL.match(first)) or _column_kind(first) == "params_total" or by_host
+    names_in_first = bool(_H_NAME.match(first) or _H_FAMILY_MODEL.match(first)) or _column_kind(first) == "params_total" \
+        or _by_host(table)
     metric_labels = any(
         _H_MMLU.search(c) or re.search(r"#?\s*(total|activated) params", c, re.I) for row in table.rows for c in row[:4]
     )
@@ -150,9 +158,7 @@ def read_row_table(ctx: Context, table: Table) -> None:
                          and any(re.search(r"[✅✓✔]", row[c]) for row in table.rows if c < len(row))), None)
     # "| Model | Open Weights | Open Data |" over "✅ | ❌": a matrix comparing models, the document's own among others
     compared = any(re.fullmatch(r"\s*[✅❌✓✗✔✘]\s*", cell) for row in table.rows for cell in row[1:])
-    # "| HuggingFace |" over "[PhoneLM-1.5B](…)": a column of links by host is a download list too
-    by_host = bool(_H_LISTING.search(table.header[0])) and table.has_links[0]
-    listing = (any(_H_LISTING.search(h) for h in table.header[1:]) or any(table.has_links[1:]) or by_host) and not scores \
+    listing = (any(_H_LISTING.search(h) for h in table.header[1:]) or any(table.has_links[1:]) or _by_host(table)) and not scores \
         or checkpoints is not None  # the document's own checkpoints, scores beside them or not
     # (its rows are the document's own only where of its family)
     role = "download table" if listing and not compared else "size table" if specs or listing else "evaluation table"
@@ -177,7 +183,7 @@ def read_row_table(ctx: Context, table: Table) -> None:
     for row in table.rows:
         repository = _REPOSITORY_ID.fullmatch(row[checkpoints]) if checkpoints is not None and checkpoints < len(row) else None
         name = repository.group("name") if repository else _without_badge(_without_icon(row[0]))
-        name = re.sub(r"^[\w.-]+/(?=[\w.-]+$)", "", name)  # "BAAI/bge-m3": a repository id names its model
+        name = _without_owner(name)
         if name and name == table.header[0]:
             continue
         if len(row) > 2 and all(row) and len(set(row)) == 1:
@@ -236,8 +242,7 @@ def read_row_table(ctx: Context, table: Table) -> None:
         elif size_only:
             # "| 7B | 🤗 Baichuan2-7B-Base | 🤗 Baichuan2-7B-Chat |": the cells name the models of that size
             size = ctx.info(bare).nominal
-            # (a repository id, "yang-z/CodeV-DS-6.7B", names its model)
-            cells = [re.sub(r"^[\w.-]+/(?=[\w.-]+$)", "", _without_icon(cell)) for cell in row[1:]]
+            cells = [_without_owner(_without_icon(cell)) for cell in row[1:]]
             named = [cell for cell in cells if size and MENTION.fullmatch(cell)
                      and ctx.info(cell).nominal == size and starts_with(ctx.info(cell).stem, ctx.primary)]
             families = [table.header[c] for c in family_columns.values() if c < len(row) and row[c]]
