@@ -971,6 +971,48 @@ def test_a_sentence_naming_the_model_counts_it_and_a_news_heading_is_no_title():
     assert {r["name"]: r["params_total"] for r in extract(doc)} == {"Kestrel10-N 2.3M": 2.3e6, "Kestrel10-S 7.2M": 7.2e6}
 
 
+def test_a_sentence_saying_the_named_model_is_a_size_counts_it_without_the_word_parameters():
+    doc = ("# wren-code-v1-3b\n\n`wren-code-v1-3b` is a 2.7B model. It beats every 7B model on our suite.\n")
+    only(extract(doc), name="wren-code-v1-3b", params_total=2.7e9)
+
+
+def test_rows_of_an_own_table_for_models_still_in_progress_are_reviewed():
+    doc = ("# FinchLM\n\n| Size | FinchLM-Base | FinchLM-Tuned | Tokens |\n|---|---|---|---|\n"
+           "| 3B | [checkpoint](https://huggingface.co/x/finch-base-3b) | [checkpoint](https://huggingface.co/x/finch-tuned-3b) | 800B |\n"
+           "| 15B | (in progress) | (pending) | |\n| 175B | (planned) | | |\n")
+    extraction = extract_with_review(doc)
+    assert [r["params_total"] for r in extraction.records] == [3e9]
+    assert any("not yet released" in row["reason"] for row in extraction.review)
+
+
+def test_tokens_of_an_incremental_pre_training_are_not_the_models_training_tokens():
+    doc = ("# Plover-16B\n\nPlover-16B is a 16 billion parameter language model. It uses 2.5T tokens for pre-training.\n\n"
+           "The Long version is based on the Plover-16B-Base model and performs incremental pre-training with 20 billion tokens.\n")
+    only(extract(doc), params_total=16e9, training_tokens=2.5e12)
+
+
+def test_a_first_column_headed_params_that_holds_sized_model_names_names_the_models():
+    doc = ("# Wrenlet: Interpreting Transformers\n\n## Models\n\n| Params | n_layers | d_model | Checkpoints |\n|---|---|---|---|\n"
+           "| Wrenlet-19M | 6 | 512 | Ready |\n| Wrenlet-19M-Deduped | 6 | 512 | Ready |\n| Wrenlet-1.3B | 24 | 2048 | Ready |\n\n"
+           "| Params | Value |\n|---|---|\n| hidden size | 4096 |\n")
+    sizes = {r["name"]: r["params_total"] for r in extract(doc)}
+    assert sizes == {"Wrenlet-19M": 1.9e7, "Wrenlet-19M-Deduped": 1.9e7, "Wrenlet-1.3B": 1.3e9}
+
+
+def test_a_table_of_training_throughput_by_size_lists_no_models_and_a_context_window_length_is_read():
+    doc = ("# Kiwi-101B: An Open LLM\n\nKiwi-101B is an open-source decoder-only LLM with 101 billion parameters. "
+           "It has a context window length of 2048 in training.\n\n"
+           "| Params(billion) | TP Size | PP Size | Number of GPUs | TFLOP/s per GPU | GPU Utilization |\n|---|---|---|---|---|---|\n"
+           "| 16 | 2 | 1 | 192 | 162 | 51.90% |\n| 101 | 4 | 4 | 192 | 165 | 52.88% |\n")
+    only(extract(doc), name="Kiwi-101B", params_total=101e9, context_length=2048)
+
+
+def test_a_family_written_only_in_sized_names_keeps_its_spelling():
+    doc = ("# KWL-101B: An Open LLM\n\nKWL-101B is an open-source decoder-only LLM with 101 billion parameters.\n\n"
+           "This framework supports training of models with three parameter sizes mentioned in our paper: 16B, 51B and 101B.\n")
+    only(extract(doc), name="KWL 101B", params_total=101e9)
+
+
 def test_a_licence_is_no_model_and_example_is_a_word_of_names():
     doc = ("# Example Heron 3B\n\nToday Example Labs releases Example Heron 3B.\n\n"
            "The weights are available under the Apache 2.0 license. Our MIT-2 license applies to code.\n")

@@ -15,7 +15,9 @@ from pipeline.extract.text import CJK, Document, sentences
 _PARAM_STATEMENT = re.compile(
     rf"(?P<q>{QTY})(?:[-\s]param(?:eter)?s?\b|\s+(?P<which>total|activated|active)\s+param(?:eter)?s?\b|\s?(?:激活)?参数)"
     rf"|parameters?\s*:\s*(?P<q2>{QTY})"
-    rf"|参数(?:量|规模)?\s*(?:为|是|:|：|约|达到|达)?\s*(?P<q3>{QTY})",  # "参数量为 7B", "激活参数为 12B"
+    rf"|参数(?:量|规模)?\s*(?:为|是|:|：|约|达到|达)?\s*(?P<q3>{QTY})"  # "参数量为 7B", "激活参数为 12B"
+    # "`replit-code-v1-3b` is a 2.7B model": the sentence that names a model says what it is
+    rf"|\bis\s+an?\s+(?P<q4>{NUM}\s?(?:[BM]|billion|million))(?![\w-])\s+(?:[A-Za-z]+\s+){{0,2}}?model\b",
     re.IGNORECASE,
 )
 _ACTIVE_AFTER = re.compile(rf"(?P<q>{QTY})\s+(?:parameters\s+)?(?:are\s+)?(?:activated|active)\b", re.I)
@@ -25,7 +27,7 @@ _TOKENS_STATEMENT = re.compile(rf"(?P<q>{QTY}(?:\s*\+\s*{QTY})?)\+?\s+(?:[A-Za-z
 _RANGE_BEFORE = re.compile(rf"{QTY}\s*(?:to|-|–)\s*$", re.I)
 _SERIES_BEFORE = re.compile(rf"{QTY}\s*(?:,|\band\b)\s*$", re.I)
 _CONTEXT_STATEMENT = re.compile(
-    rf"(?:context(?:\s+(?:lengths?|windows?|size))?|sequence length|sequences)\s*(?:\([^)]*\))?\s*(?:of|to|is|:|up to|extended to)?\s*(?:up to\s+)?(?P<q>{QTY})"
+    rf"(?:context(?:\s+(?:lengths?|windows?|size)){{0,2}}|sequence length|sequences)\s*(?:\([^)]*\))?\s*(?:of|to|is|:|up to|extended to)?\s*(?:up to\s+)?(?P<q>{QTY})"
     rf"|(?P<q2>{QTY})(?:[\s-]+tokens?)?(?:\s+text)?\s+context|support(?:s)?\s+(?:(?:long-context|context|processing|inputs?)\s+)*(?:of\s+)?(?:up to\s+)?(?P<q3>{QTY})\s+tokens"
     # "extend the context length of Granite 3.0 from 4K to 128K": the length it reaches
     rf"|context(?:\s+(?:length|window))?\b[^;]{{0,60}}?\bfrom\s+{QTY}\s+to\s+(?P<q4>{QTY})"
@@ -88,7 +90,7 @@ def read_param_statements(ctx: Context) -> None:
                     _apply_param(ctx, subject, "params_total", composite, sentence)
                 continue
             for match in _PARAM_STATEMENT.finditer(sentence):
-                qty_text = match.group("q") or match.group("q2") or match.group("q3")
+                qty_text = match.group("q") or match.group("q2") or match.group("q3") or match.group("q4")
                 before = sentence[: match.start()]
                 if _BOUND_BEFORE.search(before) or NON_EMBEDDING.search(sentence[match.start(): match.end() + 30]):
                     continue
@@ -200,7 +202,7 @@ def read_quantity_statements(ctx: Context) -> None:
                     continue  # "10T to 12T tokens": a range over several models
                 if _SERIES_BEFORE.search(sentence[: match.start()]):
                     continue  # "checkpoints trained on 500B, 1T, …, 3T and 3.1T tokens": a series of checkpoints
-                if _UPPER_BOUND_BEFORE.search(sentence[: match.start()]) or re.search(r"additional|further|continu|\bstage\b|继续|持续|增量", sentence[max(0, match.start() - 40): match.start()], re.I) \
+                if _UPPER_BOUND_BEFORE.search(sentence[: match.start()]) or re.search(r"additional|further|continu|incremental|\bstage\b|继续|持续|增量", sentence[max(0, match.start() - 40): match.start()], re.I) \
                         or re.search(r"继续预训练|持续预训练|continued pre-?training", sentence[match.end(): match.end() + 40], re.I):
                     continue
                 value = quantity(match.group("q").strip())

@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 
 from pipeline.extract.candidates import Candidate, Context, fact_value
-from pipeline.extract.names import (HARDWARE, LEADING_WORDS, MENTION, RELEASE_VERBS, NameInfo, before_comparison, is_model_name,
-                                    mentions, of_family, parse_name, scored_on, special_token, starts_with)
+from pipeline.extract.names import (HARDWARE, LEADING_WORDS, MENTION, RELEASE_VERBS, SIZE_IN_NAME, NameInfo,
+                                    before_comparison, is_model_name, mentions, of_family, parse_name, scored_on,
+                                    special_token, starts_with)
 from pipeline.extract.text import Document, sentences
 
 OWN_TABLES = ("size table", "download table", "download list", "spec table", "model list")
@@ -80,6 +81,7 @@ def rank_families(doc: Document, org_tokens: tuple[str, ...], limit: int = 2) ->
     """
     weights: dict[tuple[str, ...], float] = {}
     surface: dict[tuple[str, ...], dict[str, int]] = {}
+    sized_surface: dict[tuple[str, ...], dict[str, int]] = {}
     title_sizes: dict[tuple[str, ...], set[float]] = {}
     title_stems = set()
     # "Amber: the first model of LLM360": the name before the colon is what the title is about.
@@ -110,6 +112,12 @@ def rank_families(doc: Document, org_tokens: tuple[str, ...], limit: int = 2) ->
                 forms = surface.setdefault(info.stem, {})
                 written = " ".join(w for w in chain.split() if w.lower() not in LEADING_WORDS)
                 forms[written] = forms.get(written, 0) + 1
+            elif info.nominal and not info.variant:
+                # "FLM-101B" throughout: the family is written "FLM", as its sized names spell it, not "Flm"
+                bare = SIZE_IN_NAME.sub("", chain).strip(" -_")
+                if bare and parse_name(bare, org_tokens).stem == info.stem:
+                    forms = sized_surface.setdefault(info.stem, {})
+                    forms[bare] = forms.get(bare, 0) + 1
     # "Heterogenous Pre-trained Transformers" over "HPT-XLarge": the title's initials name the family
     initials = "".join(word[0] for word in re.findall(r"\b[A-Z][a-z]+", doc.title.split(":")[0])).lower()
     for stem in list(weights):
@@ -121,7 +129,7 @@ def rank_families(doc: Document, org_tokens: tuple[str, ...], limit: int = 2) ->
     for stem in title_stems:
         weights[stem] += sum(w for other, w in weights.items() if other != stem and starts_with(other, stem))
     ranked = sorted(weights, key=lambda s: (-weights[s], len(s), s))[:limit]
-    return [(stem, _written(surface.get(stem), stem), frozenset(title_sizes.get(stem, ()))) for stem in ranked]
+    return [(stem, _written(surface.get(stem) or sized_surface.get(stem), stem), frozenset(title_sizes.get(stem, ()))) for stem in ranked]
 
 
 def _written(forms: dict[str, int] | None, stem: tuple[str, ...]) -> str:
@@ -146,6 +154,9 @@ def judge(ctx: Context) -> list[tuple[Candidate, str]]:
                 len(cand.info.stem) < len(ctx.org_tokens) and all(t in ctx.org_tokens for t in cand.info.stem) or all(t in LANGUAGES for t in cand.info.stem)):
             # "IDEA 研究院…推出…" by IDEA-CCNL (a part of the developer's name), "Spanish Language Models": no model
             _review(ctx, cand, "the developer's name or a language's, not a model's")
+            continue
+        if cand.introduced_by in OWN_TABLES and _not_yet_released(cand.origin):
+            _review(ctx, cand, "a row for a model not yet released")
             continue
         evidence = None
         # A card titled with one sized model ("Ziya-Coding-34B-v1.0") links to the rest of its series as well:
@@ -173,6 +184,16 @@ def judge(ctx: Context) -> list[tuple[Candidate, str]]:
             continue
         accepted.append((cand, evidence))
     return [(cand, evidence) for cand, evidence in accepted if not _active_count_of(ctx, cand, accepted)]
+
+
+# "| 15B | (in progress) | (pending) |", "| 175B | (planned) |": a place in the table kept for a model to come
+_NOT_YET = re.compile(r"\(?\s*(?:in progress|planned|pending|coming soon|tb[ad]|to be released|training)\s*\)?", re.I)
+
+
+def _not_yet_released(row: str) -> bool:
+    """Every cell after the row's name says the model is still to come."""
+    cells = [cell.strip() for cell in row.split(" | ")[1:] if cell.strip()]
+    return bool(cells) and all(_NOT_YET.fullmatch(cell) for cell in cells)
 
 
 Places = dict[tuple[str, ...], list[tuple[int, float | None, str]]]

@@ -90,6 +90,12 @@ def without_group_column(table: Table) -> Table:
     return table
 
 
+# Columns of a training set-up: parallelism, hardware and throughput
+# (not a GPU's memory a model needs: "Minimum GPU Memory Usage")
+_H_SETUP = re.compile(r"(?:number of|#|num\.?)\s*(?:gpus?|tpus?|chips|nodes)\b|tflops?\b|\bmfu\b|utili[sz]ation|throughput"
+                      r"|tokens?\s*/\s*s|\b[tpde]p\s*(?:size|degree)|parallel", re.I)
+
+
 def table_kind(table: Table) -> str | None:
     """"rows" when each row is a model, "columns" when the header lists models, "spec" for a two-column
     sheet of one model's facts ("Total Parameters | 1T"), else None."""
@@ -100,6 +106,8 @@ def table_kind(table: Table) -> str | None:
         return "spec"
     if _checkpoint_column(table) is not None:
         return "rows"
+    if sum(bool(_H_SETUP.search(h)) for h in table.header) >= 2:
+        return None  # "| Params(billion) | TP Size | Number of GPUs | TFLOP/s per GPU |": how sizes were trained, no models
     named_columns = [h for h in table.header[1:] if mentions(h) and MENTION.fullmatch(h)]
     labels_in_first = 3 * sum(bool(mentions(row[0])) for row in table.rows) <= len(table.rows)  # "Int4 Model" may be one
     if (_H_NAME.match(table.header[0]) or _H_PROPERTY.match(table.header[0])) and len(named_columns) >= 2 \
@@ -229,7 +237,9 @@ def read_row_table(ctx: Context, table: Table) -> None:
                             None)
         if model_column is not None:
             name, size_only, size_named, bare_size = row[model_column].strip("` ").split("/")[-1], False, False, False
-        if kinds[0] == "params_total" and not size_only and not size_named and model_column is None:
+        # "| Params | n_layers |" over "Pythia-19M | 6": the first column sizes the row by the model's own name
+        sized_name = bool(ctx.info(name).nominal) and bool(MENTION.fullmatch(name.strip("` "))) and not bare_size
+        if kinds[0] == "params_total" and not size_only and not size_named and model_column is None and not sized_name:
             ctx.reject(name, f"not a model name (a row of a table whose first column is '{table.header[0]}')", evidence)
             continue
         if size_named:  # "| Size | Parameters |" with rows "tiny | 39 M": the family's sizes are named by word
