@@ -1013,6 +1013,23 @@ def test_a_family_written_only_in_sized_names_keeps_its_spelling():
     only(extract(doc), name="KWL 101B", params_total=101e9)
 
 
+def test_a_list_item_linking_a_repository_is_one_model_whatever_its_text_spells():
+    doc = ("# Heron\n\nHeron combines state-space models with mixture of experts.\n\n## Pretrained Models\n\n"
+           "Our pretrained models are uploaded to [our HuggingFace](https://huggingface.co/Zy):\n"
+           "- [Heron 340M/1.5B](https://huggingface.co/Zy/Heron-1.5B)*\n- [Heron 630M/2.8B](https://huggingface.co/Zy/Heron-2.8B)*\n")
+    assert {r["name"]: r["params_total"] for r in extract(doc)} == {"Heron-1.5B": 1.5e9, "Heron-2.8B": 2.8e9}
+
+
+def test_an_html_table_under_a_title_row_spanning_it_takes_its_header_from_the_next_row():
+    row = ("<tr><td>{0}</td><td><a href=\"https://huggingface.co/kx/Kestrel/tree/main/{0}\">{0}</a></td>"
+           "<td><a href=\"https://cdn.example.com/{0}.zip\">{0}</a></td></tr>\n")
+    doc = ("# Kestrel\n\n<table>\n<tr><td colspan=\"3\">Download Models</td></tr>\n"
+           "<tr><td>Models</td><td>Huggingface Download URL</td><td>Cloud Download URL</td></tr>\n"
+           + row.format("Kestrel-A52B-Instruct") + row.format("Kestrel-A52B-Pretrain") + "</table>\n")
+    names = sorted(r["name"] for r in extract(doc))
+    assert names == ["Kestrel-A52B-Instruct", "Kestrel-A52B-Pretrain"], names
+
+
 def test_a_licence_is_no_model_and_example_is_a_word_of_names():
     doc = ("# Example Heron 3B\n\nToday Example Labs releases Example Heron 3B.\n\n"
            "The weights are available under the Apache 2.0 license. Our MIT-2 license applies to code.\n")

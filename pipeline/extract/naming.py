@@ -24,6 +24,9 @@ _PLANNED = re.compile(r"\b(?:future|will|plan(?:s|ned)?\s+to|upcoming|coming soo
 def read_size_lists(ctx: Context) -> None:
     """"comes in 7B, 13B and 70B", "Qwen2.5: 0.5B, 1.5B, ...", nested "Gemma 3: / Text only: 1b"."""
     subject_by_indent: dict[int, str] = {}
+    # "- [BlackMamba 340M/1.5B](…/BlackMamba-1.5B)": an item that links the developer's repository is that one model
+    # (read as a download), not a list of sizes
+    downloads = {link.line for link in ctx.doc.download_links if link.owner == ctx.doc.hub_owner}
     for line in ctx.doc.lines:
         indent = (len(line) - len(line.lstrip())) // 2
         item = line.strip().lstrip("- ").strip()
@@ -36,7 +39,7 @@ def read_size_lists(ctx: Context) -> None:
             subject_by_indent[indent] = heading.group(1)
         elif is_item:
             subject_by_indent = {k: v for k, v in subject_by_indent.items() if k < indent}
-        for sentence in sentences(line):
+        for sentence in sentences(line) if line not in downloads else ():
             for match in SIZE_LIST.finditer(sentence):
                 parts = [p for p in re.split(LIST_SEPARATOR, match.group("list")) if p]
                 has_units = [bool(re.search(r"[A-Za-z]", p)) for p in parts]

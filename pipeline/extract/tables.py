@@ -194,8 +194,10 @@ def read_row_table(ctx: Context, table: Table) -> None:
         name = _without_owner(name)
         if name and name == table.header[0]:
             continue
-        if len(row) > 2 and all(row) and len(set(row)) == 1:
-            continue  # "| LFM2 Text Models | LFM2 Text Models | …": a group's label spanning the table, not a model
+        # "| LFM2 Text Models | LFM2 Text Models | …": a group's label spanning the table, not a model; a model's name
+        # repeated as the text of its download links ("| Hunyuan-A52B-Pretrain | [Hunyuan-A52B-Pretrain](…) |") is one
+        if len(row) > 2 and all(row) and len(set(row)) == 1 and not (MENTION.fullmatch(row[0]) and any(table.has_links[1:])):
+            continue
         if any(re.search(r"(?:huggingface\.co|hf\.co)/datasets/", cell) for cell in row):
             continue  # "| CatalanQA | Question Answering | https://huggingface.co/datasets/…": a dataset
         sizes = [row[c] for c, k in enumerate(kinds) if k == "params_total"]

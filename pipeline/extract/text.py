@@ -101,6 +101,8 @@ def _html_table(table, section: str) -> Table:
             col += span
         _carry_down(row, col, pending)
         grid.append(row)
+    if not table.find("thead") and len(grid) > 2 and len(grid[0]) > 1 and len(set(grid[0])) == 1:
+        header_rows = 2  # "<tr><td colspan=3>Download Models</td></tr>" over the labels: a title, not the header
     return _make_table(grid, header_rows, section, links)
 
 
