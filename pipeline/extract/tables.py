@@ -196,7 +196,9 @@ def read_row_table(ctx: Context, table: Table) -> None:
             continue
         # "| LFM2 Text Models | LFM2 Text Models | …": a group's label spanning the table, not a model; a model's name
         # repeated as the text of its download links ("| Hunyuan-A52B-Pretrain | [Hunyuan-A52B-Pretrain](…) |") is one
-        if len(row) > 2 and all(row) and len(set(row)) == 1 and not (MENTION.fullmatch(row[0]) and any(table.has_links[1:])):
+        repeated_name = MENTION.fullmatch(row[0]) and any(table.has_links[1:]) and \
+            not re.search(r"\b(?:models|series|family|variants|checkpoints)\b", row[0], re.I)
+        if len(row) > 2 and all(row) and len(set(row)) == 1 and not repeated_name:
             continue
         if any(re.search(r"(?:huggingface\.co|hf\.co)/datasets/", cell) for cell in row):
             continue  # "| CatalanQA | Question Answering | https://huggingface.co/datasets/…": a dataset
