@@ -846,7 +846,8 @@ def test_names_opening_with_digits_size_word_rows_and_descriptions_after_names()
            "## 360Loon-7B-Chat-32K Long Context Model Introduction\n\nIt needs the 360Loon Backend to serve it.\n\n"
            "- 360Loon-sft-data: the data we tuned on\n")
     names = sorted(r["name"] for r in extract(doc))
-    assert names == ["360Loon-7B v1.0", "360Loon-7B-Base", "360Loon-7B-Chat-32K"]
+    # the release sentence's "360Loon-7B v1.0" is the family at the 7B size the table lists, not a model of its own
+    assert names == ["360Loon-7B-Base", "360Loon-7B-Chat-32K"]
     table = "# Kestrel\n\nKestrel is a family of protein models.\n\nModel | #Params | d_model\n---|---|---\n[Small](https://x/s) | 85M | 768\n[XLarge](https://x/xl) | 1.2B | 2048\n"
     assert {r["name"]: r["params_total"] for r in extract(table)} == {"Kestrel Small 85M": 85e6, "Kestrel XLarge 1.2B": 1.2e9}
 
@@ -1028,6 +1029,22 @@ def test_an_html_table_under_a_title_row_spanning_it_takes_its_header_from_the_n
            + row.format("Kestrel-A52B-Instruct") + row.format("Kestrel-A52B-Pretrain") + "</table>\n")
     names = sorted(r["name"] for r in extract(doc))
     assert names == ["Kestrel-A52B-Instruct", "Kestrel-A52B-Pretrain"], names
+
+
+def test_a_size_in_the_name_refines_a_rounded_size_cell():
+    doc = ("# Meet 10.7B Gull\n\nWe introduce Gull-10.7B, a large language model.\n\n"
+           "| Model | H6 | Size |\n|---|---|---|\n| Gull-10.7B-v1.0 | 66.04 | ~11B |\n")
+    assert {r["params_total"] for r in extract(doc)} == {10.7e9}
+
+
+def test_a_release_sentence_naming_the_family_at_a_listed_size_is_that_listed_model():
+    doc = ("# OpenTern\n\n- [2023/08] We released an intermediate OpenTern-8B checkpoint along with two other models.\n\n"
+           "The OpenTern-8B checkpoint has been trained by 200B tokens.\n\n"
+           "| Model Name | Description | #Param | Huggingface |\n|---|---|---|---|\n"
+           "| OpenTern-base/16E | A small model for debugging | 637M | [Link](https://huggingface.co/tx/opentern-base) |\n"
+           "| OpenTern-8B/32E | 8B model | 8B | [Link](https://huggingface.co/tx/opentern-8B) |\n")
+    records = {r["name"]: (r["params_total"], r["training_tokens"]) for r in extract(doc)}
+    assert len(records) == 2 and sorted(records.values()) == [(637e6, None), (8e9, 200e9)], records
 
 
 def test_a_licence_is_no_model_and_example_is_a_word_of_names():

@@ -78,7 +78,7 @@ def _read(doc: Document, kinds: list, org: str | None, org_line: str, org_tokens
         for cand in ctx.candidates:
             cand.put("organization", org, org_line, GENERAL)
     ctx.candidates[:] = [c for c in ctx.candidates if _worth_reporting(c)]
-    accepted = _without_family_doubles(ctx, _without_copies_or_heads(ctx, judge(ctx)))
+    accepted = _without_release_doubles(ctx, _without_family_doubles(ctx, _without_copies_or_heads(ctx, judge(ctx))))
     records = sorted((_as_record(cand, evidence) for cand, evidence in accepted), key=_sort_key)
     review = sorted(ctx.review, key=lambda row: json.dumps(row, sort_keys=True, default=str))
     return Extraction(records, review)
@@ -201,6 +201,31 @@ def _without_family_doubles(ctx: Context, accepted: list[tuple[Candidate, str]])
                 sized[0].facts.setdefault(key, fact)
             ctx.reject(cand.name, f"the family's statement of {sized[0].name}'s size, not a model of its own", cand.origin,
                        "model", total)
+            continue
+        kept.append((cand, evidence))
+    return kept
+
+
+_LISTED = ("size table", "download table", "download list", "spec table", "model list")
+
+
+def _without_release_doubles(ctx: Context, accepted: list[tuple[Candidate, str]]) -> list[tuple[Candidate, str]]:
+    """"We released an intermediate OpenMoE-8B checkpoint" beside the download row "OpenMoE-8B/32E": a sentence
+    naming the family at a size the document's own table lists is that listed model, not one more; its facts go to
+    the listed model when there is one."""
+    kept = []
+    for cand, evidence in accepted:
+        stem = tuple(t for t in cand.info.stem if not re.fullmatch(r"v\d[\d.]*", t))  # "360Zhinao-7B v1.0"
+        twins = [other for other, _ in accepted if other.introduced_by in _LISTED and other.info.nominal == cand.info.nominal
+                 and starts_with(other.info.stem, stem)] \
+            if cand.introduced_by == "release sentence" and not cand.info.variant and cand.info.nominal else []
+        if twins:
+            if len(twins) == 1:  # what a sentence says of the named model, not of its family in general
+                for key, fact in cand.facts.items():
+                    if fact[0] >= NAMED:
+                        twins[0].facts.setdefault(key, fact)
+            ctx.reject(cand.name, f"the family at a size its own table lists ({', '.join(t.name for t in twins)}), "
+                       "not a model of its own", cand.origin, "model", fact_value(cand, "params_total"))
             continue
         kept.append((cand, evidence))
     return kept

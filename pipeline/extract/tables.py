@@ -313,6 +313,8 @@ def _read_model_row(ctx: Context, table: Table, kinds: list[str | None], row: tu
             total = t if total is None or t is not None and (exact or more_precise(total, t)) else total
             active = active or a
     info = ctx.info(name)
+    if isinstance(total, float) and info.nominal and more_precise(total, info.nominal):
+        total = info.nominal  # "SOLAR-10.7B-v1.0 | ~11B": the name's size refines the rounded cell
     if info.nominal is None and total and not re.search(r"\bx\d|\d+x\d", name):
         qualifier = " ".join(re.findall(r"\([^)]*\)", name))
         name = f"{re.sub(r'[(].*?[)]', '', name).strip()} {size_label(_round_nominal(total, row))} {qualifier}".strip()
