@@ -1047,6 +1047,12 @@ def test_a_release_sentence_naming_the_family_at_a_listed_size_is_that_listed_mo
     assert len(records) == 2 and sorted(records.values()) == [(637e6, None), (8e9, 200e9)], records
 
 
+def test_a_model_named_by_the_initials_of_the_title_family_is_of_that_family():
+    doc = ("# Chinese-Wren-LLM\n\nWe introduce CW-LLM, a 2B parameter language model. Starting from scratch, "
+           "CW-LLM primarily uses data from a 1,200 billion token corpus.\n")
+    only(extract(doc), name="CW-LLM", params_total=2e9, training_tokens=1.2e12)
+
+
 def test_a_licence_is_no_model_and_example_is_a_word_of_names():
     doc = ("# Example Heron 3B\n\nToday Example Labs releases Example Heron 3B.\n\n"
            "The weights are available under the Apache 2.0 license. Our MIT-2 license applies to code.\n")

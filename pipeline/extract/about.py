@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from pipeline.extract.candidates import GENERAL, NAMED, Candidate, Context, fact_value
-from pipeline.extract.names import HARDWARE, SIZE_IN_NAME, NameInfo, contains, mentions, starts_with
+from pipeline.extract.names import HARDWARE, SIZE_IN_NAME, NameInfo, contains, mentions, of_family, starts_with
 from pipeline.extract.numbers import LIST_SEPARATOR, NUM, SIZE_LIST, quantity
 
 
@@ -45,7 +45,7 @@ def subject_mention(ctx: Context, sentence: str, position: int) -> tuple[str, Na
         # Acronyms such as "MoE" or "GQA" are mentions too, but not models.
         # "Unbabel/XCOMET-XXL": a repository id names a model, digits in it or not
         repository = bool(re.search(r"[\w-]/$", sentence[:start]))
-        if info.stem and (info.stem in known or starts_with(info.stem, ctx.primary) or re.search(r"\d", mention) or repository):
+        if info.stem and (info.stem in known or of_family(info.stem, ctx.primary) or re.search(r"\d", mention) or repository):
             best = mention, info
     return best
 
@@ -119,7 +119,8 @@ def _is_other_name(ctx: Context, name: str) -> bool:
     """A proper name (never written in lower case in the document) that is not of the document's family or developer."""
     info = ctx.info(name)
     first = name.split()[0].split("-")[0]
-    if not info.stem or contains(info.stem, ctx.primary) or _short_for_primary(ctx, info) or first.lower() in ctx.org_tokens:
+    if not info.stem or contains(info.stem, ctx.primary) or of_family(info.stem, ctx.primary) or _short_for_primary(ctx, info) \
+            or first.lower() in ctx.org_tokens:
         return False
     lower = re.compile(rf"(?<![\w-]){re.escape(first.lower())}(?![\w-])")
     return not any(lower.search(line) for line in ctx.doc.lines)

@@ -232,11 +232,17 @@ def _sized_version(stem: tuple[str, ...], family: tuple[str, ...]) -> bool:
 def of_family(stem: tuple[str, ...], family: tuple[str, ...]) -> bool:
     """Is `stem` a member of `family`: "Kanana 1.5 8B", or with a tier word before the version ("Kanana-Flag-1.5",
     "Ling-mini-2.0" of "Ling 2.0"), never another version ("Qwen2.5" of "Qwen3")?"""
-    if starts_with(stem, family) or _sized_version(stem, family):
+    if starts_with(stem, family) or _sized_version(stem, family) or _abbreviates(stem, family):
         return True
     version = family[1:]
     return bool(version) and all(re.search(r"\d", t) for t in version) and len(stem) > len(family) \
         and stem[0] == family[0] and bool(re.fullmatch(r"[a-z]+", stem[1])) and starts_with(stem[2:], version)
+
+
+def _abbreviates(stem: tuple[str, ...], family: tuple[str, ...]) -> bool:
+    """"CT-LLM" of "Chinese-Tiny-LLM": the first word is the initials of the family's leading words, the rest the same."""
+    return len(stem) >= 1 and any(len(stem[0]) == k and stem[0] == "".join(t[0] for t in family[:k])
+                                  and starts_with(stem[1:], family[k:]) for k in range(2, len(family) + 1))
 
 
 def size_label(value: float) -> str:

@@ -202,6 +202,15 @@ def _without_family_doubles(ctx: Context, accepted: list[tuple[Candidate, str]])
             ctx.reject(cand.name, f"the family's statement of {sized[0].name}'s size, not a model of its own", cand.origin,
                        "model", total)
             continue
+        # "Chinese-Tiny-LLM" titling a document that introduces its one model "CT-LLM, a 2B parameter language model"
+        members = [c for c, _ in accepted if c is not cand and of_family(c.info.stem, ctx.primary)
+                   and isinstance(fact_value(c, "params_total"), float)]
+        if cand.info.nominal is None and cand.info.stem == ctx.primary and total is None and len(members) == 1 \
+                and fact_value(cand, "mmlu") is None and not starts_with(members[0].info.stem, cand.info.stem):
+            for key, fact in cand.facts.items():
+                members[0].facts.setdefault(key, fact)
+            ctx.reject(cand.name, f"the document's title for its one model, {members[0].name}", cand.origin, "model", None)
+            continue
         kept.append((cand, evidence))
     return kept
 
