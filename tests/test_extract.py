@@ -1053,6 +1053,14 @@ def test_a_model_named_by_the_initials_of_the_title_family_is_of_that_family():
     only(extract(doc), name="CW-LLM", params_total=2e9, training_tokens=1.2e12)
 
 
+def test_a_sized_name_that_is_now_available_is_released():
+    doc = ("# TroX: Traversal of Layers\n\n## News\n"
+           "- TroX-1.8B is now available in [Huggingface Models](https://huggingface.co/bk/TroX-1.8B). (local demo included)\n"
+           "- TroX-7B is now available in [Huggingface Models](https://huggingface.co/bk/TroX-7B).\n"
+           "- Preprint of TroX is soon uploaded in ArXiv. The paper is available on arXiv.\n")
+    assert {r["name"]: r["params_total"] for r in extract(doc)} == {"TroX-1.8B": 1.8e9, "TroX-7B": 7e9}
+
+
 def test_a_licence_is_no_model_and_example_is_a_word_of_names():
     doc = ("# Example Heron 3B\n\nToday Example Labs releases Example Heron 3B.\n\n"
            "The weights are available under the Apache 2.0 license. Our MIT-2 license applies to code.\n")

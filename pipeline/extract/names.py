@@ -63,7 +63,9 @@ _NOT_MODEL_WORDS = {
 HARDWARE = re.compile(r"(?i)^(?:nvidia|amd|intel|apple|google tpu|tpu\w*|[abhlv]\d{2,3}s?|[gb]h?\d{3}|mi\d{3}\w*|rtx\w*|gtx\w*)$")
 RELEASE_VERBS = re.compile(r"\b(releas\w*|introduc\w*|open-?sourc\w*|open-?weight\w*|launch\w*|announc\w*|present|uploaded"
                            # "a smaller version … ([T0 3B](…)) is also available"; not "the paper is available on arXiv"
-                           r"|(?:version|model|checkpoint|weight)s?\b(?:(?!\band\b|paper|arxiv|code)[^.,;]){0,80}?\b(?:is|are)\s+(?:also\s+|now\s+)?available)\b"
+                           r"|(?:version|model|checkpoint|weight)s?\b(?:(?!\band\b|paper|arxiv|code)[^.,;]){0,80}?\b(?:is|are)\s+(?:also\s+|now\s+)?available"
+                           # "TroL-1.8B is now available in Huggingface Models": a sized name
+                           r"|(?<![\w.])\d+(?:\.\d+)?[BbMm]\W{0,2}\s+(?:is|are)\s+(?:also\s+|now\s+)?available)\b"
                            r"|开源|发布|推出", re.I)
 _COMPARED = re.compile(r"\b(?:like|than|compared|against|such as|outperform\w*|vs\.?|surpass\w*)\b")
 NOT_MODEL_ROWS = re.compile(r"^(total|average|avg\.?|mean|sum|overall)\b", re.IGNORECASE)
