@@ -387,6 +387,24 @@ def test_bench_scores_another_folder_as_one_set(tmp_path, capsys):
     assert "unseen:" not in out and "tune:" not in out  # the shared corpus's split is not read
 
 
+def test_the_record_of_blind_sets_agrees_with_itself():
+    """bench/blind: every labelled model's document is listed, and each set's scores count its documents and labels."""
+    import csv
+
+    def rows(name):
+        with open(REPO / "bench" / "blind" / name, newline="", encoding="utf-8") as handle:
+            return list(csv.DictReader(handle))
+
+    documents = {(r["set"], r["file"]) for r in rows("documents.csv")}
+    gold = rows("gold.csv")
+    assert {(r["set"], r["file"]) for r in gold} == documents
+    for score in rows("scores.csv"):
+        labelled = [r for r in gold if r["set"] == score["set"]]
+        assert int(score["documents"]) == len({r["file"] for r in labelled}), score["set"]
+        assert int(score["params_gold"]) == sum(bool(r["params_total"]) for r in labelled), score["set"]
+        assert int(score["params_correct"]) <= min(int(score["params_extracted"]), int(score["params_gold"])), score["set"]
+
+
 def test_bench_folder_misses_targets_when_its_gold_disagrees(tmp_path, capsys):
     folder = _folder(tmp_path, ["zephyr.md,Zephyr-X,,,1600000000000,49000000000,2000000000000,32000,,q"])
     assert _bench().main(["--corpus", str(folder)]) == 1
