@@ -12,7 +12,7 @@ from pipeline.extract.naming import (read_download_lists, read_model_lists, read
                                      read_size_lists)
 from pipeline.extract.prose import read_dates, read_param_statements, read_quantity_statements
 from pipeline.extract.names import NameInfo, names_variant_or_size, of_family, parse_name, starts_with
-from pipeline.extract.subject import Family, find_org, judge, rank_families
+from pipeline.extract.subject import OWN_TABLES, Family, find_org, judge, rank_families
 from pipeline.extract.tables import (read_column_table, read_model_sheet, read_name_grid, read_row_table, read_spec_sheet,
                                      table_kind, without_group_column)
 from pipeline.extract.text import CJK, Document, load_document
@@ -215,9 +215,6 @@ def _without_family_doubles(ctx: Context, accepted: list[tuple[Candidate, str]])
     return kept
 
 
-_LISTED = ("size table", "download table", "download list", "spec table", "model list")
-
-
 def _without_release_doubles(ctx: Context, accepted: list[tuple[Candidate, str]]) -> list[tuple[Candidate, str]]:
     """"We released an intermediate OpenMoE-8B checkpoint" beside the download row "OpenMoE-8B/32E": a sentence
     naming the family at a size the document's own table lists is that listed model, not one more; its facts go to
@@ -225,7 +222,7 @@ def _without_release_doubles(ctx: Context, accepted: list[tuple[Candidate, str]]
     kept = []
     for cand, evidence in accepted:
         stem = tuple(t for t in cand.info.stem if not re.fullmatch(r"v\d[\d.]*", t))  # "360Zhinao-7B v1.0"
-        twins = [other for other, _ in accepted if other.introduced_by in _LISTED and other.info.nominal == cand.info.nominal
+        twins = [other for other, _ in accepted if other.introduced_by in OWN_TABLES and other.info.nominal == cand.info.nominal
                  and starts_with(other.info.stem, stem)] \
             if cand.introduced_by == "release sentence" and not cand.info.variant and cand.info.nominal else []
         if twins:

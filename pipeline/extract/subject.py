@@ -129,7 +129,8 @@ def rank_families(doc: Document, org_tokens: tuple[str, ...], limit: int = 2) ->
     for stem in title_stems:
         weights[stem] += sum(w for other, w in weights.items() if other != stem and starts_with(other, stem))
     ranked = sorted(weights, key=lambda s: (-weights[s], len(s), s))[:limit]
-    return [(stem, _written(surface.get(stem) or sized_surface.get(stem), stem), frozenset(title_sizes.get(stem, ()))) for stem in ranked]
+    return [(stem, _written(surface.get(stem) or sized_surface.get(stem), stem), frozenset(title_sizes.get(stem, ())))
+            for stem in ranked]
 
 
 def _written(forms: dict[str, int] | None, stem: tuple[str, ...]) -> str:
