@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import vl_convert
 
+from pipeline.io import round_derived
 from pipeline.schema import DOMAINS
 from pipeline.trends import decimal_year
 
@@ -44,9 +45,10 @@ class Figure:
         return self.chart.to_dict()
 
     def records(self) -> list[dict[str, Any]]:
-        """The data as JSON-ready records: NaN as null, numbers as floats, the row order kept."""
+        """The data as JSON-ready records: NaN as null, numbers as floats of DERIVED_DIGITS significant
+        digits (fit lines differ in their last bits between machines), the row order kept."""
         frame = self.data.astype(object).where(self.data.notna(), None)
-        return frame.to_dict(orient="records")
+        return round_derived(frame.to_dict(orient="records"))
 
 
 def figure_data() -> alt.NamedData:

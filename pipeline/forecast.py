@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import backtest, breaks, gap, trends
-from pipeline.io import load_params, read_yaml, write_csv, write_json
+from pipeline.io import load_params, read_yaml, round_derived, write_csv, write_json
 
 QUANTITY_WORDS = {"params": "Parameter counts", "compute": "Training compute"}
 
@@ -248,10 +248,10 @@ def main(argv: list[str] | None = None) -> None:
         pd.read_parquet(args.models), with_published(load_params("forecast"), read_yaml(args.published)),
         load_params("trends"),
         load_params("validate")["as_of_date"])
-    write_json(args.backtest, backtest_result)
-    write_json(args.forecast, forecast)
-    write_csv(args.backtest_plot, rows)
-    write_csv(args.density_plot, density)
+    write_json(args.backtest, round_derived(backtest_result))
+    write_json(args.forecast, round_derived(forecast))
+    write_csv(args.backtest_plot, round_derived(rows))
+    write_csv(args.density_plot, round_derived(density))
     print(f"forecast: {backtest_result['headline']['sentence']} -> {args.backtest}")
 
 

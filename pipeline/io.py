@@ -108,6 +108,30 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+# Fitted numbers (trend slopes, intervals, forecasts, plotted fit lines) differ in their last bits
+# between CPUs, because BLAS and libm take different vector paths; written with this many significant
+# digits they are the same bytes on every machine, still far finer than the statistics' own precision.
+DERIVED_DIGITS = 10
+
+
+def round_derived(value: Any) -> Any:
+    """value with every finite float (in dicts, lists, tuples, and float columns of a DataFrame)
+    rounded to DERIVED_DIGITS significant digits; anything else unchanged."""
+    if isinstance(value, float):
+        return float(f"{value:.{DERIVED_DIGITS}g}") if math.isfinite(value) else value
+    if isinstance(value, dict):
+        return {key: round_derived(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(round_derived(item) for item in value)
+    if isinstance(value, pd.DataFrame):
+        rounded = value.copy()
+        for column in rounded.columns:
+            if pd.api.types.is_float_dtype(rounded[column]):
+                rounded[column] = rounded[column].map(round_derived)
+        return rounded
+    return value
+
+
 def write_json(path: Path, data: Any) -> None:
     text = json.dumps(_json_safe(data), indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
     write_text(path, text + "\n")

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from pipeline.io import load_params, read_yaml, write_csv, write_json
+from pipeline.io import load_params, read_yaml, round_derived, write_csv, write_json
 from pipeline.schema import SPARSE_ARCHITECTURES
 
 LOG10_2 = math.log10(2.0)
@@ -441,8 +441,8 @@ def main(argv: list[str] | None = None) -> None:
 
     params = with_published(load_params("trends"), read_yaml(args.published))
     metrics, frontier_table = compute_metrics(pd.read_parquet(args.models), params)
-    write_json(args.metrics, metrics)
-    write_csv(args.frontier, frontier_table)
+    write_json(args.metrics, round_derived(metrics))
+    write_csv(args.frontier, round_derived(frontier_table))
     latest_era = params["eras"][-1]["name"]
     latest = metrics["params"]["all"]["eras"][latest_era]
     if latest:
