@@ -1564,3 +1564,18 @@ def test_an_unpacked_copy_is_the_same_model():
            "| 190M | [🤗 S/TriLN_190M_Unpacked](https://huggingface.co/S/TriLN_190M_Unpacked) |\n\n"
            "- [TriLN_99M_Unpacked](https://huggingface.co/S/TriLN_99M_Unpacked)\n- [TriLN_99M](https://huggingface.co/S/TriLN_99M)\n")
     assert sorted(r["params_total"] for r in extract(doc)) == [99e6, 190e6]
+
+
+def test_a_size_bounding_the_models_compared_with_is_not_the_models():
+    doc = ("# Pavo: Aligned Embeddings for Multimodal Models\n\nPavo is a novel multimodal model architecture.\n\n"
+           "## Model\nWe provide the following Pavo models:\n\n| Pavo MLLMs | ViT | LLM | Model Weights |\n|:--|:--:|:--:|:--:|\n"
+           "| Pavo2-Lyra-8B | Siglip-400M | Lyra-8B-It | [Huggingface](https://huggingface.co/p/Pavo2-Lyra-8B) |\n\n"
+           "## Performance\nWith only **9B** parameters, Pavo2-Lyra-8B tops the leaderboard among open models within **40B** parameters.\n")
+    assert [r["params_total"] for r in extract(doc)] == [9e9]
+
+
+def test_a_size_introducing_a_model_name_after_a_colon_is_that_models():
+    doc = ("# Weaver\n\nWeaver fills in code between a prefix and a suffix.\n\n## Models\n\n"
+           "- 6.7B parameter model: [acme/weaver-6B](https://huggingface.co/acme/weaver-6B)\n"
+           "- 1.3B parameter model: [acme/weaver-1B](https://huggingface.co/acme/weaver-1B)\n")
+    assert {r["name"]: r["params_total"] for r in extract(doc)} == {"weaver-6B": 6.7e9, "weaver-1B": 1.3e9}

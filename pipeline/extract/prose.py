@@ -38,7 +38,7 @@ _CONTEXT_STATEMENT = re.compile(
     re.I,
 )
 # ("最高达2T参数的Behemoth模型": "up to 2T", the largest of several)
-_BOUND_BEFORE = re.compile(r"(less than|fewer than|under|below|<|at most|over|more than|from|up to|最高达|最高|最大|最多|超过|不超过|少于)\s*$", re.I)
+_BOUND_BEFORE = re.compile(r"(less than|fewer than|under|below|within|<|at most|over|more than|from|up to|最高达|最高|最大|最多|超过|不超过|少于)\s*$", re.I)
 _UPPER_BOUND_BEFORE = re.compile(r"(less than|fewer than|under|below|<|at most)\s*$", re.I)
 # ("8K→16K->24K context length for thinking": the stages of a training schedule)
 _NOT_CONTEXT = re.compile(r"vocab|generat|output|max_new|new tokens|tokens?/s|per second|batch|at inference|extrapolat|→|->|生成|输出|外推", re.I)
@@ -107,6 +107,7 @@ def read_param_statements(ctx: Context) -> None:
                 if other:
                     reject_fact(ctx, other, kind, value, sentence)
                     continue
+                subject = subject or _named_right_after(ctx, sentence, match.end())
                 _apply_param(ctx, subject, kind, value, sentence)
                 if kind == "params_total":
                     # "21B activated" after the total, or before it: "1.43B activated of 16.26B total params"
@@ -114,6 +115,24 @@ def read_param_statements(ctx: Context) -> None:
                     active_value = quantity(active.group("q")) if active else None
                     if active_value:
                         _apply_param(ctx, subject, "params_active", active_value, sentence)
+
+
+# "- 6.7B parameter model: [incoder-6B](…)", "With just 10B parameters, Ovis1.6-9B leads …": the name the size introduces
+_INTRODUCES_NAME = re.compile(r"[\s*]*(?:model)?[\s*]*[,:][\s*\[`]*")
+
+
+def _named_right_after(ctx: Context, sentence: str, end: int) -> NameInfo | None:
+    """The document's own model named right after a size that no name before it claims."""
+    lead = _INTRODUCES_NAME.match(sentence, end)
+    if not lead:
+        return None
+    rest = sentence[lead.end():]
+    owner = re.match(r"[\w.-]+/", rest)  # "facebook/incoder-6B": a Hub id's owner is not part of the name
+    following = [m for s, m in mentions(rest) if s == (owner.end() if owner else 0)]
+    if not following:
+        return None
+    info = ctx.info(following[0])
+    return info if info.stem and ctx.announced(info) else None
 
 
 def _states_active(match: re.Match, sentence: str) -> bool:
