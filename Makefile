@@ -47,8 +47,10 @@ verify: setup  ## check the registry's quotes and table cells against their sour
 	$(if $(SOURCES)$(ONLINE),,$(error SOURCES=DIR or ONLINE=1 is required, e.g. make verify SOURCES=../sources))
 	$(RUN) python -m pipeline.verify $(if $(SOURCES),--sources $(SOURCES)) $(if $(ONLINE),--online)
 
+# One worker per core: the suite's time is mostly whole-pipeline rebuilds in temporary copies, each on one core.
+# --dist loadfile keeps a file's tests on one worker, so a module's built project is built once.
 test: setup  ## run the test suite
-	$(RUN) python -m pytest -q
+	$(RUN) python -m pytest -q -n auto --dist loadfile
 
 bench: setup  ## scale benchmark at 1e4, 1e5 and 1e6 observations -> reports/bench.json (long)
 	$(RUN) python -m bench.run
