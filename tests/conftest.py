@@ -117,3 +117,11 @@ def valid_row(tmp_path) -> dict:
     frame = observations_from_yaml(tmp_path, "models:\n" + VALID_ENTRY)
     assert list(frame.columns) == observation_columns()
     return frame.iloc[0].to_dict()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files with tests that rebuild the pipeline (marked dvc) run first, each file's tests in their own order:
+    `make test` gives each core a worker and each worker whole files, so a long file started last would
+    leave one core working alone at the end."""
+    rebuilding = {item.path for item in items if item.get_closest_marker("dvc")}
+    items.sort(key=lambda item: item.path not in rebuilding)
