@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline import trends
+from pipeline.dates import decimal_year
 
 SCORED_COLUMNS = ["method", "kind", "quantity", "population", "cutoff_year", "horizon_years", "target_year",
                   "n_fit", "n_target", "predicted_log10", "low_log10", "high_log10", "actual_log10",
@@ -56,7 +57,7 @@ def method_data(models: pd.DataFrame, method: dict[str, Any]) -> pd.DataFrame:
     known = models[models[field].notna() & (models[field] > 0) & models["publication_date"].notna()]
     known = known[population_rows(known, method["population"])]
     return pd.DataFrame({"date": known["publication_date"],
-                         "year": trends.decimal_year(known["publication_date"], known["date_precision"]),
+                         "year": decimal_year(known["publication_date"], known["date_precision"]),
                          "value": known[field], "log10": np.log10(known[field].to_numpy())}).sort_values(
         ["date", "value"], kind="stable")
 
@@ -74,12 +75,12 @@ def envelope_forecasts(data: pd.DataFrame, cutoff: int, horizons: list[int], opt
                                       year_end(cutoff))
     if len(envelope) < max(options["min_points"], 3) or envelope["largest"].nunique() < 2:
         return []
-    band = trends.PredictionBand(trends.decimal_year(envelope["date"]).to_numpy(),
+    band = trends.PredictionBand(decimal_year(envelope["date"]).to_numpy(),
                                  np.log10(envelope["largest"].to_numpy()), options["confidence_level"])
     rows = []
     for horizon in horizons:
         target = cutoff + horizon
-        centre, half = _forecast(band, float(trends.decimal_year(pd.Series([year_end(target)])).iloc[0]), 1.0)
+        centre, half = _forecast(band, float(decimal_year(pd.Series([year_end(target)])).iloc[0]), 1.0)
         actual = None
         if target <= last_year:
             actual = float(np.log10(data.loc[data["date"] <= year_end(target), "value"].max()))
@@ -195,7 +196,7 @@ def calibrated_headline(headline: dict[str, Any], method_summary: dict[str, Any]
     if not longest["calibrated"] or headline.get("year") is None or len(envelope) < 3:
         result["interval"] = headline.get("interval")
         return result
-    x = trends.decimal_year(pd.Series(pd.to_datetime([date for date, _ in envelope]))).to_numpy()
+    x = decimal_year(pd.Series(pd.to_datetime([date for date, _ in envelope]))).to_numpy()
     y = np.log10(np.array([value for _, value in envelope], dtype=float))
     widened = trends.prediction_band_crossing(x, y, math.log10(threshold), confidence_level,
                                               width_scale=longest["width_scale"])

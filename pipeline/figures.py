@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 import vl_convert
 
+from pipeline.dates import decimal_year
 from pipeline.io import round_derived
 from pipeline.schema import DOMAINS
-from pipeline.trends import decimal_year
 
 DATA_NAME = "figure"
 VEGA_LITE_VERSION = "6.4"  # the Vega-Lite of altair's schema, bundled by vl-convert

@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import backtest, breaks, gap, trends
+from pipeline.dates import decimal_year
 from pipeline.io import load_params, read_yaml, round_derived, write_csv, write_json
 
 QUANTITY_WORDS = {"params": "Parameter counts", "compute": "Training compute"}
@@ -202,7 +203,7 @@ def run_breaks(models: pd.DataFrame, params: dict[str, Any], trends_params: dict
         for population in options["populations"]:
             chosen = models[trends.in_population(models, population) & models[field].notna()
                             & models["publication_date"].notna()]
-            years = trends.decimal_year(chosen["publication_date"], chosen["date_precision"]).to_numpy()
+            years = decimal_year(chosen["publication_date"], chosen["date_precision"]).to_numpy()
             entry = {"quantity": quantity, "population": population,
                      "population_description": trends_params["populations"][population],
                      "fixed_era_starts": eras,

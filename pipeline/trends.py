@@ -28,23 +28,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from pipeline.dates import decimal_year
 from pipeline.io import load_params, read_yaml, round_derived, write_csv, write_json
 from pipeline.schema import SPARSE_ARCHITECTURES
 
 LOG10_2 = math.log10(2.0)
 QUANTITIES = {"params": "params_total", "compute": "training_compute_flop"}
 OUR_METHOD = "least squares of log10(value) on decimal year, seeded bootstrap 95% interval"
-# Where in its period a date of month or year precision is placed for fitting.
-PERIOD_MIDPOINT_DAYS = {"day": 0.0, "month": 14.5, "year": 181.5}
-
-
-def decimal_year(dates: pd.Series, precision: pd.Series | None = None) -> pd.Series:
-    """Dates as fractional years; a month- or year-precise date sits mid-period."""
-    dates = pd.to_datetime(dates)
-    # astype(object) first: on pandas' str dtype, map() would return strings.
-    offset = 0.0 if precision is None else precision.astype(object).map(PERIOD_MIDPOINT_DAYS).astype(float).fillna(0.0)
-    days_in_year = np.where(dates.dt.is_leap_year, 366.0, 365.0)
-    return dates.dt.year + (dates.dt.day_of_year - 1 + offset) / days_in_year
 
 
 def _significant(value: float | None, digits: int = 6) -> float | None:

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from pipeline import backtest, breaks, forecast, gap, trends
+from pipeline.dates import decimal_year
 from pipeline.io import load_params, read_yaml
 from tests.conftest import REPO
 
@@ -188,7 +189,7 @@ def test_the_calibrated_headline_widens_the_stated_interval():
     stated = backtest.calibrated_headline(headline, {"by_horizon": {"3": {"width_scale": 1.0, "calibrated": False}}},
                                           1e14, 0.95)
     assert stated["interval"] == [2031.0, 2040.0]
-    x = trends.decimal_year(pd.Series(pd.to_datetime([date for date, _ in envelope]))).to_numpy()
+    x = decimal_year(pd.Series(pd.to_datetime([date for date, _ in envelope]))).to_numpy()
     y = np.log10([value for _, value in envelope])
     fitted = trends.prediction_band_crossing(x, y, 14.0, 0.95)["interval"]
     assert widened["interval"][0] < fitted[0] and (widened["interval"][1] is None or widened["interval"][1] > fitted[1])

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from pipeline import trends
+from pipeline.dates import decimal_year
 
 FIT = {"bootstrap_samples": 500, "confidence_level": 0.95, "seed": 7, "min_points": 5}
 
@@ -52,7 +53,7 @@ def test_shrinking_trend_has_no_doubling_time():
 def test_decimal_year_places_imprecise_dates_mid_period():
     dates = pd.Series(pd.to_datetime(["2020-01-01", "2020-07-01", "2021-01-01"]))
     precision = pd.Series(["day", "month", "year"])
-    years = trends.decimal_year(dates, precision)
+    years = decimal_year(dates, precision)
     assert years[0] == 2020.0
     assert years[1] == pytest.approx(2020 + (182 + 14.5) / 366)  # 1 July 2020 is day 183
     assert years[2] == pytest.approx(2021.5, abs=0.01)
@@ -121,7 +122,7 @@ def test_epoch_1952_2018_doubling_matches_plain_least_squares(epoch_dir):
     table["date"] = pd.to_datetime(table["Publication date"], errors="coerce")
     table = table[table["date"].notna() & (table["Parameters"] > 0)]
     table = table[(table["date"] >= "1952-01-01") & (table["date"] < "2018-01-01")]
-    years = trends.decimal_year(table["date"]).to_numpy()
+    years = decimal_year(table["date"]).to_numpy()
 
     plain_slope = np.polyfit(years, np.log10(table["Parameters"].to_numpy()), 1)[0]
     plain_months = 12 * math.log10(2) / plain_slope
