@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import functools
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 import altair as alt
+import font_source_sans_pro
 import numpy as np
 import pandas as pd
 import vl_convert
@@ -33,6 +37,10 @@ WIDTH, HEIGHT = 760, 420
 PNG_SCALE = 2
 TOOLTIP_FIELDS = [("name:N", "model"), ("organization:N", "organisation"), ("publication_date:N", "date")]
 PROVENANCE_FIELDS = [("source:N", "source"), ("confidence:N", "confidence")]
+# Every figure's text is set in this pinned typeface: with vl-convert's default, "sans-serif", text is
+# measured and drawn with whatever font the machine has, and the SVG and PNG bytes differ between machines.
+FONT_FAMILY = "Source Sans Pro"
+FONT_FACES = ("SourceSansPro-Regular.ttf", "SourceSansPro-Bold.ttf")
 
 
 @dataclass(frozen=True)
@@ -43,7 +51,8 @@ class Figure:
     chart: alt.TopLevelMixin  # reads its data as alt.NamedData(DATA_NAME)
 
     def spec(self) -> dict[str, Any]:
-        return self.chart.to_dict()
+        spec = self.chart.to_dict()
+        return {**spec, "config": {**spec.get("config", {}), "font": FONT_FAMILY}}
 
     def records(self) -> list[dict[str, Any]]:
         """The data as JSON-ready records: NaN as null, numbers as floats of DERIVED_DIGITS significant
@@ -70,7 +79,22 @@ def dvc_template(spec: dict[str, Any]) -> dict[str, Any]:
             "facet": {"row": {"field": "rev", "type": "nominal", "title": "revision"}}, "spec": inner}
 
 
+@functools.cache
+def registered_font() -> tempfile.TemporaryDirectory:
+    """FONT_FAMILY's faces registered with vl-convert, once per process.
+
+    Only the TrueType faces, copied to a folder of their own: the package ships every face as .otf too,
+    and which of two faces of one name a font database takes depends on the order a file system lists
+    them. The folder is kept (cached) for the life of the process, as the fonts are read when drawn."""
+    folder = tempfile.TemporaryDirectory(prefix="modelscale-fonts-")
+    for face in FONT_FACES:
+        shutil.copyfile(Path(font_source_sans_pro.font_directory) / face, Path(folder.name) / face)
+    vl_convert.register_font_directory(folder.name)
+    return folder
+
+
 def render_svg(spec: dict[str, Any], records: list[dict[str, Any]]) -> str:
+    registered_font()
     svg = vl_convert.vegalite_to_svg(with_data(spec, records), vl_version=VEGA_LITE_VERSION)
     # Vega numbers clip paths with a counter that runs on across renderings: number them per file.
     numbers: dict[str, str] = {}
@@ -79,6 +103,7 @@ def render_svg(spec: dict[str, Any], records: list[dict[str, Any]]) -> str:
 
 def render_png(svg: str) -> bytes:
     """The figure's SVG rasterised: the same pixels as rendering the spec again, in a fifth of the time."""
+    registered_font()
     return vl_convert.svg_to_png(svg, scale=PNG_SCALE)
 
 

@@ -192,8 +192,8 @@ def test_killed_stages_leave_whole_outputs_and_repro_recovers(project, hook, tmp
     half-written output; the next dvc repro gives the bytes of an uninterrupted run and removes the temporary
     files
     """
-    # The reference is an uninterrupted run on this machine: the committed outputs were made on another, where the
-    # last digit of a float or the width of a font's text may differ.
+    # The reference is an uninterrupted run on this machine: the committed outputs may come from another, and
+    # this test is about recovering from a kill, not about agreeing with another machine.
     _run(["dvc", "repro", "--force"], project)
     reference = _digests(project)
     _remove_outputs(project)

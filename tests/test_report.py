@@ -131,6 +131,16 @@ def test_every_figure_in_svg_png_data_and_dvc_template(built_report):
     assert "<script>(function ()" in (built_report / "plots" / "templates" / "page.html").read_text(encoding="utf-8")
 
 
+def test_every_figure_text_is_set_in_the_pinned_typeface(built_report):
+    """Text left in vl-convert's default "sans-serif" is measured and drawn with whichever font the machine
+    has, so the same spec gave other SVG and PNG bytes on a machine without the fonts the committed ones saw."""
+    for name in report.FIGURE_NAMES:
+        svg = (built_report / "figures" / f"{name}.svg").read_text(encoding="utf-8")
+        assert set(re.findall(r'font-family="([^"]*)"', svg)) == {figures.FONT_FAMILY}, name
+    registered = Path(figures.registered_font().name)
+    assert sorted(face.name for face in registered.iterdir()) == sorted(figures.FONT_FACES)
+
+
 def test_the_extrapolation_carries_its_track_record_and_the_forecasts_have_a_section(built_report):
     """Issue 18: the headline's extrapolation sentence is followed by the method's historical error and
     coverage; the backtest table, the break and gap sentences are in the page and the summary."""
