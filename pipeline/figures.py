@@ -41,6 +41,8 @@ PROVENANCE_FIELDS = [("source:N", "source"), ("confidence:N", "confidence")]
 # measured and drawn with whatever font the machine has, and the SVG and PNG bytes differ between machines.
 FONT_FAMILY = "Source Sans Pro"
 FONT_FACES = ("SourceSansPro-Regular.ttf", "SourceSansPro-Bold.ttf")
+# A browser without the typeface (the page, `dvc plots show`) falls back to its own sans-serif, not to serif.
+SPEC_FONT = f"{FONT_FAMILY}, sans-serif"
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ class Figure:
 
     def spec(self) -> dict[str, Any]:
         spec = self.chart.to_dict()
-        return {**spec, "config": {**spec.get("config", {}), "font": FONT_FAMILY}}
+        return {**spec, "config": {**spec.get("config", {}), "font": SPEC_FONT}}
 
     def records(self) -> list[dict[str, Any]]:
         """The data as JSON-ready records: NaN as null, numbers as floats of DERIVED_DIGITS significant

@@ -136,7 +136,7 @@ def test_every_figure_text_is_set_in_the_pinned_typeface(built_report):
     has, so the same spec gave other SVG and PNG bytes on a machine without the fonts the committed ones saw."""
     for name in report.FIGURE_NAMES:
         svg = (built_report / "figures" / f"{name}.svg").read_text(encoding="utf-8")
-        assert set(re.findall(r'font-family="([^"]*)"', svg)) == {figures.FONT_FAMILY}, name
+        assert set(re.findall(r'font-family="([^"]*)"', svg)) == {figures.SPEC_FONT}, name
     registered = Path(figures.registered_font().name)
     assert sorted(face.name for face in registered.iterdir()) == sorted(figures.FONT_FACES)
 
