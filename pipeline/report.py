@@ -23,11 +23,11 @@ import pandas as pd
 import yaml
 
 from pipeline import figures
+from pipeline.dates import decimal_year
 from pipeline.diff import render_html as changes_section_html
 from pipeline.io import load_params, write_atomic, write_json, write_text
 from pipeline.markup import markdown_code, markdown_text
 from pipeline.schema import DOMAINS, MATCH_RULES, NUMERIC_FIELDS
-from pipeline.dates import decimal_year
 from pipeline.verify import evidence_sentence
 
 FIGURE_NAMES = ("params_over_time", "compute_over_time", "mmlu_vs_training", "frontier_extrapolation",
