@@ -1579,3 +1579,17 @@ def test_a_size_introducing_a_model_name_after_a_colon_is_that_models():
            "- 6.7B parameter model: [acme/weaver-6B](https://huggingface.co/acme/weaver-6B)\n"
            "- 1.3B parameter model: [acme/weaver-1B](https://huggingface.co/acme/weaver-1B)\n")
     assert {r["name"]: r["params_total"] for r in extract(doc)} == {"weaver-6B": 6.7e9, "weaver-1B": 1.3e9}
+
+
+def test_a_first_sentence_defining_the_model_names_the_documents_subject():
+    doc = ("<p align=\"center\"><img src=\"banner.png\"></p>\n\nLoro is a 1.2B parameter speech model created by Quill Labs.\n\n"
+           "Loro turns a transcript into dialogue. We compare it with Sesame CSM-1B.\n\n## Generation Guidelines\n\nKeep input short.\n")
+    records = extract(doc)
+    assert [(r["name"], r["params_total"]) for r in records] == [("Loro", 1.2e9)]
+    assert records[0]["subject_evidence"].startswith("defined in the document's first sentence")
+
+
+def test_a_diffusion_models_parts_in_its_download_table_are_not_models():
+    doc = ("# Pinto\n\n| Model | #Params | Download |\n|---|---|---|\n| T5 | 4.3B | [T5](https://huggingface.co/p/Pinto/t5) |\n"
+           "| VAE | 80M | [VAE](https://huggingface.co/p/Pinto/vae) |\n| Pinto-512 | 0.6B | [link](https://huggingface.co/p/Pinto-512) |\n")
+    assert [r["params_total"] for r in extract(doc)] == [0.6e9]

@@ -58,6 +58,8 @@ _NOT_MODEL_WORDS = {
     "tpu", "gpu", "npu", "cpu", "onnx", "mlx", "tensorrt", "openvino", "replication", "reproduction", "of", "per",
     "documentation", "docs", "resources", "tutorial", "tutorials", "news", "updates", "faq", "release", "releases",
     "moe", "dense", "mixture", "experts", "expert", "note", "notes", "warning", "tip", "important", "todo",
+    # A diffusion model's parts in its download table ("| VAE | 80M |", "| T5 | 4.3B |"): not models it releases.
+    "vae", "unet", "t5", "clip", "encoder", "decoder",
 }
 # Accelerators and their makers: "fits a single 80GB GPU (like NVIDIA H100 or AMD MI300X)" names no model.
 HARDWARE = re.compile(r"(?i)^(?:nvidia|amd|intel|apple|google tpu|tpu\w*|[abhlv]\d{2,3}s?|[gb]h?\d{3}|mi\d{3}\w*|rtx\w*|gtx\w*)$")

@@ -28,6 +28,14 @@ LANGUAGES = {"english", "chinese", "spanish", "french", "german", "italian", "po
              "hindi", "multilingual", "catalan", "basque", "galician", "ukrainian", "czech", "norwegian", "danish"}
 # Model-card header fields that name the model ("Model name: …", "**Model Details** …").
 _CARD_FIELD = re.compile(r"^\W*(?:model(?:\s+(?:name|details|information|card|overview|summary))?|name)\b\W*", re.I)
+# The document's first sentence defining its subject: "Dia is a 1.6B parameter text to speech model created by …".
+_DEFINITION = re.compile(r"(?P<name>[A-Z][\w.-]*(?: [A-Z0-9][\w.-]*){0,3}) (?:is|are) (?:a|an)\b(?:[^.;:]|\.(?=\d)){0,120}?\bmodels?\b")
+
+
+def opening_definition(doc: Document) -> re.Match | None:
+    """The document's first prose sentence, when it says what the named model is."""
+    prose = (sentences(line) for line in doc.lines if not line.startswith(("#", "|", "-", "*", ">")))
+    return _DEFINITION.match(next((found[0] for found in prose if found), ""))
 
 
 _ORG_PATTERNS = [
@@ -97,6 +105,12 @@ def rank_families(doc: Document, org_tokens: tuple[str, ...], limit: int = 2) ->
             weights[info.stem] = weights.get(info.stem, 0.0) + (2 if in_subtitle else 15 if headline else 5)
             if info.nominal:
                 title_sizes.setdefault(info.stem, set()).add(info.nominal)
+    definition = opening_definition(doc)
+    if definition:  # "Dia is a 1.6B parameter text to speech model": named as the title would name it
+        info = parse_name(definition.group("name"), org_tokens)
+        if _is_word_stem(info.stem, definition.group("name")):
+            title_stems.add(info.stem)
+            weights[info.stem] = weights.get(info.stem, 0.0) + 5
     for line in doc.lines:
         for match in MENTION.finditer(line):
             if special_token(line, match) or scored_on(line, match):
@@ -213,6 +227,9 @@ def naming_places(ctx: Context) -> Places:
                for line in doc.lines for sentence in sentences(line) if RELEASE_VERBS.search(sentence)]
     places += [(_CARD_FIELD.sub("", line, count=1), f"named in the model-card header: {_quote(line)}")
                for line in doc.lines[:40] if _CARD_FIELD.match(line)]
+    definition = opening_definition(doc)
+    if definition:
+        places.append((definition.string, f"defined in the document's first sentence: {_quote(definition.string)}"))
     # "### Step3 model card", "## Hunyuan-Large": a section of the document is about the model.
     places += [(before_comparison(line.lstrip("# ")), f"named in a heading: {_quote(line)}")
                for line in doc.lines if line.startswith("#")]
